@@ -1,0 +1,2 @@
+export type * from "./ir/Ir.ts"
+export { evaluateSchedule } from "./schedule/evaluate.ts"

@@ -1,0 +1,117 @@
+import type { Span } from "@lrs/dsl"
+
+/**
+ * The runtime graph of one run: plain, JSON-serialisable data. The runtime executes it and never
+ * re-reads the spec; every node keeps the span of the spec text that produced it so runtime
+ * failures are reported against spec lines.
+ */
+export interface RunIR {
+  readonly lrs: 1
+  readonly experiment: string
+  readonly source: string
+  readonly seed: number
+  /** Optimizer updates in the run (`T`); `progress = t / T`. */
+  readonly steps: number
+  /** Examples per update; a schedule so later issues can grow it (checked integer-valued). */
+  readonly batch: ScheduleIR
+  readonly data: DataIR
+  readonly model: ModelIR
+  readonly optimizer: OptimizerIR
+  /** Every named schedule of the experiment; each is logged per step under its name. */
+  readonly schedules: Readonly<Record<string, ScheduleIR>>
+  readonly evaluation: EvaluationIR
+  readonly log: LogIR
+  readonly span: Span
+}
+
+export interface SpiralsIR {
+  readonly kind: "spirals"
+  /** Total examples before the split, spread evenly over the classes. */
+  readonly samples: number
+  readonly classes: number
+  /** Standard deviation of the Gaussian noise added to each coordinate. */
+  readonly noise: number
+  /** Spiral turns from the centre to the outer end. */
+  readonly turns: number
+  /** Fraction of the examples held out as the `test` split. */
+  readonly testFraction: number
+  readonly span: Span
+}
+
+export type DataIR = SpiralsIR
+
+export type Activation = "relu" | "tanh" | "gelu" | "sigmoid"
+
+export interface MlpIR {
+  readonly kind: "mlp"
+  readonly hidden: ReadonlyArray<number>
+  readonly activation: Activation
+  readonly span: Span
+}
+
+export type ModelIR = MlpIR
+
+/** Every hyperparameter is a schedule; a plain number compiles to `constant`. */
+export type OptimizerIR =
+  | {
+    readonly kind: "sgd"
+    readonly lr: ScheduleIR
+    readonly momentum: ScheduleIR
+    readonly dampening: number
+    readonly nesterov: boolean
+    /** Coupled L2 (added to the gradient), as `torch.optim.SGD`. */
+    readonly weightDecay: ScheduleIR
+    readonly span: Span
+  }
+  | {
+    readonly kind: "adam" | "adamw"
+    readonly lr: ScheduleIR
+    readonly beta1: ScheduleIR
+    readonly beta2: ScheduleIR
+    readonly epsilon: number
+    /** adam: coupled L2 as `torch.optim.Adam`; adamw: decoupled, `w -= lr * wd * w`, as `torch.optim.AdamW`. */
+    readonly weightDecay: ScheduleIR
+    readonly span: Span
+  }
+
+export interface EvaluationIR {
+  /** Evaluate after every `every` updates and once at the end. */
+  readonly every: number
+  readonly split: "test"
+  readonly metrics: ReadonlyArray<"accuracy" | "loss">
+  readonly span: Span
+}
+
+export interface LogIR {
+  /** Write a metrics row after every `every` updates (and after the last). */
+  readonly every: number
+  readonly span: Span
+}
+
+/**
+ * A schedule: a pure function of `t` (updates already applied), evaluated in O(size of the tree).
+ * Shapes run over `steps` updates from their own start and then hold their last value.
+ */
+export type ScheduleIR =
+  | { readonly kind: "constant"; readonly value: number; readonly span: Span }
+  | {
+    readonly kind: "linear" | "cosine"
+    readonly from: number
+    readonly to: number
+    readonly steps: number
+    readonly span: Span
+  }
+  | {
+    /** Segments in order; segment `i` sees `t - start_i`; the last one fills the rest of the run. */
+    readonly kind: "sequence"
+    readonly segments: ReadonlyArray<{ readonly start: number; readonly schedule: ScheduleIR }>
+    readonly span: Span
+  }
+  | {
+    readonly kind: "binary"
+    readonly op: "+" | "-" | "*" | "/"
+    readonly left: ScheduleIR
+    readonly right: ScheduleIR
+    readonly span: Span
+  }
+  | { readonly kind: "negate"; readonly operand: ScheduleIR; readonly span: Span }
