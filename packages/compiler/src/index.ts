@@ -1,2 +1,6 @@
 export type * from "./ir/Ir.ts"
 export { evaluateSchedule } from "./schedule/evaluate.ts"
+export { compile, overrideFile, type CompileOptions, type CompileResult, type Override } from "./compile.ts"
+export type { Origin, Origins } from "./check/experiment.ts"
+export { codes, type Code } from "./diagnostics/codes.ts"
+export { printResolved, printSchedule } from "./resolve.ts"

@@ -12,8 +12,8 @@ export interface RunIR {
   readonly seed: number
   /** Optimizer updates in the run (`T`); `progress = t / T`. */
   readonly steps: number
-  /** Examples per update; a schedule so later issues can grow it (checked integer-valued). */
-  readonly batch: ScheduleIR
+  /** Examples per update. */
+  readonly batch: number
   readonly data: DataIR
   readonly model: ModelIR
   readonly optimizer: OptimizerIR

@@ -1,0 +1,60 @@
+import { printResolved } from "@lrs/compiler"
+import { Console, Effect, Layer, Option } from "effect"
+import { Command, Flag } from "effect/cli"
+import { RunFailed, UsageError } from "../errors.ts"
+import { set, specFile } from "../flags.ts"
+import { loadSpec } from "../spec.ts"
+
+const backend = Flag.Literals("backend", ["auto", "gpu", "wasm", "cpu"]).pipe(
+  Flag.withDescription("Compute backend. auto: tfjs-node-gpu if it loads, else wasm, else cpu; the choice and the reason are printed"),
+  Flag.withDefault("auto")
+)
+const out = Flag.String("out").pipe(
+  Flag.withDescription("Write the run to exactly this directory (default: runs/<experiment>-<id>/)"),
+  Flag.optional
+)
+const runs = Flag.String("runs").pipe(
+  Flag.withDescription("Parent directory of run directories when --out is not given"),
+  Flag.withDefault("runs")
+)
+
+export const run = Command.make(
+  "run",
+  { spec: specFile, set, backend, out, runs },
+  Effect.fn("lrs.run")(function*({ spec, set, backend, out, runs }) {
+    const { text, ir, origins } = yield* loadSpec(spec, set)
+    // Loaded here, not at the top: `lrs check` and `--help` must not load TensorFlow.js.
+    const runtime = yield* Effect.promise(() => import("@lrs/runtime"))
+    const layer = Layer.mergeAll(
+      runtime.Backend.layer(backend),
+      runtime.RunStore.layer,
+      runtime.Reporter.layer({ tty: process.stdout.isTTY === true, write: (s) => void process.stdout.write(s), columns: process.stdout.columns ?? 80 })
+    )
+    const summary = yield* runtime.train({
+      ir,
+      spec: text,
+      resolved: printResolved(ir, origins),
+      destination: Option.isSome(out) ? { out: out.value } : { root: runs }
+    }).pipe(
+      Effect.provide(layer),
+      Effect.catchTags({
+        BackendUnavailable: (e) => Effect.fail(new UsageError({ message: `backend ${e.backend} is unavailable: ${e.message}\n  help: ${e.help}` })),
+        TrainingError: (e) => Effect.fail(new RunFailed({ message: e.report })),
+        RunStoreError: (e) => Effect.fail(new RunFailed({ message: `cannot write the run directory ${e.path}: ${e.message}` }))
+      })
+    )
+    const metrics = Object.entries(summary.final.test).map(([k, v]) => `test ${k} ${v.toFixed(4)}`).join(", ")
+    yield* Console.log(
+      `done: ${summary.steps} steps in ${summary.wallSeconds.toFixed(1)}s (${summary.msPerStep.toFixed(2)} ms/step) on ${summary.backend}; final train loss ${summary.final.train.loss.toFixed(4)}, ${metrics}`
+    )
+    yield* Console.log(`run directory: ${summary.runDir}`)
+  })
+).pipe(
+  Command.withDescription(
+    "Compile a spec and run it: progress on the terminal (plain lines when not a TTY), then a run directory with spec.lrs, resolved.lrs, ir.json, metrics.jsonl and summary.json."
+  ),
+  Command.withExamples([
+    { command: "lrs run examples/quickstart.lrs", description: "Train the quickstart" },
+    { command: "lrs run examples/quickstart.lrs --set steps=300 --backend cpu --out /tmp/q", description: "A short run on the cpu backend into /tmp/q" }
+  ])
+)

@@ -1,0 +1,27 @@
+import { Console, Effect } from "effect"
+import { Command } from "effect/cli"
+import { check } from "./commands/check.ts"
+import { run } from "./commands/run.ts"
+import { UsageError } from "./errors.ts"
+
+export const version = "0.1.0"
+
+/** effect/cli has already printed the usage and the error; nothing more to say. */
+const usageShown = "see the usage above"
+
+export const lrs = Command.make("lrs").pipe(
+  Command.withDescription("lrs: declare how a model is trained over time in one .lrs file; check it like a compiler, then run it."),
+  Command.withSubcommands([check, run])
+)
+
+/**
+ * The whole CLI for one argv. Usage problems (unknown command or flag, bad value, missing file)
+ * exit 2, invalid specs and failed runs exit 1; the error is printed here once.
+ */
+export const main = (argv: ReadonlyArray<string>) =>
+  Command.runWith(lrs, { version })(argv).pipe(
+    Effect.catchTag("ShowHelp", (e) => e.errors.length > 0 ? Effect.fail(new UsageError({ message: usageShown })) : Effect.void),
+    Effect.tapError((e) =>
+      (e._tag === "UsageError" && e.message !== usageShown) || e._tag === "RunFailed" ? Console.error(`lrs: ${e.message}`) : Effect.void
+    )
+  )

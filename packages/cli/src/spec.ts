@@ -1,0 +1,30 @@
+import { type CompileResult, compile, type Override } from "@lrs/compiler"
+import { formatDiagnostic } from "@lrs/dsl"
+import { Console, Effect, FileSystem } from "effect"
+import { SpecInvalid, UsageError } from "./errors.ts"
+
+/** `--set name=value` as typed; the value is everything after the first `=`. */
+export const parseSets = (sets: ReadonlyArray<string>): Effect.Effect<Array<Override>, UsageError> =>
+  Effect.forEach(sets, (s) => {
+    const i = s.indexOf("=")
+    return i <= 0
+      ? Effect.fail(new UsageError({ message: `--set expects name=value, got \`${s}\` (for example --set seed=3)` }))
+      : Effect.succeed({ name: s.slice(0, i), value: s.slice(i + 1) })
+  })
+
+/** Reads and compiles a spec; prints every diagnostic; fails with SpecInvalid when any is an error. */
+export const loadSpec = Effect.fn("loadSpec")(function*(file: string, sets: ReadonlyArray<string>) {
+  const fs = yield* FileSystem.FileSystem
+  const overrides = yield* parseSets(sets)
+  const text = yield* fs.readFileString(file).pipe(
+    Effect.mapError((e) => new UsageError({ message: `cannot read ${file}: ${e.message}` }))
+  )
+  const result: CompileResult = compile(text, { file, overrides })
+  for (const d of result.diagnostics) yield* Console.error(formatDiagnostic(d))
+  if (result.ir === undefined || result.origins === undefined) {
+    const errors = result.diagnostics.filter((d) => d.severity === "error").length
+    yield* Console.error(`${file}: ${errors} error${errors === 1 ? "" : "s"}`)
+    return yield* new SpecInvalid({ errors })
+  }
+  return { text, ir: result.ir, origins: result.origins }
+})

@@ -1,0 +1,146 @@
+import type { Expr, Name } from "@lrs/dsl"
+import type { Context } from "./Context.ts"
+import { suggestionHelp } from "./suggest.ts"
+
+/** Units the language knows. Which of them a place accepts is up to that place. */
+export const knownUnits = ["steps", "epochs", "samples", "tokens", "env_steps", "%"] as const
+
+/** A plain description of an expression's form, for "expected X, found Y" messages. */
+export const describe = (e: Expr): string => {
+  switch (e.kind) {
+    case "Number":
+      return e.unit === undefined ? "a number" : `a quantity in \`${e.unit.text}\``
+    case "String":
+      return "a string"
+    case "Bool":
+      return "a boolean"
+    case "Ref":
+      return `the name \`${e.path.map((p) => p.text).join(".")}\``
+    case "Call":
+      return `a call to \`${e.callee.map((p) => p.text).join(".")}\``
+    case "List":
+      return "a list"
+    case "Record":
+      return "a record"
+    case "Range":
+      return "a range"
+    case "Transition":
+      return "a transition `a -> b`"
+    case "Segment":
+    case "Sequence":
+      return "a schedule with segments"
+    case "Compare":
+      return "a comparison"
+    case "Negate":
+    case "Binary":
+      return "an arithmetic expression"
+    case "Missing":
+      return "nothing"
+  }
+}
+
+/** Checks a unit name is one the language knows (reporting a typo with the nearest unit). */
+export const checkUnit = (ctx: Context, unit: Name): boolean => {
+  if ((knownUnits as ReadonlyArray<string>).includes(unit.text)) return true
+  ctx.report("LRS2003", unit.span, `unknown unit \`${unit.text}\``, suggestionHelp(unit.text, knownUnits, "unit"))
+  return false
+}
+
+/**
+ * A compile-time number: literals without units, params, and arithmetic on them. Reports why
+ * anything else is not one and returns undefined (a `Missing` was reported by the parser).
+ */
+export const constNumber = (ctx: Context, e: Expr): number | undefined => {
+  switch (e.kind) {
+    case "Number":
+      if (e.unit !== undefined) {
+        if (checkUnit(ctx, e.unit)) ctx.report("LRS2004", e.unit.span, `a plain number is expected here, not a quantity in \`${e.unit.text}\``, `write \`${e.raw}\``)
+        return undefined
+      }
+      return e.value
+    case "Negate": {
+      const v = constNumber(ctx, e.operand)
+      return v === undefined ? undefined : -v
+    }
+    case "Binary": {
+      const a = constNumber(ctx, e.left)
+      const b = constNumber(ctx, e.right)
+      if (a === undefined || b === undefined) return undefined
+      if (e.op === "/" && b === 0) return ctx.report("LRS2002", e.right.span, "division by zero")
+      return e.op === "+" ? a + b : e.op === "-" ? a - b : e.op === "*" ? a * b : a / b
+    }
+    case "Ref": {
+      const param = e.path.length === 1 ? ctx.params.get(e.path[0]!.text) : undefined
+      if (param === undefined) return unknownName(ctx, e, [...ctx.params.keys()])
+      // Each param is evaluated once, so a bad one is reported once however often it is used.
+      if (ctx.paramValues.has(param.name)) return ctx.paramValues.get(param.name)
+      if (ctx.resolving.has(param.name)) {
+        return ctx.report("LRS1011", e.span, `\`${param.name}\` is defined in terms of itself`, "break the cycle with a literal value")
+      }
+      ctx.resolving.add(param.name)
+      const v = constNumber(ctx, param.expr)
+      ctx.resolving.delete(param.name)
+      ctx.paramValues.set(param.name, v)
+      return v
+    }
+    case "Missing":
+      return undefined
+    default:
+      return ctx.report("LRS2001", e.span, `expected a number, found ${describe(e)}`)
+  }
+}
+
+export const unknownName = (ctx: Context, e: Expr & { kind: "Ref" }, candidates: ReadonlyArray<string>): undefined => {
+  const text = e.path.map((p) => p.text).join(".")
+  return ctx.report(
+    "LRS1008",
+    e.span,
+    `\`${text}\` is not defined here`,
+    candidates.length === 0 ? "declare it with `param NAME = VALUE` at the top level" : suggestionHelp(text, candidates, "name")
+  )
+}
+
+export interface NumberRule {
+  readonly integer?: boolean
+  readonly min?: number
+  readonly max?: number
+  /** Whether `min`/`max` themselves are excluded. */
+  readonly exclusive?: boolean
+}
+
+/** A constant number that satisfies a rule; `what` names it in the message (`batch`, `samples`). */
+export const checkedNumber = (ctx: Context, e: Expr, what: string, rule: NumberRule): number | undefined => {
+  const v = constNumber(ctx, e)
+  if (v === undefined) return undefined
+  if (!Number.isFinite(v)) return ctx.report("LRS2002", e.span, `\`${what}\` must be finite, found ${v}`)
+  if (rule.integer === true && !Number.isInteger(v)) {
+    return ctx.report("LRS2001", e.span, `\`${what}\` must be an integer, found ${v}`, `use ${Math.round(v)}`)
+  }
+  const lowOk = rule.min === undefined || (rule.exclusive === true ? v > rule.min : v >= rule.min)
+  const highOk = rule.max === undefined || (rule.exclusive === true ? v < rule.max : v <= rule.max)
+  if (!lowOk || !highOk) {
+    const bounds = [
+      rule.min === undefined ? undefined : `${rule.exclusive === true ? ">" : ">="} ${rule.min}`,
+      rule.max === undefined ? undefined : `${rule.exclusive === true ? "<" : "<="} ${rule.max}`
+    ].filter((b) => b !== undefined).join(" and ")
+    return ctx.report("LRS2002", e.span, `\`${what}\` must be ${bounds}, found ${v}`)
+  }
+  return v
+}
+
+/** A bare name from a fixed set (`relu`, `test`, `accuracy`). */
+export const checkedChoice = <A extends string>(ctx: Context, e: Expr, what: string, choices: ReadonlyArray<A>): A | undefined => {
+  if (e.kind === "Missing") return undefined
+  if (e.kind !== "Ref" || e.path.length !== 1) {
+    return ctx.report("LRS2001", e.span, `\`${what}\` must be one of ${choices.map((c) => `\`${c}\``).join(", ")}, found ${describe(e)}`)
+  }
+  const word = e.path[0]!.text
+  if ((choices as ReadonlyArray<string>).includes(word)) return word as A
+  return ctx.report("LRS2002", e.span, `\`${word}\` is not a valid \`${what}\``, suggestionHelp(word, choices, what))
+}
+
+export const checkedBool = (ctx: Context, e: Expr, what: string): boolean | undefined => {
+  if (e.kind === "Bool") return e.value
+  if (e.kind === "Missing") return undefined
+  return ctx.report("LRS2001", e.span, `\`${what}\` must be \`true\` or \`false\`, found ${describe(e)}`)
+}

@@ -1,0 +1,71 @@
+import { formatSpan } from "@lrs/dsl"
+import type { Origin, Origins } from "./check/experiment.ts"
+import type { OptimizerIR, RunIR, ScheduleIR } from "./ir/Ir.ts"
+
+/** A number as the language writes it (the shortest form that reads back to the same double). */
+const num = (v: number): string => String(v)
+
+/** A schedule as `.lrs` text with every length explicit; compiling it back gives the same IR. */
+export const printSchedule = (s: ScheduleIR, span: number): string => {
+  switch (s.kind) {
+    case "constant":
+      return num(s.value)
+    case "linear":
+    case "cosine": {
+      const body = `${s.kind}(${num(s.from)} -> ${num(s.to)})`
+      return s.steps === span ? body : `${body} for ${s.steps} steps`
+    }
+    case "sequence":
+      return s.segments.map((seg, i) => {
+        const next = s.segments[i + 1]
+        const length = next === undefined ? span - seg.start : next.start - seg.start
+        const body = printSchedule(seg.schedule, length)
+        const wrapped = seg.schedule.kind === "sequence" || seg.schedule.kind === "binary" ? `(${body})` : body
+        return next === undefined ? wrapped : `${wrapped} for ${length} steps`
+      }).join(" then ")
+    case "binary":
+      return `(${printSchedule(s.left, span)}) ${s.op} (${printSchedule(s.right, span)})`
+    case "negate":
+      return `-(${printSchedule(s.operand, span)})`
+  }
+}
+
+const optimizerText = (o: OptimizerIR, steps: number): string => {
+  const h = (s: ScheduleIR) => printSchedule(s, steps)
+  return o.kind === "sgd"
+    ? `sgd(lr = ${h(o.lr)}, momentum = ${h(o.momentum)}, dampening = ${num(o.dampening)}, nesterov = ${o.nesterov}, weight_decay = ${h(o.weightDecay)})`
+    : `${o.kind}(lr = ${h(o.lr)}, beta1 = ${h(o.beta1)}, beta2 = ${h(o.beta2)}, epsilon = ${num(o.epsilon)}, weight_decay = ${h(o.weightDecay)})`
+}
+
+const originText = (o: Origin | undefined): string =>
+  o === undefined || o.kind === "default" ? "default" : o.kind === "override" ? "--set" : formatSpan(o.span)
+
+/**
+ * The operative spec: params substituted, every default filled, every length explicit, each line
+ * annotated with where its value came from. It is itself a valid `.lrs` file for the same run.
+ */
+export const printResolved = (ir: RunIR, origins: Origins): string => {
+  const d = ir.data
+  const m = ir.model
+  const lines: Array<[string, string]> = [
+    [`seed = ${ir.seed}`, originText(origins["seed"])],
+    [`steps = ${ir.steps}`, originText(origins["steps"])],
+    [`batch = ${ir.batch}`, originText(origins["batch"])],
+    [`data = spirals(samples = ${d.samples}, classes = ${d.classes}, noise = ${num(d.noise)}, turns = ${num(d.turns)}, test_fraction = ${num(d.testFraction)})`, originText(origins["data"])],
+    [`model = mlp(hidden = [${m.hidden.join(", ")}], activation = ${m.activation})`, originText(origins["model"])],
+    [`optimizer = ${optimizerText(ir.optimizer, ir.steps)}`, originText(origins["optimizer"])],
+    ...Object.entries(ir.schedules).map(([name, s]): [string, string] => [`schedule ${name} = ${printSchedule(s, ir.steps)}`, originText(origins[`schedule ${name}`])]),
+    [`evaluate every ${ir.evaluation.every} steps on ${ir.evaluation.split} [${ir.evaluation.metrics.join(", ")}]`, originText(origins["evaluate"])],
+    [`log every ${ir.log.every} steps`, originText(origins["log"])]
+  ]
+  return [
+    "lrs 1",
+    `// Resolved from ${ir.source} by lrs: params substituted, defaults filled, lengths explicit.`,
+    "// Each line's comment says where its value came from.",
+    "",
+    `experiment ${ir.experiment} {`,
+    ...lines.map(([text, origin]) => `  ${text}  // ${origin}`),
+    "}",
+    ""
+  ].join("\n")
+}

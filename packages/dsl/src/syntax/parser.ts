@@ -1,0 +1,230 @@
+import { CstParser, type CstNode, type IToken, type TokenType } from "chevrotain"
+import * as T from "./tokens.ts"
+import { errorMessages } from "./errors.ts"
+
+/**
+ * The grammar (EBNF; the reference in specs/language.md is generated from the same rules):
+ *
+ *   document   = [ "lrs" NUMBER ] { member } ;
+ *   member     = IDENT [ IDENT ] ( "=" expression | "{" { member [ "," ] } "}" | clause { clause } ) ;
+ *   clause     = PREPOSITION expression | list ;
+ *   expression = segment { "then" segment } ;
+ *   segment    = comparison [ "for" comparison ] ;
+ *   comparison = transition [ COMPARISON transition ] ;
+ *   transition = additive [ ( "->" | ".." ) additive ] ;
+ *   additive   = multiplicative { ( "+" | "-" ) multiplicative } ;
+ *   multiplicative = unary { ( "*" | "/" ) unary } ;
+ *   unary      = "-" unary | primary ;
+ *   primary    = number | STRING | "true" | "false" | reference | list | record | "(" expression ")" ;
+ *   number     = NUMBER [ "%" | IDENT (* a unit, on the same line *) ] ;
+ *   reference  = IDENT { "." IDENT } [ "(" [ argument { "," argument } [ "," ] ] ")" ] ;
+ *   argument   = [ IDENT "=" ] expression ;
+ *   list       = "[" [ expression { "," expression } [ "," ] ] "]" ;
+ *   record     = "{" [ IDENT "=" expression { "," IDENT "=" expression } [ "," ] ] "}" ;
+ *
+ * The member rule is deliberately uniform (HCL-like): `seed = 7`, `schedule lr = ...`,
+ * `experiment name { ... }` and `evaluate every 50 steps on test` all parse the same way, and the
+ * compiler gives each its meaning, so unknown words get a diagnostic with a suggestion instead of
+ * a grammar error.
+ */
+class LrsParser extends CstParser {
+  constructor() {
+    super(T.allTokens as Array<TokenType>, {
+      recoveryEnabled: true,
+      nodeLocationTracking: "full",
+      maxLookahead: 3,
+      errorMessageProvider: errorMessages
+    })
+    this.performSelfAnalysis()
+  }
+
+  document = this.RULE("document", () => {
+    this.OPTION(() => this.SUBRULE(this.header))
+    this.MANY(() => this.SUBRULE(this.member))
+  })
+
+  header = this.RULE("header", () => {
+    this.CONSUME(T.Lrs)
+    this.CONSUME(T.NumberLiteral)
+  })
+
+  member = this.RULE("member", () => {
+    this.CONSUME(T.Identifier, { LABEL: "keyword" })
+    this.OPTION(() => this.CONSUME2(T.Identifier, { LABEL: "name" }))
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Equals)
+          this.SUBRULE(this.expression, { LABEL: "value" })
+        }
+      },
+      { ALT: () => this.SUBRULE(this.block) },
+      { ALT: () => this.AT_LEAST_ONE(() => this.SUBRULE(this.clause)) }
+    ])
+  })
+
+  block = this.RULE("block", () => {
+    this.CONSUME(T.LCurly)
+    this.MANY(() => {
+      this.SUBRULE(this.member)
+      this.OPTION(() => this.CONSUME(T.Comma))
+    })
+    this.CONSUME(T.RCurly)
+  })
+
+  clause = this.RULE("clause", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Preposition)
+          this.SUBRULE(this.expression)
+        }
+      },
+      { ALT: () => this.SUBRULE(this.list) }
+    ])
+  })
+
+  expression = this.RULE("expression", () => {
+    this.SUBRULE(this.segment)
+    this.MANY(() => {
+      this.CONSUME(T.Then)
+      this.SUBRULE2(this.segment)
+    })
+  })
+
+  segment = this.RULE("segment", () => {
+    this.SUBRULE(this.comparison, { LABEL: "body" })
+    this.OPTION(() => {
+      this.CONSUME(T.For)
+      this.SUBRULE2(this.comparison, { LABEL: "duration" })
+    })
+  })
+
+  comparison = this.RULE("comparison", () => {
+    this.SUBRULE(this.transition)
+    this.OPTION(() => {
+      this.CONSUME(T.Comparison)
+      this.SUBRULE2(this.transition)
+    })
+  })
+
+  transition = this.RULE("transition", () => {
+    this.SUBRULE(this.additive)
+    this.OPTION(() => {
+      this.OR([{ ALT: () => this.CONSUME(T.Arrow) }, { ALT: () => this.CONSUME(T.DotDot) }])
+      this.SUBRULE2(this.additive)
+    })
+  })
+
+  additive = this.RULE("additive", () => {
+    this.SUBRULE(this.multiplicative)
+    this.MANY(() => {
+      this.OR([{ ALT: () => this.CONSUME(T.Plus) }, { ALT: () => this.CONSUME(T.Minus) }])
+      this.SUBRULE2(this.multiplicative)
+    })
+  })
+
+  multiplicative = this.RULE("multiplicative", () => {
+    this.SUBRULE(this.unary)
+    this.MANY(() => {
+      this.OR([{ ALT: () => this.CONSUME(T.Star) }, { ALT: () => this.CONSUME(T.Slash) }])
+      this.SUBRULE2(this.unary)
+    })
+  })
+
+  unary = this.RULE("unary", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Minus)
+          this.SUBRULE(this.unary)
+        }
+      },
+      { ALT: () => this.SUBRULE(this.primary) }
+    ])
+  })
+
+  primary = this.RULE("primary", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.number) },
+      { ALT: () => this.CONSUME(T.StringLiteral) },
+      { ALT: () => this.CONSUME(T.True) },
+      { ALT: () => this.CONSUME(T.False) },
+      { ALT: () => this.SUBRULE(this.reference) },
+      { ALT: () => this.SUBRULE(this.list) },
+      { ALT: () => this.SUBRULE(this.record) },
+      {
+        ALT: () => {
+          this.CONSUME(T.LParen)
+          this.SUBRULE(this.expression)
+          this.CONSUME(T.RParen)
+        }
+      }
+    ])
+  })
+
+  number = this.RULE("number", () => {
+    const literal = this.CONSUME(T.NumberLiteral)
+    this.OPTION(() => this.CONSUME(T.Percent, { LABEL: "unit" }))
+    // A unit must sit on the literal's line: `seed = 7` followed by `steps = 100` is two members.
+    this.OPTION2({
+      GATE: () => sameLine(literal, this.LA(1)),
+      DEF: () => this.CONSUME(T.Identifier, { LABEL: "unit" })
+    })
+  })
+
+  reference = this.RULE("reference", () => {
+    this.CONSUME(T.Identifier)
+    this.MANY(() => {
+      this.CONSUME(T.Dot)
+      this.CONSUME2(T.Identifier)
+    })
+    this.OPTION(() => {
+      this.CONSUME(T.LParen)
+      this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.argument) })
+      this.CONSUME(T.RParen)
+    })
+  })
+
+  argument = this.RULE("argument", () => {
+    this.OPTION({
+      GATE: () => this.LA(2).tokenType === T.Equals,
+      DEF: () => {
+        this.CONSUME(T.Identifier, { LABEL: "name" })
+        this.CONSUME(T.Equals)
+      }
+    })
+    this.SUBRULE(this.expression)
+  })
+
+  list = this.RULE("list", () => {
+    this.CONSUME(T.LBracket)
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expression) })
+    this.CONSUME(T.RBracket)
+  })
+
+  record = this.RULE("record", () => {
+    this.CONSUME(T.LCurly)
+    this.MANY_SEP({
+      SEP: T.Comma,
+      DEF: () => {
+        this.CONSUME(T.Identifier)
+        this.CONSUME(T.Equals)
+        this.SUBRULE(this.expression)
+      }
+    })
+    this.CONSUME(T.RCurly)
+  })
+}
+
+const sameLine = (a: IToken, b: IToken): boolean => b.startLine !== undefined && a.endLine === b.startLine
+
+/** One parser for the process, reset per input (Chevrotain's performance guide). */
+export const parser = new LrsParser()
+
+export type RuleName = "document" | "expression"
+
+export const parseTokens = (tokens: Array<IToken>, rule: RuleName): CstNode => {
+  parser.input = tokens
+  return rule === "document" ? parser.document() : parser.expression()
+}

@@ -1,0 +1,28 @@
+import * as tf from "@tensorflow/tfjs"
+
+/**
+ * A trainable tensor with our stable name (`layer0.weight`). tfjs requires variable names to be
+ * unique per process, so the tf.Variable keeps an auto-generated name and we map by ours.
+ */
+export interface NamedVariable {
+  readonly name: string
+  readonly variable: tf.Variable
+}
+
+/**
+ * Loss and gradients of `loss` with respect to `variables`, keyed by our names. The caller owns
+ * (and must dispose) the returned loss and gradient tensors; intermediates are freed.
+ */
+export const lossAndGradients = (
+  loss: () => tf.Scalar,
+  variables: ReadonlyArray<NamedVariable>
+): { readonly loss: tf.Scalar; readonly grads: Record<string, tf.Tensor> } => {
+  const { value, grads: byTfName } = tf.variableGrads(loss, variables.map((v) => v.variable))
+  const grads: Record<string, tf.Tensor> = {}
+  for (const v of variables) {
+    const g = byTfName[v.variable.name]
+    if (g === undefined) throw new Error(`no gradient for ${v.name}`)
+    grads[v.name] = g
+  }
+  return { loss: value, grads }
+}

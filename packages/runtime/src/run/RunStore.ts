@@ -1,0 +1,65 @@
+import { Context, Effect, FileSystem, Layer, Path, Schema } from "effect"
+
+/** A run directory could not be created or written. */
+export class RunStoreError extends Schema.TaggedError<RunStoreError>()("RunStoreError", {
+  path: Schema.String,
+  message: Schema.String
+}) {}
+
+/** The files of one run, opened by `RunStore.create`. */
+export interface RunDirectory {
+  readonly path: string
+  /** Writes a whole file in the run directory (spec, IR, summary). */
+  readonly write: (name: string, content: string) => Effect.Effect<void, RunStoreError>
+  /** Appends one JSON line to `metrics.jsonl`; each row is on disk before training goes on. */
+  readonly appendMetrics: (row: Readonly<Record<string, unknown>>) => Effect.Effect<void, RunStoreError>
+}
+
+/**
+ * Where runs are written. `create` makes `<root>/<name>` (or `<name>-2`, `-3`, ... when that exists,
+ * so nothing earlier is overwritten), or exactly `--out DIR` when one is given.
+ */
+export class RunStore extends Context.Service<RunStore, {
+  readonly create: (options: { readonly root: string; readonly name: string } | { readonly out: string }) => Effect.Effect<RunDirectory, RunStoreError>
+}>()("@lrs/runtime/run/RunStore") {
+  static readonly layer = Layer.effect(
+    RunStore,
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const path = yield* Path.Path
+      const fail = (p: string) => (e: { readonly message: string }) => new RunStoreError({ path: p, message: e.message })
+
+      const open = (dir: string): RunDirectory => ({
+        path: dir,
+        write: (name, content) => fs.writeFileString(path.join(dir, name), content).pipe(Effect.mapError(fail(path.join(dir, name)))),
+        appendMetrics: (row) =>
+          fs.writeFileString(path.join(dir, "metrics.jsonl"), JSON.stringify(row) + "\n", { flag: "a" }).pipe(
+            Effect.mapError(fail(path.join(dir, "metrics.jsonl")))
+          )
+      })
+
+      const create = Effect.fn("RunStore.create")(function*(options: { readonly root: string; readonly name: string } | { readonly out: string }) {
+        if ("out" in options) {
+          const dir = path.resolve(options.out)
+          const existing = yield* fs.readDirectory(dir).pipe(Effect.orElseSucceed(() => [] as Array<string>))
+          if (existing.includes("metrics.jsonl")) {
+            return yield* new RunStoreError({ path: dir, message: "it already holds a run (metrics.jsonl); choose another --out or remove it" })
+          }
+          yield* fs.makeDirectory(dir, { recursive: true }).pipe(Effect.mapError(fail(dir)))
+          return open(dir)
+        }
+        const root = path.resolve(options.root)
+        yield* fs.makeDirectory(root, { recursive: true }).pipe(Effect.mapError(fail(root)))
+        for (let n = 1; ; n++) {
+          const dir = path.join(root, n === 1 ? options.name : `${options.name}-${n}`)
+          const taken = yield* fs.exists(dir).pipe(Effect.mapError(fail(dir)))
+          if (!taken) {
+            yield* fs.makeDirectory(dir).pipe(Effect.mapError(fail(dir)))
+            return open(dir)
+          }
+        }
+      })
+      return RunStore.of({ create })
+    })
+  )
+}
