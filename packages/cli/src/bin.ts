@@ -1,6 +1,15 @@
 #!/usr/bin/env node
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Effect } from "effect"
+import { Cause, Console, Effect, Runtime } from "effect"
 import { main } from "./main.ts"
 
-main(process.argv.slice(2)).pipe(Effect.provide(NodeServices.layer), NodeRuntime.runMain)
+main(process.argv.slice(2)).pipe(
+  Effect.provide(NodeServices.layer),
+  // Anything not already reported (a bug, not a user error) goes to stderr, never stdout.
+  Effect.tapCause((cause) =>
+    Cause.hasInterruptsOnly(cause) || !Runtime.getErrorReported(Cause.squash(cause))
+      ? Effect.void
+      : Console.error(`lrs: internal error (please report it)\n${Cause.pretty(cause)}`)
+  ),
+  NodeRuntime.runMain({ disableErrorReporting: true })
+)

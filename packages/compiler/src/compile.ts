@@ -24,7 +24,7 @@ export interface CompileResult {
 }
 
 const topLevel = ["param", "experiment"] as const
-/** Diagnostics of a `--set` point into its own text, shown as this file name. */
+/** Diagnostics of `--set` values point into what was typed, shown as this file name. */
 export const overrideFile = "--set"
 
 /**
@@ -36,8 +36,9 @@ export const compile = (text: string, options: CompileOptions): CompileResult =>
   const parsed = parseDocument(text, options.file)
   const ctx = new Context()
   ctx.diagnostics.push(...parsed.diagnostics)
-  const overrides = (options.overrides ?? []).map((o) => parseOverride(ctx, o))
   if (hasErrors(ctx.diagnostics)) return { diagnostics: sorted(ctx.diagnostics, options.file) }
+  // A malformed `--set` is reported and left out; the spec is still checked with the others.
+  const overrides = (options.overrides ?? []).map((o, i) => parseOverride(ctx, o, i + 1))
 
   const doc = parsed.ast
   if (doc.version === undefined) {
@@ -89,7 +90,9 @@ export const compile = (text: string, options: CompileOptions): CompileResult =>
 
 /** Source order: the spec's own problems first, then those of `--set` values. */
 const sorted = (ds: ReadonlyArray<Diagnostic>, file: string): Array<Diagnostic> =>
-  [...ds].sort((a, b) => (a.span.file === file ? 0 : 1) - (b.span.file === file ? 0 : 1) || a.span.start.offset - b.span.start.offset)
+  [...ds].sort((a, b) =>
+    (a.span.file === file ? 0 : 1) - (b.span.file === file ? 0 : 1) || a.span.start.line - b.span.start.line || a.span.start.col - b.span.start.col
+  )
 
 interface ParsedOverride {
   readonly name: string
@@ -97,16 +100,20 @@ interface ParsedOverride {
   readonly expr: Expr
 }
 
-const parseOverride = (ctx: Context, o: Override): ParsedOverride | undefined => {
-  const nameSpan = { file: overrideFile, start: { offset: 0, line: 1, col: 1 }, end: { offset: o.name.length, line: 1, col: o.name.length + 1 } }
+/**
+ * The `--set`s read as one virtual file named `--set` whose line N is the Nth `--set`, so
+ * `--set:2:7` is column 7 of the second one.
+ */
+const parseOverride = (ctx: Context, o: Override, line: number): ParsedOverride | undefined => {
+  const nameSpan = { file: overrideFile, start: { offset: 0, line, col: 1 }, end: { offset: o.name.length, line, col: o.name.length + 1 } }
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(o.name)) {
     return ctx.report("LRS9002", nameSpan, `\`${o.name}\` is not a name`, "write `--set name=value`, for example `--set seed=3`")
   }
   if (o.value.trim() === "") {
     return ctx.report("LRS9002", nameSpan, `\`--set ${o.name}=\` has no value`, `write \`--set ${o.name}=VALUE\``)
   }
-  // Padding puts the value at its column in `name=value`, so spans point into what was typed.
-  const parsed = parseExpression(" ".repeat(o.name.length + 1) + o.value, overrideFile)
+  // Padding puts the value at its line and column in `name=value`, so spans point into what was typed.
+  const parsed = parseExpression("\n".repeat(line - 1) + " ".repeat(o.name.length + 1) + o.value, overrideFile)
   ctx.diagnostics.push(...parsed.diagnostics)
   return hasErrors(parsed.diagnostics) ? undefined : { name: o.name, nameSpan, expr: parsed.ast }
 }

@@ -4,3 +4,4 @@ export { compile, overrideFile, type CompileOptions, type CompileResult, type Ov
 export type { Origin, Origins } from "./check/experiment.ts"
 export { codes, type Code } from "./diagnostics/codes.ts"
 export { printResolved, printSchedule } from "./resolve.ts"
+export { canonicalJson } from "./ir/canonical.ts"

@@ -4,7 +4,7 @@ import { toAst } from "./ast/toAst.ts"
 import { type Diagnostic, error } from "./diagnostics/Diagnostic.ts"
 import type { Span } from "./diagnostics/Span.ts"
 import { parser, parseTokens, type RuleName } from "./syntax/parser.ts"
-import { UnterminatedString } from "./syntax/tokens.ts"
+import { StringLiteral, UnterminatedString } from "./syntax/tokens.ts"
 import { lexer } from "./syntax/lexer.ts"
 
 export interface ParseResult<A> {
@@ -36,6 +36,8 @@ const run = <A>(text: string, file: string, rule: RuleName, build: (t: ReturnTyp
   for (const t of lexed.tokens) {
     if (t.tokenType === UnterminatedString) {
       diagnostics.push(error("LRS0002", tokenSpan(file, t), "unterminated string", "close the string with `\"` on the same line"))
+      // Parse on as if it were closed, so the rest of the file gets no follow-on errors.
+      tokens.push({ ...t, tokenType: StringLiteral, tokenTypeIdx: StringLiteral.tokenTypeIdx!, image: t.image + "\"" })
     } else tokens.push(t)
   }
   const cst = parseTokens(tokens, rule)

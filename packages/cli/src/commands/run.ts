@@ -38,7 +38,7 @@ export const run = Command.make(
     }).pipe(
       Effect.provide(layer),
       Effect.catchTags({
-        BackendUnavailable: (e) => Effect.fail(new UsageError({ message: `backend ${e.backend} is unavailable: ${e.message}\n  help: ${e.help}` })),
+        BackendUnavailable: (e) => Effect.fail(new UsageError({ message: `backend ${backend} (${e.backend}) is unavailable: ${e.message}\n  help: ${e.help}` })),
         TrainingError: (e) => Effect.fail(new RunFailed({ message: e.report })),
         RunStoreError: (e) => Effect.fail(new RunFailed({ message: `cannot write the run directory ${e.path}: ${e.message}` }))
       })

@@ -137,11 +137,11 @@ const collect = (
 }
 
 /** A count of updates: `1500`, `1.5k` or `1500 steps`. */
-const stepCount = (ctx: Context, e: Expr, what: string): number | undefined => {
+const stepCount = (ctx: Context, e: Expr, what: string, usage = `${what} = N steps`): number | undefined => {
   if (e.kind === "Number" && e.unit !== undefined) {
     if (!checkUnit(ctx, e.unit)) return undefined
     if (e.unit.text !== "steps") {
-      return ctx.report("LRS2005", e.unit.span, `\`${what}\` is counted in steps; \`${e.unit.text}\` cannot be converted to steps in this release`, `write \`${what} = N steps\``)
+      return ctx.report("LRS2005", e.unit.span, `\`${what}\` is counted in steps; \`${e.unit.text}\` cannot be converted to steps in this release`, `write \`${usage}\``)
     }
     return checkedNumber(ctx, { ...e, unit: undefined }, what, { integer: true, min: 1 })
   }
@@ -158,8 +158,8 @@ const checkData = (ctx: Context, e: Expr): DataIR | undefined => {
   }
   const samples = num("samples", 2000, { integer: true, min: 2 })
   const classes = num("classes", 2, { integer: true, min: 2, max: 64 })
-  const noise = num("noise", 0.1, { min: 0 })
-  const turns = num("turns", 1.5, { min: 0, exclusive: true })
+  const noise = num("noise", 0.05, { min: 0 })
+  const turns = num("turns", 1.25, { min: 0, exclusive: true })
   const testFraction = num("test_fraction", 0.2, { min: 0, max: 1, exclusive: true })
   if (samples === undefined || classes === undefined || noise === undefined || turns === undefined || testFraction === undefined) return undefined
   const test = Math.round(samples * testFraction)
@@ -241,7 +241,7 @@ const everyClause = (ctx: Context, e: Expr): number | undefined => {
   if (e.kind === "Number" && e.unit === undefined) {
     return ctx.report("LRS2001", e.span, "an interval needs a unit", `write \`every ${e.raw} steps\``)
   }
-  return stepCount(ctx, e, "every")
+  return stepCount(ctx, e, "every", "every N steps")
 }
 
 const checkClauses = (ctx: Context, s: Statement, allowed: ReadonlyArray<string>, usage: string): Map<string, Expr> => {

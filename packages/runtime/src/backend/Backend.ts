@@ -39,6 +39,9 @@ const activate = async (tfName: string): Promise<void> => {
   // setBackend resolves to false (and only warns) when the backend's init fails.
   if (!(await tf.setBackend(tfName))) throw new Error(`tf.setBackend("${tfName}") failed`)
   await tf.ready()
+  // The cpu backend prints a "you are running TensorFlow.js in Node.js" banner on its first tensor;
+  // lrs already says which backend it picked and why, so the banner is switched off.
+  if (tfName === "cpu") (tf.backend() as unknown as { firstUse: boolean }).firstUse = false
 }
 
 const starters: Record<BackendName, () => Promise<void>> = {

@@ -1,0 +1,165 @@
+import { describe, expect, it } from "@effect/vitest"
+import { spawnSync } from "node:child_process"
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
+
+/** The real CLI in a subprocess, as a user runs it (stdout is a pipe, so progress is plain lines). */
+const repo = resolve(import.meta.dirname, "../../..")
+const bin = join(repo, "packages/cli/src/bin.ts")
+const quickstart = join(repo, "examples/quickstart.lrs")
+
+const lrs = (args: ReadonlyArray<string>, options: { cwd?: string; nodeArgs?: ReadonlyArray<string> } = {}) => {
+  const r = spawnSync(process.execPath, [...(options.nodeArgs ?? []), bin, ...args], { cwd: options.cwd ?? repo, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+const temp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix))
+
+// A module hook that makes any attempt to load TensorFlow.js fail loudly.
+const noTensorflow = [
+  "--import",
+  "data:text/javascript," + encodeURIComponent(
+    `import { registerHooks } from "node:module"
+registerHooks({ resolve(specifier, context, next) {
+  if (specifier.includes("@tensorflow")) throw new Error("TensorFlow.js was loaded: " + specifier)
+  return next(specifier, context)
+} })`
+  )
+]
+
+describe("lrs --help", () => {
+  it("describes every command", () => {
+    const r = lrs(["--help"])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/check\s+Check a spec/)
+    expect(r.stdout).toMatch(/run\s+Compile a spec and run it/)
+    const run = lrs(["run", "--help"])
+    for (const flag of ["--set", "--backend", "--out", "--runs"]) expect(run.stdout).toContain(flag)
+  })
+
+  it("exits 2 on an unknown command and names the closest one", () => {
+    const r = lrs(["chek", "x.lrs"])
+    expect(r.code).toBe(2)
+    expect(r.stdout + r.stderr).toMatch(/Unknown subcommand "chek"[\s\S]*Did you mean this\?\s+check/)
+  })
+
+  it("exits 2 on an unknown flag and names the closest one", () => {
+    const r = lrs(["check", quickstart, "--sett", "seed=1"])
+    expect(r.code).toBe(2)
+    expect(r.stdout + r.stderr).toMatch(/Unrecognized flag: --sett[\s\S]*--set/)
+  })
+})
+
+describe("lrs check", () => {
+  it("exits 0 on the quickstart", () => {
+    const r = lrs(["check", "examples/quickstart.lrs"])
+    expect(r.stderr).toBe("")
+    expect(r.stdout).toBe("examples/quickstart.lrs: ok (experiment quickstart, 3000 steps)\n")
+    expect(r.code).toBe(0)
+  })
+
+  it("prints one path:line:col: error[CODE]: message line per problem and exits 1", () => {
+    const dir = temp("lrs-check-")
+    writeFileSync(join(dir, "bad.lrs"), "lrs 1\nexperiment e {\n  sed = 1\n  steps = 10\n  data = spirals()\n  model = mlp(activation = relux)\n}\n")
+    const r = lrs(["check", "bad.lrs"], { cwd: dir })
+    expect(r.code).toBe(1)
+    expect(r.stderr.trim().split("\n")).toEqual([
+      "bad.lrs:2:1: error[LRS1007]: experiment `e` has no `optimizer` (help: add `optimizer = adam(lr = 1e-3)`)",
+      "bad.lrs:3:3: error[LRS1003]: experiment `e` has no field `sed` (help: the closest field is `seed`)",
+      "bad.lrs:6:28: error[LRS2002]: `relux` is not a valid `activation` (help: the closest activation is `relu`)",
+      "bad.lrs: 3 errors"
+    ])
+  })
+
+  it("applies --set with the spec's own rules", () => {
+    expect(lrs(["check", quickstart, "--set", "steps=200", "--set", "seed=3"]).code).toBe(0)
+    const r = lrs(["check", quickstart, "--set", "steps=2.5", "--set", "sead=1"])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain("--set:1:7: error[LRS2001]: `steps` must be an integer, found 2.5")
+    expect(r.stderr).toContain("--set:2:1: error[LRS9001]: `--set sead` matches no param and no experiment field (help: the closest name is `seed`)")
+  })
+
+  it("exits 2 on a missing file or a --set without `=`", () => {
+    const missing = lrs(["check", "no/such.lrs"])
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain("lrs: cannot read no/such.lrs")
+    const malformed = lrs(["check", quickstart, "--set", "seed"])
+    expect(malformed.code).toBe(2)
+    expect(malformed.stderr).toContain("--set expects name=value")
+  })
+
+  it("does not load TensorFlow.js (while run does, under the same guard)", () => {
+    expect(lrs(["check", quickstart], { nodeArgs: noTensorflow }).code).toBe(0)
+    const run = lrs(["run", quickstart, "--set", "steps=5", "--out", join(temp("lrs-guard-"), "r")], { nodeArgs: noTensorflow })
+    expect(run.code).not.toBe(0)
+    expect(run.stderr).toContain("TensorFlow.js was loaded")
+  })
+})
+
+describe("lrs run", () => {
+  it("runs the quickstart with a reduced budget and writes the run directory", () => {
+    const out = join(temp("lrs-run-"), "quick")
+    const r = lrs(["run", quickstart, "--set", "steps=300", "--backend", "cpu", "--out", out])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^backend: cpu \(/)
+    // Not a TTY: plain periodic lines, no carriage returns.
+    expect(r.stdout).not.toContain("\r")
+    expect(r.stdout).toMatch(/^step 300\/300 {2}loss \d\.\d{4} {2}lr \d\.\d{2}e[-+]\d+ {2}ETA 0s$/m)
+    expect(r.stdout).toMatch(/done: 300 steps in [\d.]+s \([\d.]+ ms\/step\) on cpu; final train loss [\d.]+, test accuracy [\d.]+, test loss [\d.]+/)
+    expect(readdirSync(out).sort()).toEqual(["ir.json", "metrics.jsonl", "resolved.lrs", "spec.lrs", "summary.json"])
+    expect(readFileSync(join(out, "spec.lrs"), "utf8")).toBe(readFileSync(quickstart, "utf8"))
+    expect(readFileSync(join(out, "resolved.lrs"), "utf8")).toContain("steps = 300  // --set")
+    const ir = JSON.parse(readFileSync(join(out, "ir.json"), "utf8"))
+    expect(ir.steps).toBe(300)
+    expect(ir.optimizer.kind).toBe("adamw")
+    const rows = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l))
+    const train = rows.filter((row) => row.kind === "train")
+    expect(train.length).toBe(31)
+    for (const row of train) {
+      expect(Object.keys(row)).toEqual(["kind", "step", "loss", "lr"])
+      expect(Number.isFinite(row.loss)).toBe(true)
+    }
+    // 5% of 300 = 15 warmup steps to the peak 1e-2.
+    expect(train[0].lr).toBe(0)
+    expect(train[1].lr).toBeCloseTo(0.01 * 10 / 15, 12)
+    const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"))
+    expect(summary).toMatchObject({ experiment: "quickstart", status: "completed", backend: "cpu", steps: 300, seed: 7 })
+    expect(summary.wallSeconds).toBeGreaterThan(0)
+    expect(summary.final.test.accuracy).toBe(rows.filter((row) => row.kind === "eval").at(-1).accuracy)
+  })
+
+  it("writes to runs/<experiment>-<id>/ by default", () => {
+    const cwd = temp("lrs-default-")
+    const r = lrs(["run", quickstart, "--set", "steps=20", "--backend", "cpu"], { cwd })
+    expect(r.code).toBe(0)
+    const [dir] = readdirSync(join(cwd, "runs"))
+    expect(dir).toMatch(/^quickstart-[0-9a-f]{10}$/)
+    expect(JSON.parse(readFileSync(join(cwd, "runs", dir!, "summary.json"), "utf8")).id).toBe(dir!.slice("quickstart-".length))
+  })
+
+  it("learns the quickstart: seed 7 reaches the test accuracy its header states (0.973) within a margin", () => {
+    const out = join(temp("lrs-full-"), "quick")
+    const r = lrs(["run", quickstart, "--out", out])
+    expect(r.code).toBe(0)
+    const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"))
+    expect(summary.steps).toBe(3000)
+    expect(summary.final.test.accuracy).toBeGreaterThanOrEqual(0.95)
+  })
+
+  it("says why a requested backend cannot load and what to install (exit 2), or runs on it where it can", () => {
+    const r = lrs(["run", quickstart, "--set", "steps=5", "--backend", "gpu", "--out", join(temp("lrs-gpu-"), "r")])
+    if (r.code === 0) {
+      expect(r.stdout).toMatch(/^backend: tfjs-node-gpu/)
+    } else {
+      expect(r.code).toBe(2)
+      expect(r.stderr).toMatch(/lrs: backend gpu \(tfjs-node-gpu\) is unavailable: .+\n {2}help: .*tfjs-node-gpu/)
+    }
+  })
+
+  it("reports a failing run against the spec line it comes from", () => {
+    const r = lrs(["run", quickstart, "--set", "peak=1e30", "--set", "steps=50", "--backend", "cpu", "--out", join(temp("lrs-nan-"), "r")])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/^lrs: .*quickstart\.lrs:18:15: error: the training loss became (NaN|Infinity|-Infinity) at step \d+/m)
+  })
+})

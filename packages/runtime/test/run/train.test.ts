@@ -1,0 +1,106 @@
+import { assert, describe, it } from "@effect/vitest"
+import { NodeServices } from "@effect/platform-node"
+import { compile, evaluateSchedule, printResolved, type RunIR } from "@lrs/compiler"
+import { Effect, Layer } from "effect"
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Backend } from "../../src/backend/Backend.ts"
+import { Reporter } from "../../src/run/Reporter.ts"
+import { RunStore } from "../../src/run/RunStore.ts"
+import { train } from "../../src/run/train.ts"
+
+const spec = (optimizer: string, steps = 60) => `lrs 1
+experiment tiny {
+  seed = 5
+  steps = ${steps}
+  batch = 32
+  data = spirals(samples = 300, classes = 2)
+  model = mlp(hidden = [16])
+  optimizer = ${optimizer}
+  schedule lr = linear(0 -> 0.05) for 10% then cosine(0.05 -> 0)
+  evaluate every 25 steps
+  log every 10 steps
+}
+`
+
+const compiled = (text: string): { ir: RunIR; resolved: string } => {
+  const result = compile(text, { file: "tiny.lrs" })
+  assert.deepStrictEqual(result.diagnostics, [])
+  return { ir: result.ir!, resolved: printResolved(result.ir!, result.origins!) }
+}
+
+const layers = (lines: Array<string>) =>
+  Layer.mergeAll(Backend.layer("cpu"), RunStore.layer.pipe(Layer.provide(NodeServices.layer)), Reporter.layerMemory(lines))
+
+const runIn = (text: string, out: string, lines: Array<string> = []) => {
+  const { ir, resolved } = compiled(text)
+  return train({ ir, spec: text, resolved, destination: { out } }).pipe(Effect.provide(layers(lines)))
+}
+
+const rows = (dir: string) => readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>)
+
+describe("train", () => {
+  it.effect("writes the run directory: spec, resolved spec, IR, metrics rows and summary", () =>
+    Effect.gen(function*() {
+      const out = join(mkdtempSync(join(tmpdir(), "lrs-train-")), "run")
+      const lines: Array<string> = []
+      const text = spec("adam(lr = lr)")
+      const summary = yield* runIn(text, out, lines)
+      assert.deepStrictEqual(readdirSync(out).sort(), ["ir.json", "metrics.jsonl", "resolved.lrs", "spec.lrs", "summary.json"])
+      assert.strictEqual(readFileSync(join(out, "spec.lrs"), "utf8"), text)
+      assert.strictEqual(JSON.parse(readFileSync(join(out, "ir.json"), "utf8")).experiment, "tiny")
+      const all = rows(out)
+      const trainRows = all.filter((r) => r["kind"] === "train")
+      // Logged at t = 0, 10, ..., 50 and at the last update, 59.
+      assert.deepStrictEqual(trainRows.map((r) => r["step"]), [0, 10, 20, 30, 40, 50, 59])
+      // Each row's lr is the schedule's value for that update: 0 at t = 0, then the cosine (warmup is 6 steps).
+      const { ir } = compiled(text)
+      for (const r of trainRows) assert.strictEqual(r["lr"], evaluateSchedule(ir.optimizer.lr, r["step"] as number))
+      assert.strictEqual(trainRows[0]!["lr"], 0)
+      assert.closeTo(trainRows[1]!["lr"] as number, 0.025 * (1 + Math.cos(Math.PI * 4 / 54)), 1e-15)
+      for (const r of trainRows) assert.isTrue(Number.isFinite(r["loss"] as number))
+      const evalRows = all.filter((r) => r["kind"] === "eval")
+      assert.deepStrictEqual(evalRows.map((r) => r["step"]), [0, 25, 50, 60])
+      const summaryFile = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"))
+      assert.strictEqual(summaryFile.backend, "cpu")
+      assert.strictEqual(summaryFile.steps, 60)
+      assert.strictEqual(summaryFile.status, "completed")
+      assert.strictEqual(summaryFile.final.test.accuracy, evalRows[3]!["accuracy"])
+      assert.strictEqual(summary.runDir, out)
+      assert.isTrue(lines[0]!.startsWith("backend: cpu"))
+    }))
+
+  it.effect("is deterministic: the same spec and seed give identical metrics", () =>
+    Effect.gen(function*() {
+      const base = mkdtempSync(join(tmpdir(), "lrs-det-"))
+      yield* runIn(spec("sgd(lr = lr, momentum = 0.9)"), join(base, "a"))
+      yield* runIn(spec("sgd(lr = lr, momentum = 0.9)"), join(base, "b"))
+      assert.strictEqual(readFileSync(join(base, "a", "metrics.jsonl"), "utf8"), readFileSync(join(base, "b", "metrics.jsonl"), "utf8"))
+    }))
+
+  it.effect("learns: the test loss falls over the run", () =>
+    Effect.gen(function*() {
+      const out = join(mkdtempSync(join(tmpdir(), "lrs-learn-")), "run")
+      yield* runIn(spec("adam(lr = lr)", 200), out)
+      const evals = rows(out).filter((r) => r["kind"] === "eval")
+      assert.isBelow(evals[evals.length - 1]!["loss"] as number, (evals[0]!["loss"] as number) * 0.8)
+    }))
+
+  it.effect("reports a diverging loss against the optimizer's line in the spec", () =>
+    Effect.gen(function*() {
+      const out = join(mkdtempSync(join(tmpdir(), "lrs-nan-")), "run")
+      const error = yield* runIn(spec("sgd(lr = 1e30)"), out).pipe(Effect.flip)
+      assert.strictEqual(error._tag, "TrainingError")
+      if (error._tag !== "TrainingError") return
+      assert.match(error.report, /^tiny\.lrs:8:15: error: the training loss became (NaN|Infinity)/)
+    }))
+
+  it.effect("never overwrites a run: --out on a directory holding one is refused", () =>
+    Effect.gen(function*() {
+      const out = join(mkdtempSync(join(tmpdir(), "lrs-twice-")), "run")
+      yield* runIn(spec("adam(lr = lr)", 10), out)
+      const error = yield* runIn(spec("adam(lr = lr)", 10), out).pipe(Effect.flip)
+      assert.strictEqual(error._tag, "RunStoreError")
+    }))
+})
