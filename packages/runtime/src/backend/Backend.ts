@@ -60,14 +60,23 @@ const starters: Record<BackendName, () => Promise<void>> = {
   cpu: () => activate("cpu")
 }
 
+/** tfjs-node-gpu's own errors are long paths; say what they mean instead. */
+const explain = (name: BackendName, message: string): string =>
+  name !== "tfjs-node-gpu"
+    ? message
+    : message.includes("tfjs_binding.node")
+    ? "its native addon is not built (the package's install script, which downloads libtensorflow, has not run)"
+    : /Cannot find (module|package)/.test(message)
+    ? "the package is not installed"
+    : message
+
 const start = (name: BackendName): Effect.Effect<void, BackendUnavailable> =>
   Effect.tryPromise({
     try: starters[name],
-    catch: (cause) => new BackendUnavailable({ backend: name, message: firstLine(cause), help: help[name] })
+    catch: (cause) => new BackendUnavailable({ backend: name, message: explain(name, firstLine(cause)), help: help[name] })
   })
 
-const describeFailure = (e: BackendUnavailable): string =>
-  `${e.backend === "tfjs-node-gpu" ? "@tensorflow/tfjs-node-gpu" : e.backend} did not load (${e.message})`
+const describeFailure = (e: BackendUnavailable): string => `${e.backend} unavailable: ${e.message}`
 
 const select = Effect.fnUntraced(function*(request: BackendRequest) {
   switch (request) {
