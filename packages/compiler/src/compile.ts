@@ -21,6 +21,11 @@ export interface CompileResult {
   readonly ir?: RunIR
   readonly origins?: Origins
   readonly diagnostics: ReadonlyArray<Diagnostic>
+  /**
+   * The text of every file a diagnostic can point into, by the name spans use: the spec, its
+   * imports, and `--set` (line N is the Nth override as `name=value`). Renderers show lines from it.
+   */
+  readonly sources: ReadonlyMap<string, string>
 }
 
 const topLevel = ["param", "experiment"] as const
@@ -33,6 +38,15 @@ export const overrideFile = "--set"
  * consequences would only be noise).
  */
 export const compile = (text: string, options: CompileOptions): CompileResult => {
+  const sources = new Map<string, string>([[options.file, text]])
+  if (options.overrides !== undefined && options.overrides.length > 0) {
+    sources.set(overrideFile, options.overrides.map((o) => `${o.name}=${o.value}`).join("\n"))
+  }
+  const result = compileWith(text, options)
+  return { ...result, sources }
+}
+
+const compileWith = (text: string, options: CompileOptions): Omit<CompileResult, "sources"> => {
   const parsed = parseDocument(text, options.file)
   const ctx = new Context()
   ctx.diagnostics.push(...parsed.diagnostics)

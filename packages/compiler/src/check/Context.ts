@@ -1,4 +1,4 @@
-import type { Diagnostic, Expr, Span } from "@lrs/dsl"
+import type { Diagnostic, DiagnosticDetails, Expr, Span } from "@lrs/dsl"
 import { error } from "@lrs/dsl"
 import type { Code } from "../diagnostics/codes.ts"
 
@@ -21,11 +21,11 @@ export class Context {
   readonly resolving = new Set<string>()
 
   /** Records a problem once: a schedule used in two places is compiled twice but reported once. */
-  report(code: Code, span: Span, message: string, help?: string): undefined {
+  report(code: Code, span: Span, message: string, help?: string, details?: DiagnosticDetails): undefined {
     const key = `${code}@${span.file}:${span.start.offset}-${span.end.offset}:${message}`
     if (!this.reported.has(key)) {
       this.reported.add(key)
-      this.diagnostics.push(error(code, span, message, help))
+      this.diagnostics.push(error(code, span, message, help, details))
     }
     return undefined
   }

@@ -3,10 +3,18 @@ import { formatSpan } from "./Span.ts"
 
 export type Severity = "error" | "warning"
 
+/** Another place that explains the problem: the declaration a use conflicts with, the budget a segment overruns. */
+export interface Related {
+  readonly span: Span
+  readonly label: string
+}
+
 /**
- * One problem found in a spec. The message states the problem; `help` says what to do about it.
- * Codes are stable: `LRS0xxx` syntax, `LRS1xxx` names and structure, `LRS2xxx` values, types and
- * units, `LRS3xxx` schedules, `LRS9xxx` command-line overrides.
+ * One problem found in a spec. The message states the problem; the label says what is wrong at
+ * the primary span; `related` points at other places involved; `notes` give context; `help`
+ * proposes a concrete fix. Codes are stable (see the compiler's registry): `LRS0xxx` syntax,
+ * `LRS1xxx` names and structure, `LRS2xxx` values, types and units, `LRS3xxx` schedules,
+ * `LRS4xxx` signals and sweeps, `LRS5xxx` imports, `LRS9xxx` command-line overrides.
  */
 export interface Diagnostic {
   readonly code: string
@@ -14,13 +22,29 @@ export interface Diagnostic {
   readonly message: string
   readonly span: Span
   readonly label?: string
+  readonly related?: ReadonlyArray<Related>
+  readonly notes?: ReadonlyArray<string>
   readonly help?: string
 }
 
-export const error = (code: string, span: Span, message: string, help?: string): Diagnostic =>
-  help === undefined ? { code, severity: "error", message, span } : { code, severity: "error", message, span, help }
+export interface DiagnosticDetails {
+  readonly label?: string | undefined
+  readonly related?: ReadonlyArray<Related> | undefined
+  readonly notes?: ReadonlyArray<string> | undefined
+}
 
-/** The one-line form `path:line:col: error[CODE]: message` (help follows after ` — help: `). */
+export const error = (code: string, span: Span, message: string, help?: string, details: DiagnosticDetails = {}): Diagnostic => ({
+  code,
+  severity: "error",
+  message,
+  span,
+  ...(details.label === undefined ? {} : { label: details.label }),
+  ...(details.related === undefined || details.related.length === 0 ? {} : { related: details.related }),
+  ...(details.notes === undefined || details.notes.length === 0 ? {} : { notes: details.notes }),
+  ...(help === undefined ? {} : { help })
+})
+
+/** The one-line form `path:line:col: error[CODE]: message (help: ...)`. */
 export const formatDiagnostic = (d: Diagnostic): string =>
   `${formatSpan(d.span)}: ${d.severity}[${d.code}]: ${d.message}${d.help === undefined ? "" : ` (help: ${d.help})`}`
 
