@@ -9,7 +9,16 @@ export interface Name {
 export interface Document {
   readonly kind: "Document"
   readonly version: { readonly value: number; readonly span: Span } | undefined
+  readonly imports: ReadonlyArray<Import>
   readonly members: ReadonlyArray<Member>
+  readonly span: Span
+}
+
+/** `import "./common.lrs" as common`. */
+export interface Import {
+  readonly kind: "Import"
+  readonly path: { readonly value: string; readonly span: Span }
+  readonly alias: Name
   readonly span: Span
 }
 
@@ -31,10 +40,13 @@ export interface Block {
   readonly span: Span
 }
 
-/** `evaluate every 250 steps on test [accuracy, loss]`: a keyword and clauses. */
+/**
+ * `evaluate every 250 steps on test [accuracy, loss]`: a keyword and clauses; or clauses alone,
+ * `until test.accuracy >= 0.97`.
+ */
 export interface Statement {
   readonly kind: "Statement"
-  readonly keyword: Name
+  readonly keyword: Name | undefined
   readonly clauses: ReadonlyArray<Clause>
   readonly span: Span
 }

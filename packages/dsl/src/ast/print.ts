@@ -7,6 +7,7 @@ import type { Document } from "./Ast.ts"
  */
 export const printDocument = (doc: Document): string => {
   const lines: Array<string> = [`(document${doc.version === undefined ? "" : ` version=${doc.version.value}`})`]
+  for (const i of doc.imports) lines.push(`  (import ${JSON.stringify(i.path.value)} ${i.alias.text})`)
   const member = (m: Member, depth: number): void => {
     const pad = "  ".repeat(depth)
     switch (m.kind) {
@@ -14,7 +15,7 @@ export const printDocument = (doc: Document): string => {
         lines.push(`${pad}(attribute${m.keyword === undefined ? "" : ` ${m.keyword.text}`} ${m.name.text} ${printExpr(m.value)})`)
         return
       case "Statement":
-        lines.push(`${pad}(statement ${m.keyword.text}${m.clauses.map((c) => ` (${c.preposition?.text ?? "list"} ${printExpr(c.value)})`).join("")})`)
+        lines.push(`${pad}(statement${m.keyword === undefined ? "" : ` ${m.keyword.text}`}${m.clauses.map((c) => ` (${c.preposition?.text ?? "list"} ${printExpr(c.value)})`).join("")})`)
         return
       case "Block":
         lines.push(`${pad}(block ${m.keyword.text}${m.label === undefined ? "" : ` ${m.label.text}`})`)

@@ -1,6 +1,6 @@
 import type { CstElement, CstNode, IToken } from "chevrotain"
 import type { Position, Span } from "../diagnostics/Span.ts"
-import type { Argument, BinaryOp, Clause, CompareOp, Document, Expr, Member, Name } from "./Ast.ts"
+import type { Argument, BinaryOp, Clause, CompareOp, Document, Expr, Import, Member, Name } from "./Ast.ts"
 
 /**
  * CST -> AST. Total over what error recovery leaves behind: a missing piece becomes a `Missing`
@@ -42,14 +42,25 @@ export const toAst = (file: string) => {
       version: version === undefined || header === undefined
         ? undefined
         : { value: Number(version.image), span: nodeSpan(header, tokenSpan(version)) },
+      imports: nodes(n, "importDecl").flatMap(importDecl),
       members: nodes(n, "member").flatMap(member),
       span: nodeSpan(n, emptySpan)
     }
   }
 
+  const importDecl = (n: CstNode): Array<Import> => {
+    const path = tokens(n, "StringLiteral")[0]
+    const alias = tokens(n, "Identifier")[0]
+    if (path === undefined || alias === undefined) return []
+    return [{ kind: "Import", path: { value: JSON.parse(path.image) as string, span: tokenSpan(path) }, alias: name(alias), span: nodeSpan(n, tokenSpan(path)) }]
+  }
+
   const member = (n: CstNode): Array<Member> => {
     const keyword = tokens(n, "keyword")[0]
-    if (keyword === undefined) return []
+    if (keyword === undefined) {
+      const clauses = nodes(n, "clause")
+      return clauses.length === 0 ? [] : [{ kind: "Statement", keyword: undefined, clauses: clauses.map(clause), span: nodeSpan(n, emptySpan) }]
+    }
     const span = nodeSpan(n, tokenSpan(keyword))
     const second = tokens(n, "name")[0]
     const block = nodes(n, "block")[0]

@@ -5,8 +5,10 @@ import { errorMessages } from "./errors.ts"
 /**
  * The grammar (EBNF; the reference in specs/language.md is generated from the same rules):
  *
- *   document   = [ "lrs" NUMBER ] { member } ;
- *   member     = IDENT [ IDENT ] ( "=" expression | "{" { member [ "," ] } "}" | clause { clause } ) ;
+ *   document   = [ "lrs" NUMBER ] { import } { member } ;
+ *   import     = "import" STRING "as" IDENT ;
+ *   member     = IDENT [ IDENT ] ( "=" expression | "{" { member [ "," ] } "}" | clause { clause } )
+ *              | clause { clause } ;
  *   clause     = PREPOSITION expression | list ;
  *   expression = segment { "then" segment } ;
  *   segment    = comparison [ "for" comparison ] ;
@@ -40,7 +42,15 @@ class LrsParser extends CstParser {
 
   document = this.RULE("document", () => {
     this.OPTION(() => this.SUBRULE(this.header))
-    this.MANY(() => this.SUBRULE(this.member))
+    this.MANY(() => this.SUBRULE(this.importDecl))
+    this.MANY2(() => this.SUBRULE(this.member))
+  })
+
+  importDecl = this.RULE("importDecl", () => {
+    this.CONSUME(T.Import)
+    this.CONSUME(T.StringLiteral)
+    this.CONSUME(T.As)
+    this.CONSUME(T.Identifier)
   })
 
   header = this.RULE("header", () => {
@@ -49,17 +59,25 @@ class LrsParser extends CstParser {
   })
 
   member = this.RULE("member", () => {
-    this.CONSUME(T.Identifier, { LABEL: "keyword" })
-    this.OPTION(() => this.CONSUME2(T.Identifier, { LABEL: "name" }))
     this.OR([
       {
         ALT: () => {
-          this.CONSUME(T.Equals)
-          this.SUBRULE(this.expression, { LABEL: "value" })
+          this.CONSUME(T.Identifier, { LABEL: "keyword" })
+          this.OPTION(() => this.CONSUME2(T.Identifier, { LABEL: "name" }))
+          this.OR2([
+            {
+              ALT: () => {
+                this.CONSUME(T.Equals)
+                this.SUBRULE(this.expression, { LABEL: "value" })
+              }
+            },
+            { ALT: () => this.SUBRULE(this.block) },
+            { ALT: () => this.AT_LEAST_ONE(() => this.SUBRULE(this.clause)) }
+          ])
         }
       },
-      { ALT: () => this.SUBRULE(this.block) },
-      { ALT: () => this.AT_LEAST_ONE(() => this.SUBRULE(this.clause)) }
+      // A statement may start with its clause: `until test.accuracy >= 0.97`.
+      { ALT: () => this.AT_LEAST_ONE2(() => this.SUBRULE2(this.clause)) }
     ])
   })
 

@@ -7,6 +7,8 @@ const keyword = (word: string): TokenType =>
   createToken({ name: word[0]!.toUpperCase() + word.slice(1), pattern: new RegExp(word), longer_alt: Identifier })
 
 export const Lrs = keyword("lrs")
+export const Import = keyword("import")
+export const As = keyword("as")
 export const Then = keyword("then")
 export const For = keyword("for")
 export const True = keyword("true")
@@ -87,6 +89,8 @@ export const allTokens: ReadonlyArray<TokenType> = [
   LCurly,
   RCurly,
   Lrs,
+  Import,
+  As,
   Then,
   For,
   True,
