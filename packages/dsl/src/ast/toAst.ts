@@ -57,8 +57,8 @@ export const toAst = (file: string) => {
 
   const member = (n: CstNode): Array<Member> => {
     const keyword = tokens(n, "keyword")[0]
+    const clauses = nodes(n, "clauses").flatMap((c) => nodes(c, "clause"))
     if (keyword === undefined) {
-      const clauses = nodes(n, "clause")
       return clauses.length === 0 ? [] : [{ kind: "Statement", keyword: undefined, clauses: clauses.map(clause), span: nodeSpan(n, emptySpan) }]
     }
     const span = nodeSpan(n, tokenSpan(keyword))
@@ -73,7 +73,6 @@ export const toAst = (file: string) => {
         span
       }]
     }
-    const clauses = nodes(n, "clause")
     if (clauses.length > 0) {
       // `keyword name every ...` has no meaning; the compiler reports the stray name.
       const all: Array<Clause> = clauses.map(clause)

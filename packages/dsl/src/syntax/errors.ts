@@ -31,7 +31,7 @@ export const describeToken = (token: IToken): string =>
 /** What each rule expects, in prose, for "expected ..." messages (Chevrotain's default is a wall of paths). */
 const expectations: Readonly<Record<string, string>> = {
   document: "`lrs 1`, `param`, `experiment` or another top-level declaration",
-  member: "`= value`, a `{ ... }` block or a clause such as `every 100 steps` after the name",
+  member: "`= value`, a `{ ... }` block, or a clause on the same line such as `every 100 steps`, after the name",
   clause: "a clause (`every ...`, `on ...`, `until ...`, `in ...` or a `[ ... ]` list)",
   primary: "a value (a number, string, name, call, list or record)",
   unary: "a value (a number, string, name, call, list or record)",

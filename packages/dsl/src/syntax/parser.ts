@@ -7,8 +7,8 @@ import { errorMessages } from "./errors.ts"
  *
  *   document   = [ "lrs" NUMBER ] { import } { member } ;
  *   import     = "import" STRING "as" IDENT ;
- *   member     = IDENT [ IDENT ] ( "=" expression | "{" { member [ "," ] } "}" | clause { clause } )
- *              | clause { clause } ;
+ *   member     = IDENT [ IDENT ] ( "=" expression | "{" { member [ "," ] } "}" | clauses ) | clauses ;
+ *   clauses    = clause { clause } ;          (* all on one line *)
  *   clause     = PREPOSITION expression | list ;
  *   expression = segment { "then" segment } ;
  *   segment    = comparison [ "for" comparison ] ;
@@ -72,14 +72,23 @@ class LrsParser extends CstParser {
               }
             },
             { ALT: () => this.SUBRULE(this.block) },
-            { ALT: () => this.AT_LEAST_ONE(() => this.SUBRULE(this.clause)) }
+            { GATE: this.onSameLine, ALT: () => this.SUBRULE(this.clauses) }
           ])
         }
       },
       // A statement may start with its clause: `until test.accuracy >= 0.97`.
-      { ALT: () => this.AT_LEAST_ONE2(() => this.SUBRULE2(this.clause)) }
+      { ALT: () => this.SUBRULE2(this.clauses) }
     ])
   })
+
+  // A statement ends with its line: `until ...` then `on ...` on the next line are two statements.
+  clauses = this.RULE("clauses", () => {
+    this.SUBRULE(this.clause)
+    this.MANY({ GATE: this.onSameLine, DEF: () => this.SUBRULE2(this.clause) })
+  })
+
+  /** Whether the next token is on the line where the last consumed one ends. */
+  private onSameLine = (): boolean => sameLine(this.LA(0), this.LA(1))
 
   block = this.RULE("block", () => {
     this.CONSUME(T.LCurly)
