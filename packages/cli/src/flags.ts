@@ -7,3 +7,10 @@ export const set = Flag.String("set").pipe(
   Flag.withMetavar("name=value"),
   Flag.atLeast(0)
 )
+
+export const format = Flag.Literals("format", ["human", "json", "short"]).pipe(
+  Flag.withDescription(
+    "How problems are printed. human: each with the source lines it points at, underlined; short: one line each, path:line:col: error[CODE]: message; json: one document {file, ok, diagnostics} (check: on stdout; run: on stderr)"
+  ),
+  Flag.withDefault("human")
+)

@@ -1,6 +1,7 @@
 import { Console, Effect } from "effect"
 import { Command } from "effect/cli"
 import { check } from "./commands/check.ts"
+import { fmt } from "./commands/fmt.ts"
 import { run } from "./commands/run.ts"
 import { UsageError } from "./errors.ts"
 
@@ -11,7 +12,7 @@ const usageShown = "see the usage above"
 
 export const lrs = Command.make("lrs").pipe(
   Command.withDescription("lrs: declare how a model is trained over time in one .lrs file; check it like a compiler, then run it."),
-  Command.withSubcommands([check, run])
+  Command.withSubcommands([check, run, fmt])
 )
 
 /**

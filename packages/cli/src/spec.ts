@@ -1,7 +1,7 @@
 import { type CompileResult, compile, type Override } from "@lrs/compiler"
-import { formatDiagnostic } from "@lrs/dsl"
-import { Console, Effect, FileSystem } from "effect"
+import { Effect, FileSystem } from "effect"
 import { SpecInvalid, UsageError } from "./errors.ts"
+import { report, type ReportOptions } from "./report.ts"
 
 /** `--set name=value` as typed; the value is everything after the first `=`. */
 export const parseSets = (sets: ReadonlyArray<string>): Effect.Effect<Array<Override>, UsageError> =>
@@ -12,19 +12,17 @@ export const parseSets = (sets: ReadonlyArray<string>): Effect.Effect<Array<Over
       : Effect.succeed({ name: s.slice(0, i), value: s.slice(i + 1) })
   })
 
-/** Reads and compiles a spec; prints every diagnostic; fails with SpecInvalid when any is an error. */
-export const loadSpec = Effect.fn("loadSpec")(function*(file: string, sets: ReadonlyArray<string>) {
+/** Reads and compiles a spec; prints every diagnostic as `options` say; fails with SpecInvalid when any is an error. */
+export const loadSpec = Effect.fn("loadSpec")(function*(file: string, sets: ReadonlyArray<string>, options: ReportOptions) {
   const fs = yield* FileSystem.FileSystem
   const overrides = yield* parseSets(sets)
   const text = yield* fs.readFileString(file).pipe(
     Effect.mapError((e) => new UsageError({ message: `cannot read ${file}: ${e.message}` }))
   )
   const result: CompileResult = compile(text, { file, overrides })
-  for (const d of result.diagnostics) yield* Console.error(formatDiagnostic(d))
+  yield* report(file, result, options)
   if (result.ir === undefined || result.origins === undefined) {
-    const errors = result.diagnostics.filter((d) => d.severity === "error").length
-    yield* Console.error(`${file}: ${errors} error${errors === 1 ? "" : "s"}`)
-    return yield* new SpecInvalid({ errors })
+    return yield* new SpecInvalid({ errors: result.diagnostics.filter((d) => d.severity === "error").length })
   }
   return { text, ir: result.ir, origins: result.origins }
 })

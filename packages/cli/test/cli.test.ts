@@ -1,4 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
+import { compile } from "@lrs/compiler"
+import { diagnosticToJson, renderDiagnostic } from "@lrs/dsl"
 import { spawnSync } from "node:child_process"
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -35,7 +37,8 @@ describe("lrs --help", () => {
     expect(r.stdout).toMatch(/check\s+Check a spec/)
     expect(r.stdout).toMatch(/run\s+Compile a spec and run it/)
     const run = lrs(["run", "--help"])
-    for (const flag of ["--set", "--backend", "--out", "--runs"]) expect(run.stdout).toContain(flag)
+    for (const flag of ["--set", "--backend", "--out", "--runs", "--format"]) expect(run.stdout).toContain(flag)
+    expect(lrs(["check", "--help"]).stdout).toContain("--format")
   })
 
   it("exits 2 on an unknown command and names the closest one", () => {
@@ -51,6 +54,8 @@ describe("lrs --help", () => {
   })
 })
 
+const bad = "lrs 1\nexperiment e {\n  sed = 1\n  steps = 10\n  data = spirals()\n  model = mlp(activation = relux)\n}\n"
+
 describe("lrs check", () => {
   it("exits 0 on the quickstart", () => {
     const r = lrs(["check", "examples/quickstart.lrs"])
@@ -59,10 +64,10 @@ describe("lrs check", () => {
     expect(r.code).toBe(0)
   })
 
-  it("prints one path:line:col: error[CODE]: message line per problem and exits 1", () => {
+  it("prints one path:line:col: error[CODE]: message line per problem with --format short and exits 1", () => {
     const dir = temp("lrs-check-")
-    writeFileSync(join(dir, "bad.lrs"), "lrs 1\nexperiment e {\n  sed = 1\n  steps = 10\n  data = spirals()\n  model = mlp(activation = relux)\n}\n")
-    const r = lrs(["check", "bad.lrs"], { cwd: dir })
+    writeFileSync(join(dir, "bad.lrs"), bad)
+    const r = lrs(["check", "bad.lrs", "--format", "short"], { cwd: dir })
     expect(r.code).toBe(1)
     expect(r.stderr.trim().split("\n")).toEqual([
       "bad.lrs:2:1: error[LRS1007]: experiment `e` has no `optimizer` (help: add `optimizer = adam(lr = 1e-3)`)",
@@ -72,9 +77,71 @@ describe("lrs check", () => {
     ])
   })
 
+  it("shows each problem under its path:line:col with the source line underlined by default (no color off a terminal)", () => {
+    const dir = temp("lrs-human-")
+    writeFileSync(join(dir, "bad.lrs"), bad)
+    const r = lrs(["check", "bad.lrs"], { cwd: dir })
+    expect(r.code).toBe(1)
+    expect(r.stdout).toBe("")
+    expect(r.stderr).not.toContain("\x1b")
+    // The layout itself is pinned by the renderer's tests; here: every block, a blank line after each, then the count.
+    const { diagnostics, sources } = compile(bad, { file: "bad.lrs" })
+    expect(r.stderr).toBe(diagnostics.map((d) => renderDiagnostic(d, sources) + "\n\n").join("") + "bad.lrs: 3 errors\n")
+    const lines = r.stderr.split("\n")
+    expect(lines.filter((l) => l.startsWith("error["))).toEqual([
+      "error[LRS1007]: experiment `e` has no `optimizer`",
+      "error[LRS1003]: experiment `e` has no field `sed`",
+      "error[LRS2002]: `relux` is not a valid `activation`"
+    ])
+    expect(lines.filter((l) => l.includes("-->"))).toEqual(["  --> bad.lrs:2:1", "  --> bad.lrs:3:3", "  --> bad.lrs:6:28"])
+    expect(r.stderr).toContain([" 3 |   sed = 1", "   |   ^^^"].join("\n"))
+    expect(r.stderr).toContain([" 6 |   model = mlp(activation = relux)", "   |                            ^^^^^"].join("\n"))
+    expect(r.stderr).toContain("   = help: the closest field is `seed`\n")
+  })
+
+  it("shows a --set problem in the line typed", () => {
+    const r = lrs(["check", quickstart, "--set", "seed=1", "--set", "steps=2.5"])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(
+      ["error[LRS2001]: `steps` must be an integer, found 2.5", "  --> --set:2:7", "   |", " 2 | steps=2.5", "   |       ^^^"].join("\n")
+    )
+  })
+
+  it("prints one JSON document on stdout with --format json, valid or not", () => {
+    const dir = temp("lrs-json-")
+    writeFileSync(join(dir, "bad.lrs"), bad)
+    const r = lrs(["check", "bad.lrs", "--format", "json"], { cwd: dir })
+    expect(r.code).toBe(1)
+    expect(r.stderr).toBe("")
+    const doc = JSON.parse(r.stdout)
+    expect(doc.file).toBe("bad.lrs")
+    expect(doc.ok).toBe(false)
+    expect(doc.diagnostics.map((d: { code: string }) => d.code)).toEqual(["LRS1007", "LRS1003", "LRS2002"])
+    expect(doc.diagnostics[1]).toMatchObject({
+      code: "LRS1003",
+      severity: "error",
+      message: "experiment `e` has no field `sed`",
+      file: "bad.lrs",
+      start: { line: 3, col: 3, offset: 23 },
+      end: { line: 3, col: 6, offset: 26 },
+      help: "the closest field is `seed`"
+    })
+    expect(doc).toEqual({ file: "bad.lrs", ok: false, diagnostics: compile(bad, { file: "bad.lrs" }).diagnostics.map(diagnosticToJson) })
+    const ok = lrs(["check", "examples/quickstart.lrs", "--format", "json"])
+    expect(ok.code).toBe(0)
+    expect(ok.stderr).toBe("")
+    expect(JSON.parse(ok.stdout)).toEqual({ file: "examples/quickstart.lrs", ok: true, diagnostics: [] })
+  })
+
+  it("exits 2 on an unknown --format", () => {
+    const r = lrs(["check", quickstart, "--format", "xml"])
+    expect(r.code).toBe(2)
+    expect(r.stdout + r.stderr).toMatch(/xml/)
+  })
+
   it("applies --set with the spec's own rules", () => {
     expect(lrs(["check", quickstart, "--set", "steps=200", "--set", "seed=3"]).code).toBe(0)
-    const r = lrs(["check", quickstart, "--set", "steps=2.5", "--set", "sead=1"])
+    const r = lrs(["check", quickstart, "--set", "steps=2.5", "--set", "sead=1", "--format", "short"])
     expect(r.code).toBe(1)
     expect(r.stderr).toContain("--set:1:7: error[LRS2001]: `steps` must be an integer, found 2.5")
     expect(r.stderr).toContain("--set:2:1: error[LRS9001]: `--set sead` matches no param and no experiment field (help: the closest name is `seed`)")
@@ -155,6 +222,17 @@ describe("lrs run", () => {
       expect(r.code).toBe(2)
       expect(r.stderr).toMatch(/lrs: backend gpu \(tfjs-node-gpu\) is unavailable: .+\n {2}help: .*tfjs-node-gpu/)
     }
+  })
+
+  it("prints an invalid spec's diagnostics as JSON on stderr with --format json, and does not start", () => {
+    const dir = temp("lrs-run-json-")
+    writeFileSync(join(dir, "bad.lrs"), bad)
+    const r = lrs(["run", "bad.lrs", "--format", "json", "--out", join(dir, "r")], { cwd: dir, nodeArgs: noTensorflow })
+    expect(r.code).toBe(1)
+    expect(r.stdout).toBe("")
+    const doc = JSON.parse(r.stderr)
+    expect(doc).toMatchObject({ file: "bad.lrs", ok: false })
+    expect(doc.diagnostics).toHaveLength(3)
   })
 
   it("reports a failing run against the spec line it comes from", () => {

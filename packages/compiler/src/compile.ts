@@ -1,8 +1,10 @@
-import { type Block, type Diagnostic, type Expr, hasErrors, parseDocument, parseExpression } from "@lrs/dsl"
+import { type Block, type Diagnostic, type Expr, hasErrors, parseExpression, type Span } from "@lrs/dsl"
 import type { RunIR } from "./ir/Ir.ts"
-import { Context } from "./check/Context.ts"
-import { checkExperiment, experimentFields, type FieldValue, type Origins } from "./check/experiment.ts"
+import { Context, type Origin, Scope } from "./check/Context.ts"
+import { checkExperiment, experimentFields, type FieldValue, type Origins, reservedBlocks } from "./check/experiment.ts"
 import { suggestionHelp } from "./check/suggest.ts"
+import { checkSweep, type Sweep, trialAssignments } from "./check/sweep.ts"
+import { loadModules, type Module, type SourceHost } from "./load/modules.ts"
 
 /** `--set name=value`: replaces a param or a top-level field of the experiment. */
 export interface Override {
@@ -11,9 +13,19 @@ export interface Override {
 }
 
 export interface CompileOptions {
-  /** The path diagnostics name. */
+  /** The path diagnostics name; imports resolve relative to it. */
   readonly file: string
   readonly overrides?: ReadonlyArray<Override>
+  /** Reads imported files; without one, an import is an error. */
+  readonly host?: SourceHost
+  /** Compile trial N (0-based) of the file's sweep instead of its base values. */
+  readonly trial?: number
+}
+
+/** A sweep's trials, each the list of names it sets and the values as written. */
+export interface SweepInfo {
+  readonly size: number
+  readonly trials: ReadonlyArray<ReadonlyArray<{ readonly name: string; readonly value: string }>>
 }
 
 export interface CompileResult {
@@ -26,91 +38,224 @@ export interface CompileResult {
    * imports, and `--set` (line N is the Nth override as `name=value`). Renderers show lines from it.
    */
   readonly sources: ReadonlyMap<string, string>
+  /** Present when the file declares a sweep. */
+  readonly sweep?: SweepInfo
 }
 
-const topLevel = ["param", "experiment"] as const
+const topLevel = ["param", "schedule", "experiment", "sweep"] as const
 /** Diagnostics of `--set` values point into what was typed, shown as this file name. */
 export const overrideFile = "--set"
 
 /**
- * Text in, IR or diagnostics out. Pure: reads nothing, never throws on user input, and reports
- * every problem it can find at once (semantic checks are skipped after syntax errors, whose
- * consequences would only be noise).
+ * Text in, IR or diagnostics out. Pure: reads nothing but imports (through `host`), never throws on
+ * user input, and reports every problem it can find at once (semantic checks are skipped after
+ * syntax errors, whose consequences would only be noise).
  */
 export const compile = (text: string, options: CompileOptions): CompileResult => {
-  const sources = new Map<string, string>([[options.file, text]])
+  const loaded = loadModules(text, options.file, options.host)
+  const sources = new Map<string, string>([...loaded.modules.values()].map((m) => [m.file, m.text]))
   if (options.overrides !== undefined && options.overrides.length > 0) {
     sources.set(overrideFile, options.overrides.map((o) => `${o.name}=${o.value}`).join("\n"))
   }
-  const result = compileWith(text, options)
-  return { ...result, sources }
-}
+  const diagnostics = new Diagnostics(options.file)
+  diagnostics.add(loaded.diagnostics)
+  if (hasErrors(loaded.diagnostics)) return { diagnostics: diagnostics.sorted(), sources }
 
-const compileWith = (text: string, options: CompileOptions): Omit<CompileResult, "sources"> => {
-  const parsed = parseDocument(text, options.file)
-  const ctx = new Context()
-  ctx.diagnostics.push(...parsed.diagnostics)
-  if (hasErrors(ctx.diagnostics)) return { diagnostics: sorted(ctx.diagnostics, options.file) }
+  const root = loaded.modules.get(options.file)!
   // A malformed `--set` is reported and left out; the spec is still checked with the others.
-  const overrides = (options.overrides ?? []).map((o, i) => parseOverride(ctx, o, i + 1))
+  const setCtx = Context.make(new Scope(overrideFile))
+  const overrides = (options.overrides ?? []).flatMap((o, i) => parseOverride(setCtx, o, i + 1) ?? [])
+  diagnostics.add(setCtx.diagnostics)
 
-  const doc = parsed.ast
-  if (doc.version === undefined) {
-    ctx.report("LRS1001", { ...doc.span, end: doc.span.start }, "the file does not start with a version header", "add `lrs 1` as the first line")
-  } else if (doc.version.value !== 1) {
-    ctx.report("LRS1001", doc.version.span, `version ${doc.version.value} is not supported`, "this release reads `lrs 1`")
-  }
+  const structure = Context.make(new Scope(options.file))
+  const { experiments, sweeps } = checkStructure(structure, loaded.modules, root)
+  diagnostics.add(structure.diagnostics)
+  const params = new Set(root.doc.members.flatMap((m) => (m.kind === "Attribute" && m.keyword?.text === "param" ? [m.name.text] : [])))
+  const targets = [...params, ...experimentFields]
+  const validOverrides = overrides.filter((o) => {
+    if (targets.includes(o.name)) return true
+    setCtx.report("LRS9001", o.nameSpan, `\`--set ${o.name}\` matches no param and no experiment field`, suggestionHelp(o.name, targets, "name"))
+    return false
+  })
+  diagnostics.add(setCtx.diagnostics)
 
-  const experiments: Array<Block> = []
-  for (const m of doc.members) {
-    if (m.kind === "Attribute" && m.keyword?.text === "param") {
-      const first = ctx.params.get(m.name.text)
-      if (first !== undefined) {
-        ctx.report("LRS1006", m.span, `param \`${m.name.text}\` is defined twice`, `remove one; the first is at line ${first.span.start.line}`)
-      } else ctx.params.set(m.name.text, { name: m.name.text, expr: m.value, span: m.span, origin: "spec" })
-    } else if (m.kind === "Block" && m.keyword.text === "experiment") {
-      experiments.push(m)
-    } else {
-      const word = m.kind === "Attribute" ? (m.keyword ?? m.name) : m.keyword
-      ctx.report("LRS1002", word.span, `\`${word.text}\` is not a top-level declaration`, suggestionHelp(word.text, topLevel, "declaration"))
-    }
-  }
-
-  // Overrides: a param by that name first, else a field of the experiment.
-  const fieldOverrides = new Map<string, FieldValue>()
-  for (const o of overrides) {
-    if (o === undefined) continue
-    if (ctx.params.has(o.name)) {
-      ctx.params.set(o.name, { name: o.name, expr: o.expr, span: o.expr.span, origin: "override" })
-    } else if ((experimentFields as ReadonlyArray<string>).includes(o.name)) {
-      fieldOverrides.set(o.name, { expr: o.expr, origin: { kind: "override", span: o.expr.span } })
-    } else {
-      const targets = [...ctx.params.keys(), ...experimentFields]
-      ctx.report("LRS9001", o.nameSpan, `\`--set ${o.name}\` matches no param and no experiment field`, suggestionHelp(o.name, targets, "name"))
-    }
-  }
+  const sweepCtx = Context.make(new Scope(options.file))
+  const sweep = sweeps[0] === undefined ? undefined : checkSweep(sweepCtx, sweeps[0], targets)
+  diagnostics.add(sweepCtx.diagnostics)
+  const sweepInfo = sweep === undefined ? undefined : describeSweep(sweep, loaded.modules)
 
   if (experiments.length === 0) {
-    ctx.report("LRS1004", doc.span, "the file declares no experiment", "add `experiment NAME { ... }`")
-    return { diagnostics: sorted(ctx.diagnostics, options.file) }
+    structure.report("LRS1004", root.doc.span, "the file declares no experiment", "add `experiment NAME { ... }`")
+    diagnostics.add(structure.diagnostics)
   }
-  for (const extra of experiments.slice(1)) {
-    ctx.report("LRS1005", extra.keyword.span, "a file declares one experiment in this release", `move \`${extra.label?.text ?? "this experiment"}\` to a file of its own`)
+  // Problems so far (a bad `--set`, a stray declaration) do not stop the experiment's own checks.
+  const experiment = experiments[0]
+  if (experiment === undefined) return withSweep({ diagnostics: diagnostics.sorted(), sources }, sweepInfo)
+
+  let assignments: Array<Assignment> = []
+  if (options.trial !== undefined) {
+    if (sweep === undefined || options.trial < 0 || options.trial >= sweep.size || !Number.isInteger(options.trial)) {
+      const message = sweep === undefined ? "the file declares no sweep" : `trial ${options.trial} does not exist: the sweep has trials 0 to ${sweep.size - 1}`
+      structure.report("LRS4106", sweeps[0]?.span ?? root.doc.span, message, sweep === undefined ? "leave out --trial" : `choose a trial from 0 to ${sweep.size - 1}`)
+      diagnostics.add(structure.diagnostics)
+      return withSweep({ diagnostics: diagnostics.sorted(), sources }, sweepInfo)
+    }
+    assignments = trialAssignments(sweep, options.trial).map((a) => ({ name: a.name, expr: a.value, origin: { kind: "sweep", span: a.value.span } }))
   }
-  const checked = checkExperiment(ctx, experiments[0]!, options.file, fieldOverrides)
-  if (checked === undefined || hasErrors(ctx.diagnostics)) return { diagnostics: sorted(ctx.diagnostics, options.file) }
-  return { ir: checked.ir, origins: checked.origins, diagnostics: sorted(ctx.diagnostics, options.file) }
+  const fromSet: Array<Assignment> = validOverrides.map((o) => ({ name: o.name, expr: o.expr, origin: { kind: "override", span: o.expr.span } }))
+  const run = checkRun(loaded.modules, root, experiment, [...assignments, ...fromSet])
+  diagnostics.add(run.diagnostics)
+
+  // Each swept value is checked once on its own, so a bad value is reported where it is written.
+  if (sweep !== undefined && options.trial === undefined && !diagnostics.hasErrors()) {
+    for (const group of sweep.groups) {
+      for (const axis of group) {
+        for (const value of axis.values) {
+          diagnostics.add(checkRun(loaded.modules, root, experiment, [{ name: axis.name, expr: value, origin: { kind: "sweep", span: value.span } }, ...fromSet]).diagnostics)
+        }
+      }
+    }
+  }
+  if (run.result === undefined || diagnostics.hasErrors()) return withSweep({ diagnostics: diagnostics.sorted(), sources }, sweepInfo)
+  return withSweep({ ir: run.result.ir, origins: run.result.origins, diagnostics: diagnostics.sorted(), sources }, sweepInfo)
 }
 
-/** Source order: the spec's own problems first, then those of `--set` values. */
-const sorted = (ds: ReadonlyArray<Diagnostic>, file: string): Array<Diagnostic> =>
-  [...ds].sort((a, b) =>
-    (a.span.file === file ? 0 : 1) - (b.span.file === file ? 0 : 1) || a.span.start.line - b.span.start.line || a.span.start.col - b.span.start.col
-  )
+const withSweep = (r: CompileResult, sweep: SweepInfo | undefined): CompileResult => (sweep === undefined ? r : { ...r, sweep })
+
+interface Assignment {
+  readonly name: string
+  readonly expr: Expr
+  readonly origin: Origin
+}
+
+/** Diagnostics from several checking passes, each reported once, in source order. */
+class Diagnostics {
+  private readonly all: Array<Diagnostic> = []
+  private readonly keys = new Set<string>()
+  private readonly file: string
+  constructor(file: string) {
+    this.file = file
+  }
+  add(ds: ReadonlyArray<Diagnostic>): void {
+    for (const d of ds) {
+      const key = `${d.code}@${d.span.file}:${d.span.start.offset}-${d.span.end.offset}:${d.message}`
+      if (this.keys.has(key)) continue
+      this.keys.add(key)
+      this.all.push(d)
+    }
+  }
+  hasErrors(): boolean {
+    return hasErrors(this.all)
+  }
+  /** The spec's own problems first, then its imports', then those of `--set` values; by line and column. */
+  sorted(): Array<Diagnostic> {
+    const rank = (d: Diagnostic) => (d.span.file === this.file ? 0 : d.span.file === overrideFile ? 2 : 1)
+    return [...this.all].sort((a, b) =>
+      rank(a) - rank(b) || (a.span.file < b.span.file ? -1 : a.span.file > b.span.file ? 1 : 0) ||
+      a.span.start.line - b.span.start.line || a.span.start.col - b.span.start.col
+    )
+  }
+}
+
+/** Top-level members of every file: what each may declare, duplicates, the version header. */
+const checkStructure = (ctx: Context, modules: ReadonlyMap<string, Module>, root: Module): { experiments: Array<Block>; sweeps: Array<Block> } => {
+  const experiments: Array<Block> = []
+  const sweeps: Array<Block> = []
+  for (const module of modules.values()) {
+    const isRoot = module === root
+    const doc = module.doc
+    if (doc.version === undefined) {
+      ctx.report("LRS1001", { ...doc.span, file: module.file, end: doc.span.start }, "the file does not start with a version header", "add `lrs 1` as the first line")
+    } else if (doc.version.value !== 1) {
+      ctx.report("LRS1001", doc.version.span, `version ${doc.version.value} is not supported`, "this release reads `lrs 1`")
+    }
+    const names = new Map<string, Span>()
+    for (const m of doc.members) {
+      if (m.kind === "Attribute" && (m.keyword?.text === "param" || m.keyword?.text === "schedule")) {
+        const first = names.get(m.name.text)
+        if (first !== undefined) {
+          ctx.report("LRS1006", m.name.span, `\`${m.name.text}\` is defined twice`, "remove one of them or rename it", { related: [{ span: first, label: "first defined here" }] })
+        } else names.set(m.name.text, m.span)
+        continue
+      }
+      if (m.kind === "Block" && (m.keyword.text === "experiment" || m.keyword.text === "sweep")) {
+        if (!isRoot) {
+          ctx.report("LRS5003", m.keyword.span, `an imported file cannot declare \`${m.keyword.text}\``, "keep params and schedules in files that others import, and run experiments from their own files")
+          continue
+        }
+        const list = m.keyword.text === "experiment" ? experiments : sweeps
+        if (list.length > 0) {
+          ctx.report(m.keyword.text === "experiment" ? "LRS1005" : "LRS1006", m.keyword.span, `a file declares one ${m.keyword.text} in this release`, `merge it into the first, or move \`${m.label?.text ?? m.keyword.text}\` to a file of its own`, {
+            related: [{ span: list[0]!.keyword.span, label: `the first ${m.keyword.text}` }]
+          })
+          continue
+        }
+        if (m.keyword.text === "sweep" && m.label !== undefined) ctx.report("LRS1012", m.label.span, "a sweep has no name", "write `sweep { ... }`")
+        list.push(m)
+        continue
+      }
+      if (m.kind === "Block" && (reservedBlocks as ReadonlyArray<string>).includes(m.keyword.text)) {
+        ctx.report("LRS1013", m.keyword.span, `\`${m.keyword.text} { ... }\` is reserved and not available in this release`, "remove the block for now", {
+          notes: ["`stream`, `curriculum` and `rl` blocks are reserved for continual streams, curricula and RL loops"]
+        })
+        continue
+      }
+      const word = m.kind === "Attribute" ? (m.keyword ?? m.name) : m.kind === "Block" ? m.keyword : (m.keyword ?? m.clauses[0]?.preposition)
+      if (word !== undefined) ctx.report("LRS1002", word.span, `\`${word.text}\` is not a top-level declaration`, suggestionHelp(word.text, topLevel, "declaration"))
+    }
+  }
+  return { experiments, sweeps }
+}
+
+/** Scopes for every file (params and schedules, import aliases), with assignments replacing root params. */
+const buildScopes = (modules: ReadonlyMap<string, Module>, root: Module, assignments: ReadonlyArray<Assignment>): Scope => {
+  const scopes = new Map<string, Scope>([...modules.keys()].map((f) => [f, new Scope(f)]))
+  for (const module of modules.values()) {
+    const scope = scopes.get(module.file)!
+    for (const [alias, file] of module.imports) {
+      const imp = module.doc.imports.find((i) => i.alias.text === alias)!
+      scope.imports.set(alias, { scope: scopes.get(file)!, span: imp.span })
+    }
+    for (const m of module.doc.members) {
+      if (m.kind !== "Attribute" || (m.keyword?.text !== "param" && m.keyword?.text !== "schedule") || scope.definitions.has(m.name.text)) continue
+      scope.definitions.set(m.name.text, { kind: m.keyword.text, name: m.name.text, expr: m.value, span: m.span, origin: { kind: "spec", span: m.span }, scope })
+    }
+  }
+  const rootScope = scopes.get(root.file)!
+  for (const a of assignments) {
+    const def = rootScope.definitions.get(a.name)
+    if (def?.kind === "param") rootScope.definitions.set(a.name, { ...def, expr: a.expr, origin: a.origin })
+  }
+  return rootScope
+}
+
+const checkRun = (modules: ReadonlyMap<string, Module>, root: Module, experiment: Block, assignments: ReadonlyArray<Assignment>) => {
+  const scope = buildScopes(modules, root, assignments)
+  const ctx = Context.make(scope)
+  const fieldOverrides = new Map<string, FieldValue>()
+  for (const a of assignments) {
+    if (scope.definitions.get(a.name)?.kind !== "param") fieldOverrides.set(a.name, { expr: a.expr, origin: a.origin })
+  }
+  const result = checkExperiment(ctx, experiment, root.file, fieldOverrides)
+  const origins: Record<string, Origin> = { ...result?.origins }
+  for (const def of scope.definitions.values()) if (def.kind === "param") origins[`param ${def.name}`] = def.origin
+  return { result: result === undefined ? undefined : { ir: result.ir, origins }, diagnostics: ctx.diagnostics }
+}
+
+const describeSweep = (sweep: Sweep, modules: ReadonlyMap<string, Module>): SweepInfo => {
+  const text = (e: Expr): string => {
+    const source = modules.get(e.span.file)?.text
+    // Values made by `log(...)` or a range carry the span of what made them; print the number.
+    if (e.kind === "Number" && (e.raw === String(e.value) && source?.slice(e.span.start.offset, e.span.end.offset) !== e.raw)) return e.raw
+    return source === undefined ? "?" : source.slice(e.span.start.offset, e.span.end.offset)
+  }
+  const trials = Array.from({ length: sweep.size }, (_, i) => trialAssignments(sweep, i).map((a) => ({ name: a.name, value: text(a.value) })))
+  return { size: sweep.size, trials }
+}
 
 interface ParsedOverride {
   readonly name: string
-  readonly nameSpan: Expr["span"]
+  readonly nameSpan: Span
   readonly expr: Expr
 }
 
@@ -128,6 +273,6 @@ const parseOverride = (ctx: Context, o: Override, line: number): ParsedOverride 
   }
   // Padding puts the value at its line and column in `name=value`, so spans point into what was typed.
   const parsed = parseExpression("\n".repeat(line - 1) + " ".repeat(o.name.length + 1) + o.value, overrideFile)
-  ctx.diagnostics.push(...parsed.diagnostics)
+  ctx.push(parsed.diagnostics)
   return hasErrors(parsed.diagnostics) ? undefined : { name: o.name, nameSpan, expr: parsed.ast }
 }

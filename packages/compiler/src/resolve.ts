@@ -1,6 +1,8 @@
 import { formatSpan } from "@lrs/dsl"
-import type { Origin, Origins } from "./check/experiment.ts"
-import type { OptimizerIR, RunIR, ScheduleIR } from "./ir/Ir.ts"
+import type { Origin } from "./check/Context.ts"
+import type { Origins } from "./check/experiment.ts"
+import type { ConditionIR, OptimizerIR, RunIR, ScheduleIR } from "./ir/Ir.ts"
+import { printSignal } from "./check/signals.ts"
 
 /** A number as the language writes it (the shortest form that reads back to the same double). */
 const num = (v: number): string => String(v)
@@ -38,7 +40,9 @@ const optimizerText = (o: OptimizerIR, steps: number): string => {
 }
 
 const originText = (o: Origin | undefined): string =>
-  o === undefined || o.kind === "default" ? "default" : o.kind === "override" ? "--set" : formatSpan(o.span)
+  o === undefined || o.kind === "default" ? "default" : o.kind === "override" ? "--set" : o.kind === "sweep" ? `sweep, ${formatSpan(o.span)}` : formatSpan(o.span)
+
+const conditionText = (c: ConditionIR): string => `${printSignal(c.signal)} ${c.op} ${num(c.threshold)}`
 
 /**
  * The operative spec: params substituted, every default filled, every length explicit, each line
@@ -49,14 +53,16 @@ export const printResolved = (ir: RunIR, origins: Origins): string => {
   const m = ir.model
   const lines: Array<[string, string]> = [
     [`seed = ${ir.seed}`, originText(origins["seed"])],
-    [`steps = ${ir.steps}`, originText(origins["steps"])],
+    [`steps = ${ir.steps}`, origins["epochs"]?.kind === "default" || origins["epochs"] === undefined ? originText(origins["steps"]) : `epochs, ${originText(origins["epochs"])}`],
     [`batch = ${ir.batch}`, originText(origins["batch"])],
     [`data = spirals(samples = ${d.samples}, classes = ${d.classes}, noise = ${num(d.noise)}, turns = ${num(d.turns)}, test_fraction = ${num(d.testFraction)})`, originText(origins["data"])],
     [`model = mlp(hidden = [${m.hidden.join(", ")}], activation = ${m.activation})`, originText(origins["model"])],
     [`optimizer = ${optimizerText(ir.optimizer, ir.steps)}`, originText(origins["optimizer"])],
     ...Object.entries(ir.schedules).map(([name, s]): [string, string] => [`schedule ${name} = ${printSchedule(s, ir.steps)}`, originText(origins[`schedule ${name}`])]),
     [`evaluate every ${ir.evaluation.every} steps on ${ir.evaluation.split} [${ir.evaluation.metrics.join(", ")}]`, originText(origins["evaluate"])],
-    [`log every ${ir.log.every} steps`, originText(origins["log"])]
+    [`log every ${ir.log.every} steps${ir.log.signals.length === 0 ? "" : ` [${ir.log.signals.map(printSignal).join(", ")}]`}`, originText(origins["log"])],
+    ...(ir.checkpoint === undefined ? [] : [[`checkpoint every ${ir.checkpoint.every} steps`, originText(origins["checkpoint"])] as [string, string]]),
+    ...(ir.stop === undefined ? [] : [[`until ${conditionText(ir.stop)}`, originText(origins["until"])] as [string, string]])
   ]
   return [
     "lrs 1",

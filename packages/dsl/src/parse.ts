@@ -34,7 +34,16 @@ const run = <A>(text: string, file: string, rule: RuleName, build: (t: ReturnTyp
   }
   const tokens: Array<IToken> = []
   for (const t of lexed.tokens) {
-    if (t.tokenType === UnterminatedString) {
+    if (t.tokenType === StringLiteral) {
+      // Escapes follow JSON; a bad one is reported and dropped so the string still has a value.
+      const bad = [...t.image.matchAll(/\\(u[0-9a-fA-F]{4}|[\s\S])/g)].filter((m) => !/^(u[0-9a-fA-F]{4}|["\\/bfnrt])$/.test(m[1]!))
+      for (const m of bad) {
+        const offset = t.startOffset + m.index
+        diagnostics.push(error("LRS0003", spanAt(file, offset, t.startLine ?? 1, (t.startColumn ?? 1) + m.index, m[0].length), `invalid escape \`${m[0]}\` in a string`, "use one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX, or write the character itself"))
+      }
+      const image = bad.length === 0 ? t.image : t.image.replace(/\\(u[0-9a-fA-F]{4}|[\s\S])/g, (all, c: string) => (/^(u[0-9a-fA-F]{4}|["\\/bfnrt])$/.test(c) ? all : c))
+      tokens.push(image === t.image ? t : { ...t, image })
+    } else if (t.tokenType === UnterminatedString) {
       diagnostics.push(error("LRS0002", tokenSpan(file, t), "unterminated string", "close the string with `\"` on the same line"))
       // Parse on as if it were closed, so the rest of the file gets no follow-on errors.
       tokens.push({ ...t, tokenType: StringLiteral, tokenTypeIdx: StringLiteral.tokenTypeIdx!, image: t.image + "\"" })

@@ -1,21 +1,24 @@
 import { Console, Effect } from "effect"
 import { Command } from "effect/cli"
-import { set, specFile } from "../flags.ts"
+import { format, set, specFile } from "../flags.ts"
+import { stderrColor } from "../report.ts"
 import { loadSpec } from "../spec.ts"
 
 export const check = Command.make(
   "check",
-  { spec: specFile, set },
-  Effect.fn("lrs.check")(function*({ spec, set }) {
-    const { ir } = yield* loadSpec(spec, set)
-    yield* Console.log(`${spec}: ok (experiment ${ir.experiment}, ${ir.steps} steps)`)
+  { spec: specFile, set, format },
+  Effect.fn("lrs.check")(function*({ spec, set, format }) {
+    const { ir } = yield* loadSpec(spec, set, { format, json: "stdout", color: stderrColor() })
+    // With --format json, stdout holds the JSON document and nothing else.
+    if (format !== "json") yield* Console.log(`${spec}: ok (experiment ${ir.experiment}, ${ir.steps} steps)`)
   })
 ).pipe(
   Command.withDescription(
-    "Check a spec without running it: every problem at once, one per line as path:line:col: error[CODE]: message. Exit 0 when valid, 1 when not, 2 on usage errors."
+    "Check a spec without running it: every problem at once, each under a path:line:col header with the source lines it points at (--format short: one line each, path:line:col: error[CODE]: message; --format json: one JSON document on stdout). Exit 0 when valid, 1 when not, 2 on usage errors."
   ),
   Command.withExamples([
     { command: "lrs check examples/quickstart.lrs", description: "Check the quickstart" },
-    { command: "lrs check examples/quickstart.lrs --set steps=200", description: "Check it with a smaller budget" }
+    { command: "lrs check examples/quickstart.lrs --set steps=200", description: "Check it with a smaller budget" },
+    { command: "lrs check examples/quickstart.lrs --format json", description: "Diagnostics as JSON, for editors and CI" }
   ])
 )

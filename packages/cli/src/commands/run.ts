@@ -2,7 +2,8 @@ import { printResolved } from "@lrs/compiler"
 import { Console, Effect, Layer, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { RunFailed, UsageError } from "../errors.ts"
-import { set, specFile } from "../flags.ts"
+import { format, set, specFile } from "../flags.ts"
+import { stderrColor } from "../report.ts"
 import { loadSpec } from "../spec.ts"
 
 const backend = Flag.Literals("backend", ["auto", "gpu", "wasm", "cpu"]).pipe(
@@ -20,9 +21,9 @@ const runs = Flag.String("runs").pipe(
 
 export const run = Command.make(
   "run",
-  { spec: specFile, set, backend, out, runs },
-  Effect.fn("lrs.run")(function*({ spec, set, backend, out, runs }) {
-    const { text, ir, origins } = yield* loadSpec(spec, set)
+  { spec: specFile, set, backend, out, runs, format },
+  Effect.fn("lrs.run")(function*({ spec, set, backend, out, runs, format }) {
+    const { text, ir, origins } = yield* loadSpec(spec, set, { format, json: "stderr", color: stderrColor() })
     // Loaded here, not at the top: `lrs check` and `--help` must not load TensorFlow.js.
     const runtime = yield* Effect.promise(() => import("@lrs/runtime"))
     const layer = Layer.mergeAll(

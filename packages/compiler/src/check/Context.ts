@@ -2,32 +2,131 @@ import type { Diagnostic, DiagnosticDetails, Expr, Span } from "@lrs/dsl"
 import { error } from "@lrs/dsl"
 import type { Code } from "../diagnostics/codes.ts"
 
-/** A named definition the checker resolves on demand (params, schedules), with cycle detection. */
+/** Where a value came from, for `resolved.lrs` and `lrs resolve`. */
+export type Origin =
+  | { readonly kind: "spec"; readonly span: Span }
+  | { readonly kind: "override"; readonly span: Span }
+  | { readonly kind: "sweep"; readonly span: Span }
+  | { readonly kind: "default" }
+
+/** A named definition (param or schedule) resolved on demand in the scope it was written in. */
 export interface Definition {
+  readonly kind: "param" | "schedule"
   readonly name: string
   readonly expr: Expr
+  /** The whole declaration. */
   readonly span: Span
-  /** Where the value came from, for `resolved.lrs`: the spec, or the `--set` that replaced it. */
-  readonly origin: "spec" | "override"
+  readonly origin: Origin
+  readonly scope: Scope
 }
 
-/** What the checker threads through every phase: definitions in scope and the diagnostics so far. */
+/**
+ * Names visible in one place: a file's params, schedules and import aliases, or an experiment's
+ * schedules on top of its file's scope.
+ */
+export class Scope {
+  readonly definitions = new Map<string, Definition>()
+  readonly imports = new Map<string, { readonly scope: Scope; readonly span: Span }>()
+  readonly file: string
+  readonly parent: Scope | undefined
+  constructor(file: string, parent?: Scope) {
+    this.file = file
+    this.parent = parent
+  }
+
+  lookup(name: string): Definition | undefined {
+    return this.definitions.get(name) ?? this.parent?.lookup(name)
+  }
+
+  importAlias(alias: string): Scope | undefined {
+    return this.imports.get(alias)?.scope ?? this.parent?.importAlias(alias)
+  }
+
+  /** Every name a reference here could mean, for suggestions. */
+  visible(): Array<string> {
+    const own = [...this.definitions.keys()]
+    for (const [alias, i] of this.imports) own.push(...[...i.scope.definitions.keys()].map((n) => `${alias}.${n}`))
+    return [...own, ...(this.parent?.visible() ?? [])]
+  }
+}
+
+/** How lengths in other units become steps in this experiment; absent when unknown. */
+export interface TimeAxes {
+  /** `ceil(train examples / batch)`: one pass over the training split, as a DataLoader with drop_last=False. */
+  readonly stepsPerEpoch?: number
+  /** Examples per update. */
+  readonly batch?: number
+}
+
+interface State {
+  readonly diagnostics: Array<Diagnostic>
+  readonly reported: Set<string>
+  /** Definitions being resolved right now; meeting one again is a cycle. */
+  readonly resolving: Set<Definition>
+  readonly paramValues: Map<Definition, number | undefined>
+}
+
+/** What the checker threads through every phase: the scope in force, time axes and the shared diagnostics. */
 export class Context {
-  readonly diagnostics: Array<Diagnostic> = []
-  readonly params = new Map<string, Definition>()
-  readonly schedules = new Map<string, Definition>()
-  readonly paramValues = new Map<string, number | undefined>()
-  /** Names being resolved right now; seeing one again is a cycle. */
-  readonly resolving = new Set<string>()
+  private readonly state: State
+  readonly scope: Scope
+  readonly axes: TimeAxes
+  private constructor(state: State, scope: Scope, axes: TimeAxes) {
+    this.state = state
+    this.scope = scope
+    this.axes = axes
+  }
+
+  static make(scope: Scope): Context {
+    return new Context({ diagnostics: [], reported: new Set(), resolving: new Set(), paramValues: new Map() }, scope, {})
+  }
+
+  /** The same diagnostics and caches, seen from another scope. */
+  in(scope: Scope): Context {
+    return new Context(this.state, scope, this.axes)
+  }
+
+  withAxes(axes: TimeAxes): Context {
+    return new Context(this.state, this.scope, axes)
+  }
+
+  get diagnostics(): ReadonlyArray<Diagnostic> {
+    return this.state.diagnostics
+  }
+
+  push(ds: ReadonlyArray<Diagnostic>): void {
+    this.state.diagnostics.push(...ds)
+  }
 
   /** Records a problem once: a schedule used in two places is compiled twice but reported once. */
   report(code: Code, span: Span, message: string, help?: string, details?: DiagnosticDetails): undefined {
     const key = `${code}@${span.file}:${span.start.offset}-${span.end.offset}:${message}`
-    if (!this.reported.has(key)) {
-      this.reported.add(key)
-      this.diagnostics.push(error(code, span, message, help, details))
+    if (!this.state.reported.has(key)) {
+      this.state.reported.add(key)
+      this.state.diagnostics.push(error(code, span, message, help, details))
     }
     return undefined
   }
-  private readonly reported = new Set<string>()
+
+  /** Runs `f` on a definition, reporting a cycle instead of recursing forever. */
+  resolving<A>(def: Definition, use: Span, f: () => A | undefined): A | undefined {
+    if (this.state.resolving.has(def)) {
+      return this.report("LRS1011", use, `${def.kind} \`${def.name}\` is defined in terms of itself`, "break the cycle with a literal value", {
+        related: [{ span: def.span, label: `\`${def.name}\` is declared here` }]
+      })
+    }
+    this.state.resolving.add(def)
+    try {
+      return f()
+    } finally {
+      this.state.resolving.delete(def)
+    }
+  }
+
+  cachedParam(def: Definition, compute: () => number | undefined): number | undefined {
+    if (this.state.paramValues.has(def)) return this.state.paramValues.get(def)
+    const v = compute()
+    this.state.paramValues.set(def, v)
+    return v
+  }
 }

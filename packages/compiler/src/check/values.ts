@@ -1,5 +1,5 @@
 import type { Expr, Name } from "@lrs/dsl"
-import type { Context } from "./Context.ts"
+import type { Context, Definition } from "./Context.ts"
 import { suggestionHelp } from "./suggest.ts"
 
 /** Units the language knows. Which of them a place accepts is up to that place. */
@@ -46,6 +46,20 @@ export const checkUnit = (ctx: Context, unit: Name): boolean => {
   return false
 }
 
+/** What a name refers to: a definition (and the context it is evaluated in), or nothing known. */
+export const lookupRef = (ctx: Context, e: Expr & { kind: "Ref" }): { def: Definition; ctx: Context } | undefined => {
+  const [first, ...rest] = e.path
+  if (first === undefined) return undefined
+  if (rest.length === 0) {
+    const def = ctx.scope.lookup(first.text)
+    return def === undefined ? undefined : { def, ctx: ctx.in(def.scope) }
+  }
+  const module = ctx.scope.importAlias(first.text)
+  if (module === undefined || rest.length !== 1) return undefined
+  const def = module.definitions.get(rest[0]!.text)
+  return def === undefined ? undefined : { def, ctx: ctx.in(def.scope) }
+}
+
 /**
  * A compile-time number: literals without units, params, and arithmetic on them. Reports why
  * anything else is not one and returns undefined (a `Missing` was reported by the parser).
@@ -70,18 +84,16 @@ export const constNumber = (ctx: Context, e: Expr): number | undefined => {
       return e.op === "+" ? a + b : e.op === "-" ? a - b : e.op === "*" ? a * b : a / b
     }
     case "Ref": {
-      const param = e.path.length === 1 ? ctx.params.get(e.path[0]!.text) : undefined
-      if (param === undefined) return unknownName(ctx, e, [...ctx.params.keys()])
-      // Each param is evaluated once, so a bad one is reported once however often it is used.
-      if (ctx.paramValues.has(param.name)) return ctx.paramValues.get(param.name)
-      if (ctx.resolving.has(param.name)) {
-        return ctx.report("LRS1011", e.span, `\`${param.name}\` is defined in terms of itself`, "break the cycle with a literal value")
+      const found = lookupRef(ctx, e)
+      if (found === undefined) return unknownName(ctx, e)
+      const { def } = found
+      if (def.kind === "schedule") {
+        return ctx.report("LRS2001", e.span, `\`${def.name}\` is a schedule; a constant number is expected here`, "use a param or a number", {
+          related: [{ span: def.span, label: "declared as a schedule here" }]
+        })
       }
-      ctx.resolving.add(param.name)
-      const v = constNumber(ctx, param.expr)
-      ctx.resolving.delete(param.name)
-      ctx.paramValues.set(param.name, v)
-      return v
+      // Each param is evaluated once, so a bad one is reported once however often it is used.
+      return ctx.cachedParam(def, () => found.ctx.resolving(def, e.span, () => constNumber(found.ctx, def.expr)))
     }
     case "Missing":
       return undefined
@@ -90,8 +102,9 @@ export const constNumber = (ctx: Context, e: Expr): number | undefined => {
   }
 }
 
-export const unknownName = (ctx: Context, e: Expr & { kind: "Ref" }, candidates: ReadonlyArray<string>): undefined => {
+export const unknownName = (ctx: Context, e: Expr & { kind: "Ref" }, extra: ReadonlyArray<string> = []): undefined => {
   const text = e.path.map((p) => p.text).join(".")
+  const candidates = [...ctx.scope.visible(), ...extra]
   return ctx.report(
     "LRS1008",
     e.span,

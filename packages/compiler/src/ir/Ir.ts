@@ -10,7 +10,7 @@ export interface RunIR {
   readonly experiment: string
   readonly source: string
   readonly seed: number
-  /** Optimizer updates in the run (`T`); `progress = t / T`. */
+  /** Optimizer updates in the run (`T`); `progress = t / T`. `epochs = N` compiles to steps here. */
   readonly steps: number
   /** Examples per update. */
   readonly batch: number
@@ -21,6 +21,24 @@ export interface RunIR {
   readonly schedules: Readonly<Record<string, ScheduleIR>>
   readonly evaluation: EvaluationIR
   readonly log: LogIR
+  /** Write a checkpoint every `every` updates (and after the last). */
+  readonly checkpoint?: { readonly every: number; readonly span: Span }
+  /** Stop early, after the update at which this becomes true. */
+  readonly stop?: ConditionIR
+  readonly span: Span
+}
+
+export type SignalName = "loss" | "grad_norm" | "test.loss" | "test.accuracy"
+
+/** An observed quantity, or its exponential moving average `m = beta * m + (1 - beta) * x` (m starts at the first x). */
+export type SignalIR =
+  | { readonly kind: "signal"; readonly name: SignalName; readonly span: Span }
+  | { readonly kind: "ema"; readonly of: SignalIR; readonly beta: number; readonly span: Span }
+
+export interface ConditionIR {
+  readonly op: ">=" | "<=" | ">" | "<" | "==" | "!="
+  readonly signal: SignalIR
+  readonly threshold: number
   readonly span: Span
 }
 
@@ -83,8 +101,10 @@ export interface EvaluationIR {
 }
 
 export interface LogIR {
-  /** Write a metrics row after every `every` updates (and after the last). */
+  /** Write a metrics row at every `every`-th update (and at the last). */
   readonly every: number
+  /** Signals logged beside `loss` and the schedules, named as written (`grad_norm`, `ema(loss, 0.9)`). */
+  readonly signals: ReadonlyArray<SignalIR>
   readonly span: Span
 }
 

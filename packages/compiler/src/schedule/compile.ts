@@ -3,41 +3,45 @@ import type { ScheduleIR } from "../ir/Ir.ts"
 import { bindArgs } from "../check/calls.ts"
 import type { Context } from "../check/Context.ts"
 import { suggestionHelp } from "../check/suggest.ts"
-import { checkUnit, constNumber, describe } from "../check/values.ts"
+import { checkUnit, constNumber, describe, lookupRef, unknownName } from "../check/values.ts"
 
 /** Shapes of this release; each takes `from -> to` (or `from =`, `to =`) and spans its segment. */
 export const shapes = ["constant", "linear", "cosine"] as const
 
+/** The stretch of time a schedule fills: its length in updates and what set that length. */
+export interface Extent {
+  readonly steps: number
+  /** The budget field or the enclosing segment, pointed at when something overruns it. */
+  readonly source: Span
+  readonly what: string
+}
+
 /**
- * Compiles a schedule expression whose span is `span` updates long (the run's budget at top level,
- * a segment's length inside a sequence). Every shape gets its length here, so the IR is closed-form.
+ * Compiles a schedule expression that fills `extent` (the run's budget at top level, a segment's
+ * length inside a sequence). Every shape gets its length here, so the IR is closed-form.
  */
-export const compileSchedule = (ctx: Context, e: Expr, span: number): ScheduleIR | undefined => {
+export const compileSchedule = (ctx: Context, e: Expr, extent: Extent): ScheduleIR | undefined => {
+  const span = extent.steps
   switch (e.kind) {
     case "Number":
     case "Negate":
     case "Binary":
-      return arithmetic(ctx, e, span)
+      return arithmetic(ctx, e, extent)
     case "Ref": {
-      const name = e.path.length === 1 ? e.path[0]!.text : undefined
-      const schedule = name === undefined ? undefined : ctx.schedules.get(name)
-      if (schedule === undefined) {
+      const found = lookupRef(ctx, e)
+      if (found === undefined) return unknownName(ctx, e)
+      if (found.def.kind === "param") {
         const value = constNumber(ctx, e)
         return value === undefined ? undefined : { kind: "constant", value, span: e.span }
       }
-      if (ctx.resolving.has(schedule.name)) {
-        return ctx.report("LRS1011", e.span, `schedule \`${schedule.name}\` is defined in terms of itself`)
-      }
-      ctx.resolving.add(schedule.name)
-      const ir = compileSchedule(ctx, schedule.expr, span)
-      ctx.resolving.delete(schedule.name)
-      return ir
+      const { def } = found
+      return found.ctx.resolving(def, e.span, () => compileSchedule(found.ctx, def.expr, extent))
     }
     case "Call":
       return shape(ctx, e, span)
     case "Segment":
     case "Sequence":
-      return sequence(ctx, e.kind === "Sequence" ? e.segments : [e], span, e.span)
+      return sequence(ctx, e.kind === "Sequence" ? e.segments : [e], extent, e.span)
     case "Missing":
       return undefined
     default:
@@ -46,7 +50,7 @@ export const compileSchedule = (ctx: Context, e: Expr, span: number): ScheduleIR
 }
 
 // Arithmetic folds to a constant when both sides are constants, so `peak / 100` costs nothing per step.
-const arithmetic = (ctx: Context, e: Expr & { kind: "Number" | "Negate" | "Binary" }, span: number): ScheduleIR | undefined => {
+const arithmetic = (ctx: Context, e: Expr & { kind: "Number" | "Negate" | "Binary" }, span: Extent): ScheduleIR | undefined => {
   if (e.kind === "Number") {
     const value = constNumber(ctx, e)
     return value === undefined ? undefined : { kind: "constant", value, span: e.span }
@@ -96,7 +100,7 @@ const shape = (ctx: Context, call: Expr & { kind: "Call" }, span: number): Sched
 }
 
 /** `a for 5% then b for 100 steps then c`: every segment but the last has a length; the last fills the rest. */
-const sequence = (ctx: Context, parts: ReadonlyArray<Expr>, span: number, whole: Span): ScheduleIR | undefined => {
+const sequence = (ctx: Context, parts: ReadonlyArray<Expr>, extent: Extent, whole: Span): ScheduleIR | undefined => {
   const segments: Array<{ start: number; schedule: ScheduleIR }> = []
   let start = 0
   let ok = true
@@ -106,18 +110,29 @@ const sequence = (ctx: Context, parts: ReadonlyArray<Expr>, span: number, whole:
     let body = part
     if (part.kind === "Segment") {
       body = part.body
-      length = durationSteps(ctx, part.duration, span)
+      length = durationSteps(ctx, part.duration, extent.steps)
       if (length === undefined) ok = false
     } else if (!last) {
       ok = false
-      ctx.report("LRS3002", part.span, "every segment but the last needs a length", "add `for N steps` or `for N%` before `then`")
+      ctx.report("LRS3002", part.span, "every segment but the last needs a length", "add `for N steps` or `for N%` before `then`", {
+        label: "this segment has no `for` length"
+      })
     }
-    const size = length ?? Math.max(span - start, 0)
-    if (length !== undefined && start + length > span) {
+    const size = length ?? Math.max(extent.steps - start, 0)
+    if (length !== undefined && start + length > extent.steps) {
       ok = false
-      ctx.report("LRS3003", part.span, `this segment ends at step ${start + length}, past the end of its span (${span} steps)`, `shorten it to at most ${Math.max(span - start, 0)} steps, or raise the budget`)
+      ctx.report(
+        "LRS3003",
+        part.span,
+        `this segment ends at step ${start + length}, past the end of ${extent.what} (${extent.steps} steps)`,
+        `shorten it to at most ${Math.max(extent.steps - start, 0)} steps, or lengthen ${extent.what}`,
+        {
+          label: `runs from step ${start} to ${start + length}`,
+          related: [{ span: extent.source, label: `${extent.what}: ${extent.steps} steps` }]
+        }
+      )
     }
-    const schedule = compileSchedule(ctx, body, size)
+    const schedule = compileSchedule(ctx, body, { steps: size, source: part.span, what: "its segment" })
     if (schedule === undefined) ok = false
     else segments.push({ start, schedule })
     start += size
@@ -126,7 +141,11 @@ const sequence = (ctx: Context, parts: ReadonlyArray<Expr>, span: number, whole:
   return segments.length === 1 && segments[0]!.start === 0 ? segments[0]!.schedule : { kind: "sequence", segments, span: whole }
 }
 
-/** A length in updates: `500 steps`, `1k steps`, or `5%` of the enclosing span (rounded to the nearest step). */
+/**
+ * A length in updates: `500 steps`, `1k steps`, `P%` of the enclosing span, `N epochs`
+ * (`N * ceil(train examples / batch)` steps) or `N samples` (`N / batch` steps); `%`, epochs and
+ * samples are rounded to the nearest step. `tokens` and `env_steps` have no conversion here.
+ */
 export const durationSteps = (ctx: Context, e: Expr, span: number): number | undefined => {
   if (e.kind === "Missing") return undefined
   if (e.kind !== "Number" || e.unit === undefined) {
@@ -134,14 +153,32 @@ export const durationSteps = (ctx: Context, e: Expr, span: number): number | und
   }
   if (!checkUnit(ctx, e.unit)) return undefined
   if (e.value < 0) return ctx.report("LRS2002", e.span, "a length cannot be negative")
-  switch (e.unit.text) {
+  return toSteps(ctx, e as Expr & { kind: "Number" }, e.unit.text, span)
+}
+
+/** Converts a quantity to steps on this experiment's time axes, or reports why it cannot. */
+export const toSteps = (ctx: Context, e: Expr & { kind: "Number" }, unit: string, span: number): number | undefined => {
+  const unitSpan = e.unit?.span ?? e.span
+  switch (unit) {
     case "steps":
       if (!Number.isInteger(e.value)) return ctx.report("LRS2001", e.span, `a length in steps must be a whole number, found ${e.value}`, `use ${Math.round(e.value)} steps`)
       return e.value
     case "%":
       if (e.value > 100) return ctx.report("LRS2002", e.span, `a share of the span must be at most 100%, found ${e.raw}%`)
       return Math.round((e.value / 100) * span)
+    case "epochs": {
+      const per = ctx.axes.stepsPerEpoch
+      if (per === undefined) return ctx.report("LRS2005", unitSpan, "`epochs` cannot be converted to steps without a valid `data` and `batch`", "fix those, or give the length in steps")
+      return Math.round(e.value * per)
+    }
+    case "samples": {
+      const batch = ctx.axes.batch
+      if (batch === undefined) return ctx.report("LRS2005", unitSpan, "`samples` cannot be converted to steps without a valid `batch`", "fix it, or give the length in steps")
+      return Math.round(e.value / batch)
+    }
     default:
-      return ctx.report("LRS2005", e.unit.span, `\`${e.unit.text}\` cannot be converted to steps in this release`, "give the length in `steps` or as a `%` of the span")
+      return ctx.report("LRS2005", unitSpan, `\`${unit}\` cannot be converted to steps: this experiment has no ${unit === "tokens" ? "token" : "environment"} axis`, "give the length in `steps`, `epochs`, `samples` or as a `%` of the span", {
+        notes: ["a conversion between time axes must be one the compiler can prove; steps, epochs and samples convert through the batch size and the training split"]
+      })
   }
 }

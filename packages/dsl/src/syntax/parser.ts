@@ -87,6 +87,18 @@ class LrsParser extends CstParser {
     this.MANY({ GATE: this.onSameLine, DEF: () => this.SUBRULE2(this.clause) })
   })
 
+  /** `item, item, item` with an optional trailing comma, right after an opening bracket. */
+  private commaSeparated(item: () => void): void {
+    // An item may start only after the opening bracket or a comma, so `[a b]` is an error.
+    this.MANY9({
+      GATE: () => this.LA(0).tokenType === T.Comma || this.LA(0).tokenType === T.LParen || this.LA(0).tokenType === T.LBracket || this.LA(0).tokenType === T.LCurly,
+      DEF: () => {
+        item()
+        this.OPTION9(() => this.CONSUME9(T.Comma))
+      }
+    })
+  }
+
   /** Whether the next token is on the line where the last consumed one ends. */
   private onSameLine = (): boolean => sameLine(this.LA(0), this.LA(1))
 
@@ -208,7 +220,7 @@ class LrsParser extends CstParser {
     })
     this.OPTION(() => {
       this.CONSUME(T.LParen)
-      this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.argument) })
+      this.commaSeparated(() => this.SUBRULE(this.argument))
       this.CONSUME(T.RParen)
     })
   })
@@ -226,19 +238,16 @@ class LrsParser extends CstParser {
 
   list = this.RULE("list", () => {
     this.CONSUME(T.LBracket)
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expression) })
+    this.commaSeparated(() => this.SUBRULE(this.expression))
     this.CONSUME(T.RBracket)
   })
 
   record = this.RULE("record", () => {
     this.CONSUME(T.LCurly)
-    this.MANY_SEP({
-      SEP: T.Comma,
-      DEF: () => {
-        this.CONSUME(T.Identifier)
-        this.CONSUME(T.Equals)
-        this.SUBRULE(this.expression)
-      }
+    this.commaSeparated(() => {
+      this.CONSUME(T.Identifier)
+      this.CONSUME(T.Equals)
+      this.SUBRULE(this.expression)
     })
     this.CONSUME(T.RCurly)
   })

@@ -1,0 +1,52 @@
+import type { Expr } from "@lrs/dsl"
+import type { OptimizerIR, ScheduleIR } from "../ir/Ir.ts"
+import { evaluateSchedule } from "../schedule/evaluate.ts"
+import { scheduledDomains } from "./constructors.ts"
+import type { Context } from "./Context.ts"
+
+/** Above this many steps the check samples the run (every segment boundary plus an even grid). */
+const exhaustiveLimit = 1_000_000
+
+/** The steps to evaluate: all of them, or for very long runs a grid plus every boundary and its neighbours. */
+const probeSteps = (s: ScheduleIR, steps: number): Iterable<number> => {
+  if (steps <= exhaustiveLimit) return { [Symbol.iterator]: function*() { for (let t = 0; t < steps; t++) yield t } }
+  const points = new Set<number>()
+  const stride = steps / exhaustiveLimit
+  for (let i = 0; i < exhaustiveLimit; i++) points.add(Math.floor(i * stride))
+  const boundaries = (n: ScheduleIR, offset: number): void => {
+    if (n.kind === "sequence") for (const seg of n.segments) {
+      for (const d of [-1, 0, 1]) points.add(offset + seg.start + d)
+      boundaries(seg.schedule, offset + seg.start)
+    }
+    if (n.kind === "binary") {
+      boundaries(n.left, offset)
+      boundaries(n.right, offset)
+    }
+    if (n.kind === "negate") boundaries(n.operand, offset)
+  }
+  boundaries(s, 0)
+  points.add(steps - 1)
+  return [...points].filter((t) => t >= 0 && t < steps).sort((a, b) => a - b)
+}
+
+/**
+ * Evaluates every scheduled hyperparameter over the run and reports the first step where it
+ * leaves its domain (a negative lr, a momentum of 1 or more), at the argument that set it.
+ */
+export const checkOptimizerRanges = (ctx: Context, o: OptimizerIR, args: ReadonlyMap<string, Expr>, steps: number): void => {
+  for (const [arg, field, domain] of scheduledDomains[o.kind]) {
+    const s = (o as unknown as Record<string, ScheduleIR>)[field]!
+    if (s.kind === "constant") continue
+    for (const t of probeSteps(s, steps)) {
+      const v = evaluateSchedule(s, t)
+      if (Number.isNaN(v) || !domain.contains(v)) {
+        const at = args.get(arg)?.span ?? o.span
+        ctx.report("LRS3005", at, `\`${arg}\` ${domain.text}, but its schedule gives ${v} at step ${t}`, "change the schedule's endpoints so every value stays in range", {
+          label: `${v} at step ${t} of ${steps}`,
+          ...(s.span.start.offset === at.start.offset ? {} : { related: [{ span: s.span, label: "the schedule" }] })
+        })
+        break
+      }
+    }
+  }
+}
