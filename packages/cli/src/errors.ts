@@ -1,4 +1,5 @@
-import { Runtime, Schema } from "effect"
+import * as Runtime from "effect/Runtime"
+import * as Schema from "effect/Schema"
 
 /** Bad flags, a missing file: exit 2. `main` prints the message once (errorReported = false stops the runtime logging it again). */
 export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", { message: Schema.String }) {

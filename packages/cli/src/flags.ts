@@ -14,3 +14,8 @@ export const format = Flag.Literals("format", ["human", "json", "short"]).pipe(
   ),
   Flag.withDefault("human")
 )
+
+export const trial = Flag.Int("trial").pipe(
+  Flag.withDescription("Use trial N (0-based) of the spec's sweep instead of its base values; `lrs resolve --sweep` lists the trials"),
+  Flag.optional
+)

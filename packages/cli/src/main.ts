@@ -1,7 +1,11 @@
-import { Console, Effect } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
 import { Command } from "effect/cli"
 import { check } from "./commands/check.ts"
+import { diff } from "./commands/diff.ts"
+import { explain } from "./commands/explain.ts"
 import { fmt } from "./commands/fmt.ts"
+import { resolve } from "./commands/resolve.ts"
 import { run } from "./commands/run.ts"
 import { UsageError } from "./errors.ts"
 
@@ -12,7 +16,7 @@ const usageShown = "see the usage above"
 
 export const lrs = Command.make("lrs").pipe(
   Command.withDescription("lrs: declare how a model is trained over time in one .lrs file; check it like a compiler, then run it."),
-  Command.withSubcommands([check, run, fmt])
+  Command.withSubcommands([check, run, resolve, diff, fmt, explain])
 )
 
 /**

@@ -1,6 +1,7 @@
 import type { CompileResult } from "@lrs/compiler"
 import { diagnosticToJson, formatDiagnostic, renderDiagnostic } from "@lrs/dsl"
-import { Console, Effect } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
 
 /** How diagnostics are printed: `human` source excerpts, `short` one line each, `json` one document. */
 export type Format = "human" | "json" | "short"

@@ -59,7 +59,9 @@ export const compile = (text: string, options: CompileOptions): CompileResult =>
   }
   const diagnostics = new Diagnostics(options.file)
   diagnostics.add(loaded.diagnostics)
-  if (hasErrors(loaded.diagnostics)) return { diagnostics: diagnostics.sorted(), sources }
+  // Syntax errors and imports that could not be loaded stop here: what follows would be their echo.
+  const blocking = loaded.diagnostics.some((d) => d.severity === "error" && (d.code.startsWith("LRS0") || d.code === "LRS5001" || d.code === "LRS5002"))
+  if (blocking) return { diagnostics: diagnostics.sorted(), sources }
 
   const root = loaded.modules.get(options.file)!
   // A malformed `--set` is reported and left out; the spec is still checked with the others.
@@ -74,7 +76,9 @@ export const compile = (text: string, options: CompileOptions): CompileResult =>
   const targets = [...params, ...experimentFields]
   const validOverrides = overrides.filter((o) => {
     if (targets.includes(o.name)) return true
-    setCtx.report("LRS9001", o.nameSpan, `\`--set ${o.name}\` matches no param and no experiment field`, suggestionHelp(o.name, targets, "name"))
+    setCtx.report("LRS9001", o.nameSpan, `\`--set ${o.name}\` matches no param and no experiment field`, suggestionHelp(o.name, targets, "name"), {
+      notes: ["only params and the experiment's fields can be set; to vary an argument such as an optimizer's `lr`, give it a param (`param peak = 1e-3`, `lr = peak`) and set that"]
+    })
     return false
   })
   diagnostics.add(setCtx.diagnostics)
@@ -103,7 +107,8 @@ export const compile = (text: string, options: CompileOptions): CompileResult =>
     assignments = trialAssignments(sweep, options.trial).map((a) => ({ name: a.name, expr: a.value, origin: { kind: "sweep", span: a.value.span } }))
   }
   const fromSet: Array<Assignment> = validOverrides.map((o) => ({ name: o.name, expr: o.expr, origin: { kind: "override", span: o.expr.span } }))
-  const run = checkRun(loaded.modules, root, experiment, [...assignments, ...fromSet])
+  const swept = sweep === undefined ? [] : sweep.groups.flatMap((g) => g.map((a) => a.name))
+  const run = checkRun(loaded.modules, root, experiment, [...assignments, ...fromSet], swept)
   diagnostics.add(run.diagnostics)
 
   // Each swept value is checked once on its own, so a bad value is reported where it is written.
@@ -229,7 +234,7 @@ const buildScopes = (modules: ReadonlyMap<string, Module>, root: Module, assignm
   return rootScope
 }
 
-const checkRun = (modules: ReadonlyMap<string, Module>, root: Module, experiment: Block, assignments: ReadonlyArray<Assignment>) => {
+const checkRun = (modules: ReadonlyMap<string, Module>, root: Module, experiment: Block, assignments: ReadonlyArray<Assignment>, touched: ReadonlyArray<string> = []) => {
   const scope = buildScopes(modules, root, assignments)
   const ctx = Context.make(scope)
   const fieldOverrides = new Map<string, FieldValue>()
@@ -237,6 +242,19 @@ const checkRun = (modules: ReadonlyMap<string, Module>, root: Module, experiment
     if (scope.definitions.get(a.name)?.kind !== "param") fieldOverrides.set(a.name, { expr: a.expr, origin: a.origin })
   }
   const result = checkExperiment(ctx, experiment, root.file, fieldOverrides)
+  // Only when the experiment checked out: otherwise a use may simply not have been reached.
+  if (result !== undefined) {
+    for (const def of scope.definitions.values()) {
+      if (ctx.isUsed(def)) continue
+      const assigned = touched.includes(def.name) || assignments.some((a) => a.name === def.name)
+      ctx.warn("LRS1015", { ...def.span, end: def.span.start.line === def.span.end.line ? def.span.end : def.span.start }, `${def.kind} \`${def.name}\` is never used`, assigned ? "use it in the experiment, or stop setting it" : "use it, or remove it", {
+        ...(assigned ? { notes: [`setting or sweeping \`${def.name}\` changes nothing about the run`] } : {})
+      })
+    }
+    for (const [alias, imp] of scope.imports) {
+      if (!ctx.isImportUsed(imp.scope)) ctx.warn("LRS5004", imp.span, `the import \`${alias}\` is never used`, "remove it, or refer to its names as `" + alias + ".NAME`")
+    }
+  }
   const origins: Record<string, Origin> = { ...result?.origins }
   for (const def of scope.definitions.values()) if (def.kind === "param") origins[`param ${def.name}`] = def.origin
   return { result: result === undefined ? undefined : { ir: result.ir, origins }, diagnostics: ctx.diagnostics }

@@ -7,3 +7,6 @@ export { loadModules, normalizePath, resolveImport, type SourceHost } from "./lo
 export { codes, type Code } from "./diagnostics/codes.ts"
 export { printResolved, printSchedule } from "./resolve.ts"
 export { canonicalJson } from "./ir/canonical.ts"
+export { diffRuns, type Difference } from "./diff.ts"
+export { type Example, exampleFile, type Explanation, explainText, explanations } from "./diagnostics/explanations.ts"
+export { closest } from "./check/suggest.ts"

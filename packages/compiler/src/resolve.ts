@@ -25,10 +25,18 @@ export const printSchedule = (s: ScheduleIR, span: number): string => {
         const wrapped = seg.schedule.kind === "sequence" || seg.schedule.kind === "binary" ? `(${body})` : body
         return next === undefined ? wrapped : `${wrapped} for ${length} steps`
       }).join(" then ")
-    case "binary":
-      return `(${printSchedule(s.left, span)}) ${s.op} (${printSchedule(s.right, span)})`
+    case "binary": {
+      // Parentheses only where precedence needs them: a sequence, or a looser operator (or an equal one on the right).
+      const level = (op: string) => (op === "+" || op === "-" ? 1 : 2)
+      const side = (c: ScheduleIR, right: boolean): string => {
+        const text = printSchedule(c, span)
+        const loose = c.kind === "sequence" || (c.kind === "binary" && (level(c.op) < level(s.op) || (right && level(c.op) === level(s.op))))
+        return loose ? `(${text})` : text
+      }
+      return `${side(s.left, false)} ${s.op} ${side(s.right, true)}`
+    }
     case "negate":
-      return `-(${printSchedule(s.operand, span)})`
+      return s.operand.kind === "constant" || s.operand.kind === "linear" || s.operand.kind === "cosine" ? `-${printSchedule(s.operand, span)}` : `-(${printSchedule(s.operand, span)})`
   }
 }
 

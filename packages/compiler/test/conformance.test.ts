@@ -2,14 +2,16 @@ import { describe, expect, it } from "@effect/vitest"
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { formatDiagnostic } from "@lrs/dsl"
-import { canonicalJson, compile, printResolved, type Override } from "../src/index.ts"
+import { canonicalJson, codes, compile, type Override, printResolved, type SourceHost } from "../src/index.ts"
 
 /**
- * The conformance suite in specs/conformance: each case is `input.lrs`, optionally `args.txt`
- * (one `--set name=value` per line), and `expected.txt`. `valid-*` cases must compile without
- * diagnostics, and `expected.txt` is the resolved spec, which must itself compile to the same IR.
- * `invalid-*` cases must fail with exactly the diagnostics listed. `LRS_UPDATE_FIXTURES=1`
- * rewrites the expectations; review the diff before committing.
+ * The conformance suite, `specs/conformance/{valid,invalid}/<case>/`: `input.lrs`, the files it
+ * imports (paths relative to it), optionally `args.txt` (one `--set name=value` per line) and
+ * `trial.txt` (a sweep trial), and `expected.txt`.
+ * - valid: no errors; `expected.txt` is the warnings (one line each, if any) and then the resolved
+ *   spec, which must itself compile to the same run.
+ * - invalid: `expected.txt` is exactly the diagnostics, one line each.
+ * `LRS_UPDATE_FIXTURES=1` rewrites the expectations; review the diff before committing.
  */
 const root = join(import.meta.dirname, "../../../specs/conformance")
 const update = process.env["LRS_UPDATE_FIXTURES"] === "1"
@@ -23,30 +25,58 @@ const readArgs = (dir: string): Array<Override> => {
   })
 }
 
+/** Imports resolve inside the case's folder, as the CLI resolves them on disk. */
+const hostFor = (dir: string): SourceHost => ({
+  read: (path) => (existsSync(join(dir, path)) ? readFileSync(join(dir, path), "utf8") : undefined)
+})
+
+const compileCase = (dir: string) => {
+  const trialFile = join(dir, "trial.txt")
+  const trial = existsSync(trialFile) ? Number(readFileSync(trialFile, "utf8").trim()) : undefined
+  return compile(readFileSync(join(dir, "input.lrs"), "utf8"), {
+    file: "input.lrs",
+    overrides: readArgs(dir),
+    host: hostFor(dir),
+    ...(trial === undefined ? {} : { trial })
+  })
+}
+
 const check = (dir: string, actual: string) => {
   const file = join(dir, "expected.txt")
   if (update) writeFileSync(file, actual)
   expect(actual).toBe(readFileSync(file, "utf8"))
 }
 
+const cases = (kind: "valid" | "invalid") => readdirSync(join(root, kind)).sort()
+const reported = new Set<string>()
+
 describe("conformance", () => {
-  for (const name of readdirSync(root).sort()) {
-    const dir = join(root, name)
-    it(name, () => {
-      const result = compile(readFileSync(join(dir, "input.lrs"), "utf8"), { file: "input.lrs", overrides: readArgs(dir) })
+  for (const name of cases("valid")) {
+    it(`valid/${name}`, () => {
+      const dir = join(root, "valid", name)
+      const result = compileCase(dir)
       const lines = result.diagnostics.map(formatDiagnostic)
-      if (name.startsWith("valid-")) {
-        expect(lines).toEqual([])
-        expect(result.ir).toBeDefined()
-        const resolved = printResolved(result.ir!, result.origins!)
-        check(dir, resolved)
-        const again = compile(resolved, { file: "resolved.lrs" })
-        expect(again.diagnostics.map(formatDiagnostic)).toEqual([])
-        expect(canonicalJson(again.ir!)).toBe(canonicalJson(result.ir!))
-      } else {
-        expect(result.ir).toBeUndefined()
-        check(dir, lines.join("\n") + "\n")
-      }
+      for (const d of result.diagnostics) reported.add(d.code)
+      expect(result.diagnostics.filter((d) => d.severity === "error").map(formatDiagnostic)).toEqual([])
+      const resolved = printResolved(result.ir!, result.origins!)
+      check(dir, (lines.length === 0 ? "" : lines.join("\n") + "\n\n") + resolved)
+      const again = compile(resolved, { file: "resolved.lrs" })
+      expect(again.diagnostics.map(formatDiagnostic)).toEqual([])
+      expect(canonicalJson(again.ir!)).toBe(canonicalJson(result.ir!))
     })
   }
+  for (const name of cases("invalid")) {
+    it(`invalid/${name}`, () => {
+      const dir = join(root, "invalid", name)
+      const result = compileCase(dir)
+      for (const d of result.diagnostics) reported.add(d.code)
+      expect(result.ir).toBeUndefined()
+      check(dir, result.diagnostics.map(formatDiagnostic).join("\n") + "\n")
+    })
+  }
+
+  it("has at least 60 cases that together report every diagnostic code", () => {
+    expect(cases("valid").length + cases("invalid").length).toBeGreaterThanOrEqual(60)
+    expect(Object.keys(codes).filter((c) => !reported.has(c))).toEqual([])
+  })
 })

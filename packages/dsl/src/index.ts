@@ -1,7 +1,7 @@
 export type { Position, Span } from "./diagnostics/Span.ts"
 export { formatSpan, joinSpans } from "./diagnostics/Span.ts"
 export type { Diagnostic, DiagnosticDetails, Related, Severity } from "./diagnostics/Diagnostic.ts"
-export { error, formatDiagnostic, hasErrors } from "./diagnostics/Diagnostic.ts"
+export { error, formatDiagnostic, hasErrors, warning } from "./diagnostics/Diagnostic.ts"
 export type * from "./ast/Ast.ts"
 export { parseDocument, parseExpression, type ParseResult } from "./parse.ts"
 export { printDocument, printExpr } from "./ast/print.ts"

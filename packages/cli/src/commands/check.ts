@@ -1,16 +1,21 @@
-import { Console, Effect } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
 import { Command } from "effect/cli"
-import { format, set, specFile } from "../flags.ts"
+import { format, set, specFile, trial } from "../flags.ts"
+import * as Option from "effect/Option"
 import { stderrColor } from "../report.ts"
 import { loadSpec } from "../spec.ts"
 
 export const check = Command.make(
   "check",
-  { spec: specFile, set, format },
-  Effect.fn("lrs.check")(function*({ spec, set, format }) {
-    const { ir } = yield* loadSpec(spec, set, { format, json: "stdout", color: stderrColor() })
+  { spec: specFile, set, format, trial },
+  Effect.fn("lrs.check")(function*({ spec, set, format, trial }) {
+    const { ir, sweep } = yield* loadSpec(spec, set, { format, json: "stdout", color: stderrColor() }, Option.getOrUndefined(trial))
     // With --format json, stdout holds the JSON document and nothing else.
-    if (format !== "json") yield* Console.log(`${spec}: ok (experiment ${ir.experiment}, ${ir.steps} steps)`)
+    if (format !== "json") {
+      const trials = sweep === undefined ? "" : `, a sweep of ${sweep.size} trial${sweep.size === 1 ? "" : "s"}`
+      yield* Console.log(`${spec}: ok (experiment ${ir.experiment}, ${ir.steps} steps${trials})`)
+    }
   })
 ).pipe(
   Command.withDescription(

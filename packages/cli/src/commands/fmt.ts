@@ -1,5 +1,9 @@
 import { formatDiagnostic, formatSource } from "@lrs/dsl"
-import { Console, Effect, FileSystem, Runtime, Schema } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Runtime from "effect/Runtime"
+import * as Schema from "effect/Schema"
 import { Argument, Command, Flag } from "effect/cli"
 import { SpecInvalid, UsageError } from "../errors.ts"
 

@@ -1,8 +1,11 @@
 import { printResolved } from "@lrs/compiler"
-import { Console, Effect, Layer, Option } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { Command, Flag } from "effect/cli"
 import { RunFailed, UsageError } from "../errors.ts"
-import { format, set, specFile } from "../flags.ts"
+import { format, set, specFile, trial } from "../flags.ts"
 import { stderrColor } from "../report.ts"
 import { loadSpec } from "../spec.ts"
 
@@ -21,9 +24,13 @@ const runs = Flag.String("runs").pipe(
 
 export const run = Command.make(
   "run",
-  { spec: specFile, set, backend, out, runs, format },
-  Effect.fn("lrs.run")(function*({ spec, set, backend, out, runs, format }) {
-    const { text, ir, origins } = yield* loadSpec(spec, set, { format, json: "stderr", color: stderrColor() })
+  { spec: specFile, set, backend, out, runs, format, trial },
+  Effect.fn("lrs.run")(function*({ spec, set, backend, out, runs, format, trial }) {
+    const { text, ir, origins, sweep } = yield* loadSpec(spec, set, { format, json: "stderr", color: stderrColor() }, Option.getOrUndefined(trial))
+    // A sweep is never dropped silently: say what runs when no trial is chosen.
+    if (sweep !== undefined && Option.isNone(trial)) {
+      yield* Console.log(`note: ${spec} declares a sweep of ${sweep.size} trials; this run uses the base values (choose one with --trial N, list them with lrs resolve --sweep)`)
+    }
     // Loaded here, not at the top: `lrs check` and `--help` must not load TensorFlow.js.
     const runtime = yield* Effect.promise(() => import("@lrs/runtime"))
     const layer = Layer.mergeAll(

@@ -1,5 +1,5 @@
 import type { Diagnostic, DiagnosticDetails, Expr, Span } from "@lrs/dsl"
-import { error } from "@lrs/dsl"
+import { error, warning } from "@lrs/dsl"
 import type { Code } from "../diagnostics/codes.ts"
 
 /** Where a value came from, for `resolved.lrs` and `lrs resolve`. */
@@ -64,6 +64,9 @@ interface State {
   /** Definitions being resolved right now; meeting one again is a cycle. */
   readonly resolving: Set<Definition>
   readonly paramValues: Map<Definition, number | undefined>
+  /** Definitions and import aliases some reference resolved to, for the unused-name warnings. */
+  readonly used: Set<Definition>
+  readonly usedImports: Set<Scope>
 }
 
 /** What the checker threads through every phase: the scope in force, time axes and the shared diagnostics. */
@@ -78,7 +81,7 @@ export class Context {
   }
 
   static make(scope: Scope): Context {
-    return new Context({ diagnostics: [], reported: new Set(), resolving: new Set(), paramValues: new Map() }, scope, {})
+    return new Context({ diagnostics: [], reported: new Set(), resolving: new Set(), paramValues: new Map(), used: new Set(), usedImports: new Set() }, scope, {})
   }
 
   /** The same diagnostics and caches, seen from another scope. */
@@ -106,6 +109,31 @@ export class Context {
       this.state.diagnostics.push(error(code, span, message, help, details))
     }
     return undefined
+  }
+
+  /** A problem that does not stop the run (an unused param, an unused import). */
+  warn(code: Code, span: Span, message: string, help?: string, details?: DiagnosticDetails): void {
+    const key = `${code}@${span.file}:${span.start.offset}-${span.end.offset}:${message}`
+    if (!this.state.reported.has(key)) {
+      this.state.reported.add(key)
+      this.state.diagnostics.push(warning(code, span, message, help, details))
+    }
+  }
+
+  markUsed(def: Definition): void {
+    this.state.used.add(def)
+  }
+
+  markImportUsed(module: Scope): void {
+    this.state.usedImports.add(module)
+  }
+
+  isUsed(def: Definition): boolean {
+    return this.state.used.has(def)
+  }
+
+  isImportUsed(module: Scope): boolean {
+    return this.state.usedImports.has(module)
   }
 
   /** Runs `f` on a definition, reporting a cycle instead of recursing forever. */

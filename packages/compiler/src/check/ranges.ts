@@ -40,9 +40,10 @@ export const checkOptimizerRanges = (ctx: Context, o: OptimizerIR, args: Readonl
     for (const t of probeSteps(s, steps)) {
       const v = evaluateSchedule(s, t)
       if (Number.isNaN(v) || !domain.contains(v)) {
+        const shown = Number(v.toPrecision(6))
         const at = args.get(arg)?.span ?? o.span
-        ctx.report("LRS3005", at, `\`${arg}\` ${domain.text}, but its schedule gives ${v} at step ${t}`, "change the schedule's endpoints so every value stays in range", {
-          label: `${v} at step ${t} of ${steps}`,
+        ctx.report("LRS3005", at, `\`${arg}\` ${domain.text}, but its schedule gives ${shown} at step ${t}`, "change the schedule's endpoints so every value stays in range", {
+          label: `${shown} at step ${t} of ${steps}`,
           ...(s.span.start.offset === at.start.offset ? {} : { related: [{ span: s.span, label: "the schedule" }] })
         })
         break

@@ -20,7 +20,7 @@ export const stepCount = (ctx: Context, e: Expr, what: string, options: { readon
     return checkedNumber(ctx, { kind: "Number", value: steps, raw: String(steps), unit: undefined, span: e.span }, what, { integer: true, min: 1 })
   }
   if (options.needsUnit === true && e.kind === "Number") {
-    return ctx.report("LRS2001", e.span, "an interval needs a unit", `write \`${options.usage ?? `${what} ${e.raw} steps`}\``)
+    return ctx.report("LRS2001", e.span, "an interval needs a unit", `write \`${what} ${e.raw} steps\``)
   }
   return checkedNumber(ctx, e, what, { integer: true, min: 1 })
 }

@@ -31,5 +31,5 @@ export const closest = (word: string, candidates: Iterable<string>): Array<strin
 export const suggestionHelp = (word: string, candidates: ReadonlyArray<string>, what: string): string => {
   const near = closest(word, candidates)
   if (near.length > 0) return `the closest ${what} is \`${near[0]}\``
-  return `valid ${what}s: ${candidates.map((c) => `\`${c}\``).join(", ")}`
+  return `use one of ${candidates.map((c) => `\`${c}\``).join(", ")}`
 }

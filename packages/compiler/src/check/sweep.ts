@@ -74,7 +74,9 @@ export const checkSweep = (ctx: Context, block: Block, targets: ReadonlyArray<st
     }
     const name = m.keyword.text
     if (!targets.includes(name)) {
-      return ctx.report("LRS4103", m.keyword.span, `\`${name}\` is neither a param nor a field of the experiment`, suggestionHelp(name, targets, "name"))
+      return ctx.report("LRS4103", m.keyword.span, `\`${name}\` is neither a param nor a field of the experiment`, suggestionHelp(name, targets, "name"), {
+        notes: ["to sweep an argument such as an optimizer's `lr`, give it a param (`param peak = 1e-3`, `lr = peak`) and sweep that"]
+      })
     }
     const first = seen.get(name)
     if (first !== undefined) {

@@ -52,11 +52,14 @@ export const lookupRef = (ctx: Context, e: Expr & { kind: "Ref" }): { def: Defin
   if (first === undefined) return undefined
   if (rest.length === 0) {
     const def = ctx.scope.lookup(first.text)
+    if (def !== undefined) ctx.markUsed(def)
     return def === undefined ? undefined : { def, ctx: ctx.in(def.scope) }
   }
   const module = ctx.scope.importAlias(first.text)
   if (module === undefined || rest.length !== 1) return undefined
+  ctx.markImportUsed(module)
   const def = module.definitions.get(rest[0]!.text)
+  if (def !== undefined) ctx.markUsed(def)
   return def === undefined ? undefined : { def, ctx: ctx.in(def.scope) }
 }
 
@@ -64,7 +67,7 @@ export const lookupRef = (ctx: Context, e: Expr & { kind: "Ref" }): { def: Defin
  * A compile-time number: literals without units, params, and arithmetic on them. Reports why
  * anything else is not one and returns undefined (a `Missing` was reported by the parser).
  */
-export const constNumber = (ctx: Context, e: Expr): number | undefined => {
+export const constNumber = (ctx: Context, e: Expr, what?: string): number | undefined => {
   switch (e.kind) {
     case "Number":
       if (e.unit !== undefined) {
@@ -98,7 +101,7 @@ export const constNumber = (ctx: Context, e: Expr): number | undefined => {
     case "Missing":
       return undefined
     default:
-      return ctx.report("LRS2001", e.span, `expected a number, found ${describe(e)}`)
+      return ctx.report("LRS2001", e.span, what === undefined ? `expected a number, found ${describe(e)}` : `\`${what}\` must be a number, found ${describe(e)}`)
   }
 }
 
@@ -123,7 +126,7 @@ export interface NumberRule {
 
 /** A constant number that satisfies a rule; `what` names it in the message (`batch`, `samples`). */
 export const checkedNumber = (ctx: Context, e: Expr, what: string, rule: NumberRule): number | undefined => {
-  const v = constNumber(ctx, e)
+  const v = constNumber(ctx, e, what)
   if (v === undefined) return undefined
   if (!Number.isFinite(v)) return ctx.report("LRS2002", e.span, `\`${what}\` must be finite, found ${v}`)
   if (rule.integer === true && !Number.isInteger(v)) {
@@ -145,7 +148,7 @@ export const checkedNumber = (ctx: Context, e: Expr, what: string, rule: NumberR
 export const checkedChoice = <A extends string>(ctx: Context, e: Expr, what: string, choices: ReadonlyArray<A>): A | undefined => {
   if (e.kind === "Missing") return undefined
   if (e.kind !== "Ref" || e.path.length !== 1) {
-    return ctx.report("LRS2001", e.span, `\`${what}\` must be one of ${choices.map((c) => `\`${c}\``).join(", ")}, found ${describe(e)}`)
+    return ctx.report("LRS2001", e.span, `\`${what}\` must be ${choices.length === 1 ? "" : "one of "}${choices.map((c) => `\`${c}\``).join(", ")}, found ${describe(e)}`)
   }
   const word = e.path[0]!.text
   if ((choices as ReadonlyArray<string>).includes(word)) return word as A

@@ -7,6 +7,7 @@ export const codes = {
   LRS0001: "unexpected character",
   LRS0002: "unterminated string",
   LRS0003: "invalid escape in a string",
+  LRS0004: "nesting too deep",
   LRS0100: "syntax error",
   LRS1001: "missing or unsupported version header",
   LRS1002: "unknown declaration",
@@ -22,6 +23,7 @@ export const codes = {
   LRS1012: "malformed statement",
   LRS1013: "reserved block",
   LRS1014: "budget given twice",
+  LRS1015: "unused definition",
   LRS2001: "wrong type",
   LRS2002: "value out of range",
   LRS2003: "unknown unit",
@@ -45,6 +47,7 @@ export const codes = {
   LRS5001: "unreadable import",
   LRS5002: "import cycle",
   LRS5003: "declaration not allowed in an imported file",
+  LRS5004: "unused import",
   LRS9001: "unknown override target",
   LRS9002: "malformed override"
 } as const

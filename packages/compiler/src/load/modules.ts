@@ -45,6 +45,8 @@ export const loadModules = (rootText: string, rootFile: string, host: SourceHost
     diagnostics.push(...parsed.diagnostics)
     const imports = new Map<string, string>()
     modules.set(file, { file, text, doc: parsed.ast, imports })
+    // After a syntax error an import's path may be garbage (a swallowed quote); reading it would only add noise.
+    if (parsed.diagnostics.some((d) => d.severity === "error")) return
     for (const imp of parsed.ast.imports) {
       const target = resolveImport(file, imp.path.value)
       const first = imports.get(imp.alias.text)

@@ -89,7 +89,7 @@ const shape = (ctx: Context, call: Expr & { kind: "Call" }, span: number): Sched
     : []
   const args = endpoints.length === 2 ? new Map([["from", endpoints[0]!], ["to", endpoints[1]!]]) : bindArgs(ctx, call, ["from", "to"], ["from", "to"])
   if (endpoints.length === 2 && call.args.length > 1) {
-    ctx.report("LRS3004", call.args[1]!.span, `\`${fn}(from -> to)\` takes no other arguments`, `write \`${fn}(from = ..., to = ...)\` or keep only \`from -> to\``)
+    ctx.report("LRS3004", call.args[1]!.span, `\`${fn}(from -> to)\` takes no other arguments`, `a shape's length comes from its segment: write \`${fn}(from -> to) for N steps\`, and its endpoints only with \`->\``)
   }
   const from = args.get("from")
   const to = args.get("to")

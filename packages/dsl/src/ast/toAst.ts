@@ -1,5 +1,6 @@
 import type { CstElement, CstNode, IToken } from "chevrotain"
 import type { Position, Span } from "../diagnostics/Span.ts"
+import { unescapeString } from "../syntax/strings.ts"
 import type { Argument, BinaryOp, Clause, CompareOp, Document, Expr, Import, Member, Name } from "./Ast.ts"
 
 /**
@@ -28,10 +29,17 @@ export const toAst = (file: string) => {
     }
   }
   const isToken = (e: CstElement): e is IToken => "image" in e
-  const tokens = (n: CstNode, key: string): Array<IToken> =>
-    (n.children[key] ?? []).filter(isToken).filter((t) => !t.isInsertedInRecovery)
-  const nodes = (n: CstNode, key: string): Array<CstNode> =>
-    (n.children[key] ?? []).filter((e): e is CstNode => !isToken(e))
+  // Hot: called for every CST node, so plain loops rather than chained filters.
+  const tokens = (n: CstNode, key: string): Array<IToken> => {
+    const out: Array<IToken> = []
+    for (const e of n.children[key] ?? []) if (isToken(e) && e.isInsertedInRecovery !== true) out.push(e)
+    return out
+  }
+  const nodes = (n: CstNode, key: string): Array<CstNode> => {
+    const out: Array<CstNode> = []
+    for (const e of n.children[key] ?? []) if (!isToken(e)) out.push(e)
+    return out
+  }
   const name = (t: IToken): Name => ({ text: t.image, span: tokenSpan(t) })
 
   const document = (n: CstNode): Document => {
@@ -52,7 +60,7 @@ export const toAst = (file: string) => {
     const path = tokens(n, "StringLiteral")[0]
     const alias = tokens(n, "Identifier")[0]
     if (path === undefined || alias === undefined) return []
-    return [{ kind: "Import", path: { value: JSON.parse(path.image) as string, span: tokenSpan(path) }, alias: name(alias), span: nodeSpan(n, tokenSpan(path)) }]
+    return [{ kind: "Import", path: { value: unescapeString(path.image), span: tokenSpan(path) }, alias: name(alias), span: nodeSpan(n, tokenSpan(path)) }]
   }
 
   const member = (n: CstNode): Array<Member> => {
@@ -101,55 +109,65 @@ export const toAst = (file: string) => {
   }
 
   const expression = (n: CstNode, fallback: Span): Expr => {
-    const span = nodeSpan(n, fallback)
-    const segments = nodes(n, "segment").map((s) => segment(s, span))
-    if (segments.length === 0) return { kind: "Missing", span }
-    return segments.length === 1 ? segments[0]! : { kind: "Sequence", segments, span }
+    const operands = nodes(n, "unary").map((u) => unary(u, fallback))
+    const ops = tokens(n, "BinaryOperator")
+    if (operands.length === 0) return { kind: "Missing", span: nodeSpan(n, fallback) }
+    if (ops.length === 0) return operands[0]!
+    return climb(operands, ops, nodeSpan(n, fallback))
   }
 
-  const segment = (n: CstNode, fallback: Span): Expr => {
-    const span = nodeSpan(n, fallback)
-    const body = nodes(n, "body")[0]
-    const duration = nodes(n, "duration")[0]
-    const b: Expr = body === undefined ? { kind: "Missing", span } : comparison(body, span)
-    if (tokens(n, "For").length === 0) return b
-    return { kind: "Segment", body: b, duration: duration === undefined ? { kind: "Missing", span } : comparison(duration, span), span }
+  /**
+   * Precedence climbing over `a op b op c ...` (operands[i] and operands[i + 1] sit either side of
+   * ops[i]). `then` collects its segments into one Sequence; `+ - * /` group to the left; `for`,
+   * comparisons, `->` and `..` take one operand each side (a chain of them nests to the left and
+   * the checker rejects it).
+   */
+  const climb = (operands: ReadonlyArray<Expr>, ops: ReadonlyArray<IToken>, whole: Span): Expr => {
+    let i = 0
+    const operand = (): Expr => operands[i] ?? { kind: "Missing", span: whole }
+    const parse = (minLevel: number): Expr => {
+      let left = operand()
+      while (i < ops.length) {
+        const op = ops[i]!
+        const level = precedence(op)
+        if (level < minLevel) break
+        i++
+        if (op.image === "then") {
+          const segments = [left, parse(level + 1)]
+          while (i < ops.length && ops[i]!.image === "then") {
+            i++
+            segments.push(parse(level + 1))
+          }
+          left = { kind: "Sequence", segments, span: spanOver(segments[0]!, segments[segments.length - 1]!) }
+          continue
+        }
+        const right = parse(level + 1)
+        left = combine(op, left, right)
+      }
+      return left
+    }
+    return parse(0)
   }
 
-  const comparison = (n: CstNode, fallback: Span): Expr => {
-    const span = nodeSpan(n, fallback)
-    const [l, r] = nodes(n, "transition").map((t) => transition(t, span))
-    const op = tokens(n, "Comparison")[0]
-    if (l === undefined) return { kind: "Missing", span }
-    if (op === undefined) return l
-    return { kind: "Compare", op: op.image as CompareOp, left: l, right: r ?? { kind: "Missing", span }, span }
-  }
+  const spanOver = (a: Expr, b: Expr): Span => ({ file, start: a.span.start, end: b.span.end })
 
-  const transition = (n: CstNode, fallback: Span): Expr => {
-    const span = nodeSpan(n, fallback)
-    const [l, r] = nodes(n, "additive").map((a) => binary(a, span))
-    if (l === undefined) return { kind: "Missing", span }
-    const right: Expr = r ?? { kind: "Missing", span }
-    if (tokens(n, "Arrow").length > 0) return { kind: "Transition", from: l, to: right, span }
-    if (tokens(n, "DotDot").length > 0) return { kind: "Range", from: l, to: right, span }
-    return l
-  }
-
-  // Left-associative chains; operator tokens of different kinds sit in different CST arrays, so
-  // they are put back in source order by offset.
-  const binary = (n: CstNode, fallback: Span): Expr => {
-    const span = nodeSpan(n, fallback)
-    const [operandKey, opKeys] = "multiplicative" in n.children
-      ? ["multiplicative", ["Plus", "Minus"]] as const
-      : ["unary", ["Star", "Slash"]] as const
-    const operands = nodes(n, operandKey).map((o) => operandKey === "multiplicative" ? binary(o, span) : unary(o, span))
-    const ops = opKeys.flatMap((k) => tokens(n, k)).sort((a, b) => a.startOffset - b.startOffset)
-    let acc: Expr = operands[0] ?? { kind: "Missing", span }
-    ops.forEach((op, i) => {
-      const right: Expr = operands[i + 1] ?? { kind: "Missing", span }
-      acc = { kind: "Binary", op: op.image as BinaryOp, left: acc, right, span: { file, start: acc.span.start, end: right.span.end } }
-    })
-    return acc
+  const combine = (op: IToken, left: Expr, right: Expr): Expr => {
+    const span = spanOver(left, right)
+    switch (op.image) {
+      case "for":
+        return { kind: "Segment", body: left, duration: right, span }
+      case "->":
+        return { kind: "Transition", from: left, to: right, span }
+      case "..":
+        return { kind: "Range", from: left, to: right, span }
+      case "+":
+      case "-":
+      case "*":
+      case "/":
+        return { kind: "Binary", op: op.image as BinaryOp, left, right, span }
+      default:
+        return { kind: "Compare", op: op.image as CompareOp, left, right, span }
+    }
   }
 
   const unary = (n: CstNode, fallback: Span): Expr => {
@@ -167,7 +185,7 @@ export const toAst = (file: string) => {
     const num = nodes(n, "number")[0]
     if (num !== undefined) return number(num, span)
     const str = tokens(n, "StringLiteral")[0]
-    if (str !== undefined) return { kind: "String", value: JSON.parse(str.image) as string, span }
+    if (str !== undefined) return { kind: "String", value: unescapeString(str.image), span }
     if (tokens(n, "True").length > 0) return { kind: "Bool", value: true, span }
     if (tokens(n, "False").length > 0) return { kind: "Bool", value: false, span }
     const ref = nodes(n, "reference")[0]
@@ -219,6 +237,10 @@ export const toAst = (file: string) => {
 
   return { document, expression: (n: CstNode) => expression(n, emptySpan) }
 }
+
+/** Binding strength of each binary operator: `then` loosest, `* /` tightest. */
+const levels: Readonly<Record<string, number>> = { then: 1, for: 2, ">=": 3, "<=": 3, ">": 3, "<": 3, "==": 3, "!=": 3, "->": 4, "..": 4, "+": 5, "-": 5, "*": 6, "/": 6 }
+const precedence = (op: IToken): number => levels[op.image] ?? 0
 
 const suffixes: Readonly<Record<string, number>> = { k: 1e3, M: 1e6, B: 1e9 }
 

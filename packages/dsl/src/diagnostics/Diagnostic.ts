@@ -44,6 +44,11 @@ export const error = (code: string, span: Span, message: string, help?: string, 
   ...(help === undefined ? {} : { help })
 })
 
+export const warning = (code: string, span: Span, message: string, help?: string, details: DiagnosticDetails = {}): Diagnostic => ({
+  ...error(code, span, message, help, details),
+  severity: "warning"
+})
+
 /** The one-line form `path:line:col: error[CODE]: message (help: ...)`. */
 export const formatDiagnostic = (d: Diagnostic): string =>
   `${formatSpan(d.span)}: ${d.severity}[${d.code}]: ${d.message}${d.help === undefined ? "" : ` (help: ${d.help})`}`

@@ -5,8 +5,7 @@ import { formatSpan, type Position, type Span } from "./Span.ts"
  * Diagnostics for people (rustc-shaped source excerpts with underlines) and for tools (plain JSON).
  *
  * ```
- * error[LRS3003]: this segment ends at step 1100, past the end of its span (1000 steps)
- *   --> input.lrs:7:53
+ * input.lrs:7:53: error[LRS3003]: this segment ends at step 1100, past the end of its span (1000 steps)
  *    |
  *  7 |   schedule warm = linear(0 -> 1) for 800 steps then constant(1) for 300 steps
  *    |                                                     ^^^^^^^^^^^^^^^^^^^^^^^^^ ends at step 1100
@@ -195,14 +194,19 @@ export const renderDiagnostic = (d: Diagnostic, sources: ReadonlyMap<string, str
   const out: Array<string> = []
 
   const severityStyle: Style = d.severity
-  out.push(color ? `${ansi[severityStyle]}${d.severity}[${d.code}]${reset}${ansi.bold}: ${d.message}${reset}` : `${d.severity}[${d.code}]: ${d.message}`)
+  // The header is the one-line form (`path:line:col: error[CODE]: message`), as clang prints it, so
+  // editors and grep find every problem; the excerpt below it shows where.
+  const where = `${formatSpan(d.span)}: `
+  out.push(color ? `${ansi.bold}${where}${reset}${ansi[severityStyle]}${d.severity}[${d.code}]${reset}${ansi.bold}: ${d.message}${reset}` : `${where}${d.severity}[${d.code}]: ${d.message}`)
 
   let snippets = 0
   groups.forEach((g, i) => {
     if (i > 0 && g.marks.length === 0) return
-    const arrow = i === 0 ? "-->" : ":::"
-    if (i > 0) out.push(gutter().render(color))
-    out.push(`${" ".repeat(width + 1)}${paint(arrow, "gutter")} ${formatSpan(g.span)}`)
+    // The primary excerpt's place is in the header; related excerpts in other files name theirs.
+    if (i > 0) {
+      out.push(gutter().render(color))
+      out.push(`${" ".repeat(width + 1)}${paint(":::", "gutter")} ${formatSpan(g.span)}`)
+    }
     if (g.marks.length === 0) return
     snippets++
     out.push(gutter().render(color))

@@ -10,12 +10,8 @@ import { errorMessages } from "./errors.ts"
  *   member     = IDENT [ IDENT ] ( "=" expression | "{" { member [ "," ] } "}" | clauses ) | clauses ;
  *   clauses    = clause { clause } ;          (* all on one line *)
  *   clause     = PREPOSITION expression | list ;
- *   expression = segment { "then" segment } ;
- *   segment    = comparison [ "for" comparison ] ;
- *   comparison = transition [ COMPARISON transition ] ;
- *   transition = additive [ ( "->" | ".." ) additive ] ;
- *   additive   = multiplicative { ( "+" | "-" ) multiplicative } ;
- *   multiplicative = unary { ( "*" | "/" ) unary } ;
+ *   expression = unary { binary unary } ;       (* precedence below, lowest first *)
+ *   binary     = "then" | "for" | ">=" | "<=" | ">" | "<" | "==" | "!=" | "->" | ".." | "+" | "-" | "*" | "/" ;
  *   unary      = "-" unary | primary ;
  *   primary    = number | STRING | "true" | "false" | reference | list | record | "(" expression ")" ;
  *   number     = NUMBER [ "%" | IDENT (* a unit, on the same line *) ] ;
@@ -24,18 +20,26 @@ import { errorMessages } from "./errors.ts"
  *   list       = "[" [ expression { "," expression } [ "," ] ] "]" ;
  *   record     = "{" [ IDENT "=" expression { "," IDENT "=" expression } [ "," ] ] "}" ;
  *
+ * Precedence, lowest first: `then` (joins segments), `for` (a segment's length), comparisons,
+ * `->` and `..`, `+ -`, `* /`; `then`, `+ - * /` group left to right, the others do not chain.
+ *
  * The member rule is deliberately uniform (HCL-like): `seed = 7`, `schedule lr = ...`,
  * `experiment name { ... }` and `evaluate every 50 steps on test` all parse the same way, and the
  * compiler gives each its meaning, so unknown words get a diagnostic with a suggestion instead of
  * a grammar error.
  */
-class LrsParser extends CstParser {
-  constructor() {
+export class LrsParser extends CstParser {
+  /**
+   * `validate` runs Chevrotain's grammar checks (ambiguities, left recursion); they cost about a
+   * third of start-up, so the process singleton skips them and a test builds a validating parser.
+   */
+  constructor(options: { readonly validate: boolean }) {
     super(T.allTokens as Array<TokenType>, {
       recoveryEnabled: true,
       nodeLocationTracking: "full",
       maxLookahead: 3,
-      errorMessageProvider: errorMessages
+      errorMessageProvider: errorMessages,
+      skipValidations: !options.validate
     })
     this.performSelfAnalysis()
   }
@@ -123,50 +127,12 @@ class LrsParser extends CstParser {
     ])
   })
 
+  // One flat rule for every binary operator; toAst applies precedence (then < for < comparison <
+  // -> and .. < + - < * /). Seven nested precedence rules made parsing three times slower.
   expression = this.RULE("expression", () => {
-    this.SUBRULE(this.segment)
-    this.MANY(() => {
-      this.CONSUME(T.Then)
-      this.SUBRULE2(this.segment)
-    })
-  })
-
-  segment = this.RULE("segment", () => {
-    this.SUBRULE(this.comparison, { LABEL: "body" })
-    this.OPTION(() => {
-      this.CONSUME(T.For)
-      this.SUBRULE2(this.comparison, { LABEL: "duration" })
-    })
-  })
-
-  comparison = this.RULE("comparison", () => {
-    this.SUBRULE(this.transition)
-    this.OPTION(() => {
-      this.CONSUME(T.Comparison)
-      this.SUBRULE2(this.transition)
-    })
-  })
-
-  transition = this.RULE("transition", () => {
-    this.SUBRULE(this.additive)
-    this.OPTION(() => {
-      this.OR([{ ALT: () => this.CONSUME(T.Arrow) }, { ALT: () => this.CONSUME(T.DotDot) }])
-      this.SUBRULE2(this.additive)
-    })
-  })
-
-  additive = this.RULE("additive", () => {
-    this.SUBRULE(this.multiplicative)
-    this.MANY(() => {
-      this.OR([{ ALT: () => this.CONSUME(T.Plus) }, { ALT: () => this.CONSUME(T.Minus) }])
-      this.SUBRULE2(this.multiplicative)
-    })
-  })
-
-  multiplicative = this.RULE("multiplicative", () => {
     this.SUBRULE(this.unary)
     this.MANY(() => {
-      this.OR([{ ALT: () => this.CONSUME(T.Star) }, { ALT: () => this.CONSUME(T.Slash) }])
+      this.CONSUME(T.BinaryOperator)
       this.SUBRULE2(this.unary)
     })
   })
@@ -256,7 +222,7 @@ class LrsParser extends CstParser {
 const sameLine = (a: IToken, b: IToken): boolean => b.startLine !== undefined && a.endLine === b.startLine
 
 /** One parser for the process, reset per input (Chevrotain's performance guide). */
-export const parser = new LrsParser()
+export const parser = new LrsParser({ validate: false })
 
 export type RuleName = "document" | "expression"
 

@@ -9,8 +9,10 @@ const keyword = (word: string): TokenType =>
 export const Lrs = keyword("lrs")
 export const Import = keyword("import")
 export const As = keyword("as")
-export const Then = keyword("then")
-export const For = keyword("for")
+/** Every binary operator, so the expression rule can be one flat loop (toAst applies precedence). */
+export const BinaryOperator = createToken({ name: "BinaryOperator", pattern: Lexer.NA })
+export const Then = createToken({ name: "Then", pattern: /then/, longer_alt: Identifier, categories: BinaryOperator })
+export const For = createToken({ name: "For", pattern: /for/, longer_alt: Identifier, categories: BinaryOperator })
 export const True = keyword("true")
 export const False = keyword("false")
 
@@ -26,19 +28,21 @@ export const NumberLiteral = createToken({
   name: "NumberLiteral",
   pattern: /(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?(?:k|M|B)?/
 })
-export const StringLiteral = createToken({ name: "StringLiteral", pattern: /"(?:[^"\\\n]|\\.)*"/ })
+export const StringLiteral = createToken({ name: "StringLiteral", pattern: /"(?:[^"\\\n\r]|\\[^\n\r])*"/ })
 /** Matched only so the lexer can report it precisely instead of as a stray `"`. */
-export const UnterminatedString = createToken({ name: "UnterminatedString", pattern: /"(?:[^"\\\n]|\\.)*/ })
+export const UnterminatedString = createToken({ name: "UnterminatedString", pattern: /"(?:[^"\\\n\r]|\\[^\n\r])*\\?/ })
 
 export const LineComment = createToken({ name: "LineComment", pattern: /\/\/[^\n]*/, group: "comments" })
 export const BlockComment = createToken({ name: "BlockComment", pattern: /\/\*[\s\S]*?\*\//, group: "comments" })
+/** `#` is a comment in Python and YAML but not here; matched to the end of the line so one stray `#` is one error. */
+export const HashComment = createToken({ name: "HashComment", pattern: /#[^\n\r]*/, group: "misplaced" })
 export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /\s+/, group: Lexer.SKIPPED })
 
-export const Arrow = createToken({ name: "Arrow", pattern: /->/ })
-export const DotDot = createToken({ name: "DotDot", pattern: /\.\./ })
+export const Arrow = createToken({ name: "Arrow", pattern: /->/, categories: BinaryOperator })
+export const DotDot = createToken({ name: "DotDot", pattern: /\.\./, categories: BinaryOperator })
 export const Dot = createToken({ name: "Dot", pattern: /\./ })
 export const Comma = createToken({ name: "Comma", pattern: /,/ })
-export const Comparison = createToken({ name: "Comparison", pattern: Lexer.NA })
+export const Comparison = createToken({ name: "Comparison", pattern: Lexer.NA, categories: BinaryOperator })
 export const EqEq = createToken({ name: "EqEq", pattern: /==/, categories: Comparison })
 export const NotEq = createToken({ name: "NotEq", pattern: /!=/, categories: Comparison })
 export const GtEq = createToken({ name: "GtEq", pattern: />=/, categories: Comparison })
@@ -46,10 +50,10 @@ export const LtEq = createToken({ name: "LtEq", pattern: /<=/, categories: Compa
 export const Gt = createToken({ name: "Gt", pattern: />/, categories: Comparison })
 export const Lt = createToken({ name: "Lt", pattern: /</, categories: Comparison })
 export const Equals = createToken({ name: "Equals", pattern: /=/ })
-export const Plus = createToken({ name: "Plus", pattern: /\+/ })
-export const Minus = createToken({ name: "Minus", pattern: /-/ })
-export const Star = createToken({ name: "Star", pattern: /\*/ })
-export const Slash = createToken({ name: "Slash", pattern: /\// })
+export const Plus = createToken({ name: "Plus", pattern: /\+/, categories: BinaryOperator })
+export const Minus = createToken({ name: "Minus", pattern: /-/, categories: BinaryOperator })
+export const Star = createToken({ name: "Star", pattern: /\*/, categories: BinaryOperator })
+export const Slash = createToken({ name: "Slash", pattern: /\//, categories: BinaryOperator })
 export const Percent = createToken({ name: "Percent", pattern: /%/ })
 export const LParen = createToken({ name: "LParen", pattern: /\(/ })
 export const RParen = createToken({ name: "RParen", pattern: /\)/ })
@@ -63,6 +67,7 @@ export const allTokens: ReadonlyArray<TokenType> = [
   WhiteSpace,
   LineComment,
   BlockComment,
+  HashComment,
   StringLiteral,
   UnterminatedString,
   DotDot,
@@ -101,5 +106,6 @@ export const allTokens: ReadonlyArray<TokenType> = [
   In,
   Preposition,
   Comparison,
+  BinaryOperator,
   Identifier
 ]

@@ -31,8 +31,7 @@ describe("renderDiagnostic", () => {
     })
     expect(renderDiagnostic(d, sources)).toBe(
       [
-        "error[LRS3003]: this segment ends at step 1100, past the end of its span (1000 steps)",
-        "  --> input.lrs:8:53",
+        "input.lrs:8:53: error[LRS3003]: this segment ends at step 1100, past the end of its span (1000 steps)",
         "   |",
         " 8 |   schedule warm = linear(0 -> 1) for 800 steps then constant(1) for 300 steps",
         "   |                                                     ^^^^^^^^^^^^^^^^^^^^^^^^^ ends at step 1100"
@@ -51,8 +50,7 @@ describe("renderDiagnostic", () => {
     })
     expect(renderDiagnostic(d, sources)).toBe(
       [
-        "error[LRS3003]: this segment overruns the budget",
-        "  --> input.lrs:8:53",
+        "input.lrs:8:53: error[LRS3003]: this segment overruns the budget",
         "   |",
         " 6 |   steps = 1000",
         "   |   ------------ the budget is 1000 steps",
@@ -75,8 +73,7 @@ describe("renderDiagnostic", () => {
     })
     expect(renderDiagnostic(d, new Map([...sources, ["lib.lrs", lib]]))).toBe(
       [
-        "error[LRS3003]: this segment overruns the budget",
-        "  --> input.lrs:8:53",
+        "input.lrs:8:53: error[LRS3003]: this segment overruns the budget",
         "   |",
         " 8 |   schedule warm = linear(0 -> 1) for 800 steps then constant(1) for 300 steps",
         "   |                                                     ^^^^^^^^^^^^^^^^^^^^^^^^^",
@@ -96,8 +93,7 @@ describe("renderDiagnostic", () => {
     })
     expect(renderDiagnostic(d, sources)).toBe(
       [
-        "error[LRS2001]: bad optimizer",
-        "  --> input.lrs:7:15",
+        "input.lrs:7:15: error[LRS2001]: bad optimizer",
         "   |",
         " 7 |   optimizer = adam(lr = warm)",
         "   |               ^^^^^^^^^^^^^^^ this call",
@@ -112,8 +108,7 @@ describe("renderDiagnostic", () => {
     })
     expect(renderDiagnostic(d, sources)).toBe(
       [
-        "error[LRS1003]: experiment `e` has no field `batch`",
-        "  --> input.lrs:9:3",
+        "input.lrs:9:3: error[LRS1003]: experiment `e` has no field `batch`",
         "   |",
         " 9 |   batch = 32",
         "   |   ^^^^^",
@@ -131,8 +126,7 @@ describe("renderDiagnostic", () => {
     const d = error("LRS0001", span("eof.lrs", text, 3, 13, 3, 13), "the file ends inside `experiment e`", "add `}`", { label: "expected `}`" })
     expect(renderDiagnostic(d, new Map([["eof.lrs", text]]))).toBe(
       [
-        "error[LRS0001]: the file ends inside `experiment e`",
-        "  --> eof.lrs:3:13",
+        "eof.lrs:3:13: error[LRS0001]: the file ends inside `experiment e`",
         "   |",
         " 3 |   steps = 10",
         "   |             ^ expected `}`",
@@ -145,7 +139,7 @@ describe("renderDiagnostic", () => {
   it("marks a zero-width span on the empty last line after a final newline", () => {
     const d = error("LRS0001", at(12, 1, 12, 1), "expected another experiment", undefined, {})
     expect(renderDiagnostic(d, sources)).toBe(
-      ["error[LRS0001]: expected another experiment", "   --> input.lrs:12:1", "    |", " 12 |", "    | ^"].join("\n")
+      ["input.lrs:12:1: error[LRS0001]: expected another experiment", "    |", " 12 |", "    | ^"].join("\n")
     )
   })
 
@@ -153,8 +147,7 @@ describe("renderDiagnostic", () => {
     const d = error("LRS1004", at(5, 1, 11, 2), "a file declares one experiment in this release", undefined, { label: "this experiment" })
     expect(renderDiagnostic(d, sources)).toBe(
       [
-        "error[LRS1004]: a file declares one experiment in this release",
-        "   --> input.lrs:5:1",
+        "input.lrs:5:1: error[LRS1004]: a file declares one experiment in this release",
         "    |",
         "  5 | experiment e {",
         "    | ^^^^^^^^^^^^^^",
@@ -168,7 +161,7 @@ describe("renderDiagnostic", () => {
   it("shows a two-line span ending at column 1 of the next line as one line", () => {
     const d = error("LRS1003", at(6, 3, 7, 1), "line break included", undefined, {})
     expect(renderDiagnostic(d, sources)).toBe(
-      ["error[LRS1003]: line break included", "  --> input.lrs:6:3", "   |", " 6 |   steps = 1000", "   |   ^^^^^^^^^^^^"].join("\n")
+      ["input.lrs:6:3: error[LRS1003]: line break included", "   |", " 6 |   steps = 1000", "   |   ^^^^^^^^^^^^"].join("\n")
     )
   })
 
@@ -179,8 +172,7 @@ describe("renderDiagnostic", () => {
     })
     expect(renderDiagnostic(d, sources)).toBe(
       [
-        "error[LRS1006]: `log` is given twice",
-        "   --> input.lrs:10:3",
+        "input.lrs:10:3: error[LRS1006]: `log` is given twice",
         "    |",
         "  8 |   schedule warm = linear(0 -> 1) for 800 steps then constant(1) for 300 steps",
         "    |   -------- first",
@@ -195,7 +187,7 @@ describe("renderDiagnostic", () => {
     const text = "experiment e {\n\tsed\t= 1\n}\n"
     const d = error("LRS1003", span("tab.lrs", text, 2, 2, 2, 8), "tabs", undefined, { label: "here" })
     expect(renderDiagnostic(d, new Map([["tab.lrs", text]]))).toBe(
-      ["error[LRS1003]: tabs", "  --> tab.lrs:2:2", "   |", " 2 |     sed    = 1", "   |     ^^^^^^^^^ here"].join("\n")
+      ["tab.lrs:2:2: error[LRS1003]: tabs", "   |", " 2 |     sed    = 1", "   |     ^^^^^^^^^ here"].join("\n")
     )
   })
 
@@ -205,16 +197,15 @@ describe("renderDiagnostic", () => {
     })
     expect(renderDiagnostic(missing, sources)).toBe(
       [
-        "error[LRS5001]: cannot read the import",
-        "  --> gone.lrs:3:4",
+        "gone.lrs:3:4: error[LRS5001]: cannot read the import",
         "   = note: gone.lrs:1:1: imported here",
         "   = help: check the path"
       ].join("\n")
     )
     const past = error("LRS1001", at(40, 2, 40, 5), "stale span", undefined, {})
-    expect(renderDiagnostic(past, sources)).toBe(["error[LRS1001]: stale span", "  --> input.lrs:40:2"].join("\n"))
+    expect(renderDiagnostic(past, sources)).toBe(["input.lrs:40:2: error[LRS1001]: stale span"].join("\n"))
     const pastColumn = error("LRS1001", at(6, 30, 6, 31), "stale column", undefined, {})
-    expect(renderDiagnostic(pastColumn, sources)).toBe(["error[LRS1001]: stale column", "  --> input.lrs:6:30"].join("\n"))
+    expect(renderDiagnostic(pastColumn, sources)).toBe(["input.lrs:6:30: error[LRS1001]: stale column"].join("\n"))
   })
 
   it("colors only when asked", () => {
@@ -225,8 +216,7 @@ describe("renderDiagnostic", () => {
     const colored = renderDiagnostic(d, sources, { color: true })
     expect(colored).toBe(
       [
-        "\x1b[1;31merror[LRS1003]\x1b[0m\x1b[1m: no field `batch`\x1b[0m",
-        "  \x1b[1;34m-->\x1b[0m input.lrs:9:3",
+        "\x1b[1minput.lrs:9:3: \x1b[0m\x1b[1;31merror[LRS1003]\x1b[0m\x1b[1m: no field `batch`\x1b[0m",
         "   \x1b[1;34m|\x1b[0m",
         " \x1b[1;34m6 |\x1b[0m   steps = 1000",
         "   \x1b[1;34m|\x1b[0m   \x1b[1;34m-----\x1b[0m \x1b[1;34mseen\x1b[0m",
@@ -245,7 +235,7 @@ describe("renderDiagnostic", () => {
     const a = error("LRS1003", at(9, 3, 9, 8), "one", undefined, {})
     const b = error("LRS1003", at(6, 3, 6, 8), "two", undefined, {})
     expect(renderDiagnostics([a, b], sources)).toBe(
-      ["error[LRS1003]: one", "  --> input.lrs:9:3", "   |", " 9 |   batch = 32", "   |   ^^^^^", "", "error[LRS1003]: two", "  --> input.lrs:6:3", "   |", " 6 |   steps = 1000", "   |   ^^^^^"].join("\n")
+      ["input.lrs:9:3: error[LRS1003]: one", "   |", " 9 |   batch = 32", "   |   ^^^^^", "", "input.lrs:6:3: error[LRS1003]: two", "   |", " 6 |   steps = 1000", "   |   ^^^^^"].join("\n")
     )
   })
 })

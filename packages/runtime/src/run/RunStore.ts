@@ -9,8 +9,9 @@ export class RunStoreError extends Schema.TaggedError<RunStoreError>()("RunStore
 /** The files of one run, opened by `RunStore.create`. */
 export interface RunDirectory {
   readonly path: string
-  /** Writes a whole file in the run directory (spec, IR, summary). */
+  /** Writes a whole file in the run directory (spec, IR, summary), creating its folder. */
   readonly write: (name: string, content: string) => Effect.Effect<void, RunStoreError>
+  readonly writeBytes: (name: string, content: Uint8Array) => Effect.Effect<void, RunStoreError>
   /** Appends one JSON line to `metrics.jsonl`; each row is on disk before training goes on. */
   readonly appendMetrics: (row: Readonly<Record<string, unknown>>) => Effect.Effect<void, RunStoreError>
 }
@@ -29,9 +30,14 @@ export class RunStore extends Context.Service<RunStore, {
       const path = yield* Path.Path
       const fail = (p: string) => (e: { readonly message: string }) => new RunStoreError({ path: p, message: e.message })
 
+      const inDir = (dir: string, name: string) => {
+        const file = path.join(dir, name)
+        return fs.makeDirectory(path.dirname(file), { recursive: true }).pipe(Effect.as(file), Effect.mapError(fail(file)))
+      }
       const open = (dir: string): RunDirectory => ({
         path: dir,
-        write: (name, content) => fs.writeFileString(path.join(dir, name), content).pipe(Effect.mapError(fail(path.join(dir, name)))),
+        write: (name, content) => inDir(dir, name).pipe(Effect.flatMap((file) => fs.writeFileString(file, content).pipe(Effect.mapError(fail(file))))),
+        writeBytes: (name, content) => inDir(dir, name).pipe(Effect.flatMap((file) => fs.writeFile(file, content).pipe(Effect.mapError(fail(file))))),
         appendMetrics: (row) =>
           fs.writeFileString(path.join(dir, "metrics.jsonl"), JSON.stringify(row) + "\n", { flag: "a" }).pipe(
             Effect.mapError(fail(path.join(dir, "metrics.jsonl")))

@@ -8,7 +8,9 @@ import { makeSpirals, type Split } from "../data/spirals.ts"
 import { createMlp, type Mlp, softmaxCrossEntropy } from "../model/mlp.ts"
 import { lossAndGradients } from "../model/variables.ts"
 import { createOptimizer } from "../optim/createOptimizer.ts"
+import { saveCheckpoint } from "./checkpoint.ts"
 import { TrainingError } from "./errors.ts"
+import { SignalBoard, signalKey, usesSignal } from "./signals.ts"
 import { runId } from "./identity.ts"
 import { Reporter } from "./Reporter.ts"
 import { RunStore } from "./RunStore.ts"
@@ -26,7 +28,9 @@ export interface RunRequest {
 export interface Summary {
   readonly experiment: string
   readonly id: string
-  readonly status: "completed"
+  /** `stopped` when the spec's `until` condition ended the run early. */
+  readonly status: "completed" | "stopped"
+  readonly stopReason?: string
   readonly backend: string
   readonly backendReason: string
   readonly seed: number
@@ -55,9 +59,10 @@ const evaluate = (model: Mlp, split: Split, features: number): { accuracy: numbe
  * (update `t` uses every schedule's value at `t`), logs metrics rows as it goes, evaluates on the
  * test split at step 0, every `evaluation.every` updates and at the end, and writes the summary.
  *
- * Rows of `metrics.jsonl`: `{"kind":"train","step":t,"loss":...,"lr":...,<schedule>:...}` where
- * `loss` is the batch loss update `t` was computed from, and `{"kind":"eval","step":u,"split":"test",
- * "accuracy":...,"loss":...}` after `u` updates.
+ * Rows of `metrics.jsonl`: `{"kind":"train","step":t,"loss":...,"lr":...,<schedule>:...,<signal>:...}`
+ * where `loss` is the batch loss update `t` was computed from, and `{"kind":"eval","step":u,
+ * "split":"test","accuracy":...,"loss":...}` after `u` updates. `until` is checked after every
+ * update; `checkpoint every N` writes after every N-th update, the last one, and an early stop.
  */
 export const train = Effect.fn("lrs.train")(function*(request: RunRequest) {
   const { ir } = request
@@ -80,50 +85,80 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest) {
   // Reading a scalar back is free on the synchronous backends; on a GPU it is a sync, so it waits for log steps.
   const readEveryStep = backend.name !== "tfjs-node-gpu"
 
+  const used = [...ir.log.signals, ...(ir.stop === undefined ? [] : [ir.stop.signal])]
+  const board = new SignalBoard(used)
+  const wantGradNorm = usesSignal(used, "grad_norm")
+
   const evalRow = Effect.fnUntraced(function*(u: number) {
     const m = evaluate(model, data.test, features)
     const row: Record<string, unknown> = { kind: "eval", step: u, split: ir.evaluation.split }
-    for (const metric of ir.evaluation.metrics) row[metric] = m[metric]
+    for (const metric of ir.evaluation.metrics) {
+      row[metric] = m[metric]
+      board.observe(`${ir.evaluation.split}.${metric}`, m[metric])
+    }
     yield* dir.appendMetrics(row)
     return m
   })
 
   const started = yield* Clock.currentTimeMillis
   let lastEval = yield* evalRow(0)
+  let lastEvalAt = 0
   let lastLoss = Number.NaN
-  for (let t = 0; t < ir.steps; t++) {
+  let stopReason: string | undefined
+  let done = 0
+  for (let t = 0; t < ir.steps && stopReason === undefined; t++) {
     const batch = gatherRows(data.train, features, sampler.nextBatch(ir.batch))
-    const loss = tf.tidy(() => {
+    const [loss, gradNorm] = tf.tidy(() => {
       const x = tf.tensor2d(batch.x, [ir.batch, features])
       const y = tf.tensor1d(batch.y, "int32")
       const { loss, grads } = lossAndGradients(() => softmaxCrossEntropy(model.forward(x), y), model.variables)
+      // The global L2 norm of the gradients, only when a spec reads `grad_norm`.
+      const norm = wantGradNorm ? tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))) : undefined
       optimizer.step(grads, t)
-      return loss
+      return [loss, norm] as const
     })
     const logged = t % ir.log.every === 0 || t === ir.steps - 1
     if (readEveryStep || logged) {
       lastLoss = loss.dataSync()[0]!
       if (!Number.isFinite(lastLoss)) {
-        loss.dispose()
+        tf.dispose([loss, gradNorm])
         return yield* new TrainingError({
           message: `the training loss became ${lastLoss} at step ${t} (lr ${evaluateSchedule(ir.optimizer.lr, t).toExponential(3)})`,
           help: "lower the learning rate or lengthen the warmup",
           span: ir.optimizer.span
         })
       }
+      board.observe("loss", lastLoss)
+      if (gradNorm !== undefined) board.observe("grad_norm", gradNorm.dataSync()[0]!)
     }
-    loss.dispose()
+    tf.dispose([loss, gradNorm])
     if (logged) {
       const row: Record<string, unknown> = { kind: "train", step: t, loss: lastLoss, lr: evaluateSchedule(ir.optimizer.lr, t) }
       for (const [name, s] of Object.entries(ir.schedules)) if (name !== "lr") row[name] = evaluateSchedule(s, t)
+      for (const s of ir.log.signals) row[signalKey(s)] = board.value(s) ?? null
       yield* dir.appendMetrics(row)
       const now = yield* Clock.currentTimeMillis
       const perStep = (now - started) / (t + 1) / 1000
       yield* reporter.progress({ step: t + 1, steps: ir.steps, loss: lastLoss, lr: evaluateSchedule(ir.optimizer.lr, t), etaSeconds: perStep * (ir.steps - t - 1) })
     }
     const u = t + 1
-    if (u % ir.evaluation.every === 0 || u === ir.steps) lastEval = yield* evalRow(u)
+    done = u
+    if (u % ir.evaluation.every === 0 || u === ir.steps) {
+      lastEval = yield* evalRow(u)
+      lastEvalAt = u
+    }
+    if (ir.stop !== undefined && board.holds(ir.stop)) {
+      stopReason = `until ${signalKey(ir.stop.signal)} ${ir.stop.op} ${ir.stop.threshold}: ${board.value(ir.stop.signal)} after ${u} updates`
+      if (lastEvalAt !== u) {
+        lastEval = yield* evalRow(u)
+        lastEvalAt = u
+      }
+    }
+    if (ir.checkpoint !== undefined && (u % ir.checkpoint.every === 0 || u === ir.steps || stopReason !== undefined)) {
+      yield* saveCheckpoint(dir, u, model.variables, optimizer, sampler.state(), board.snapshot())
+    }
   }
+  if (stopReason !== undefined) yield* reporter.line(`stopped early: ${stopReason}`)
   yield* reporter.done
   const wallMs = (yield* Clock.currentTimeMillis) - started
   const test: Record<string, number> = {}
@@ -131,13 +166,14 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest) {
   const summary: Summary = {
     experiment: ir.experiment,
     id,
-    status: "completed",
+    status: stopReason === undefined ? "completed" : "stopped",
+    ...(stopReason === undefined ? {} : { stopReason }),
     backend: backend.name,
     backendReason: backend.reason,
     seed: ir.seed,
-    steps: ir.steps,
+    steps: done,
     wallSeconds: wallMs / 1000,
-    msPerStep: wallMs / ir.steps,
+    msPerStep: wallMs / Math.max(done, 1),
     final: { train: { loss: lastLoss }, test },
     runDir: dir.path
   }

@@ -10,7 +10,7 @@ import { Reporter } from "../../src/run/Reporter.ts"
 import { RunStore } from "../../src/run/RunStore.ts"
 import { train } from "../../src/run/train.ts"
 
-const spec = (optimizer: string, steps = 60) => `lrs 1
+const spec = (optimizer: string, steps = 60, extra = "", log = "log every 10 steps") => `lrs 1
 experiment tiny {
   seed = 5
   steps = ${steps}
@@ -20,7 +20,8 @@ experiment tiny {
   optimizer = ${optimizer}
   schedule lr = linear(0 -> 0.05) for 10% then cosine(0.05 -> 0)
   evaluate every 25 steps
-  log every 10 steps
+  ${log}
+  ${extra}
 }
 `
 
@@ -94,6 +95,36 @@ describe("train", () => {
       assert.strictEqual(error._tag, "TrainingError")
       if (error._tag !== "TrainingError") return
       assert.match(error.report, /^tiny\.lrs:8:15: error: the training loss became (NaN|Infinity)/)
+    }))
+
+  it.effect("logs signals, stops when `until` holds, and checkpoints every N updates and at the stop", () =>
+    Effect.gen(function*() {
+      const out = join(mkdtempSync(join(tmpdir(), "lrs-stop-")), "run")
+      const text = spec("adam(lr = lr)", 2000, "until test.accuracy >= 0.8\n  checkpoint every 50 steps", "log every 10 steps [grad_norm, ema(loss, 0.9)]")
+      const lines: Array<string> = []
+      const summary = yield* runIn(text, out, lines)
+      assert.strictEqual(summary.status, "stopped")
+      assert.isBelow(summary.steps, 2000)
+      assert.strictEqual(summary.steps % 25, 0)
+      assert.match(summary.stopReason!, /^until test\.accuracy >= 0\.8: 0\.8\d* after \d+ updates$/)
+      assert.isAtLeast(summary.final.test.accuracy!, 0.8)
+      assert.isTrue(lines.some((l) => l.startsWith("stopped early: until test.accuracy >= 0.8")))
+      const trainRows = rows(out).filter((r) => r["kind"] === "train")
+      for (const r of trainRows) {
+        assert.isAbove(r["grad_norm"] as number, 0)
+        assert.isTrue(Number.isFinite(r["ema(loss, 0.9)"] as number))
+      }
+      const checkpoints = readdirSync(join(out, "checkpoints")).sort()
+      const expected = Array.from({ length: Math.floor(summary.steps / 50) }, (_, i) => `step-${String((i + 1) * 50).padStart(8, "0")}`)
+      if (summary.steps % 50 !== 0) expected.push(`step-${String(summary.steps).padStart(8, "0")}`)
+      assert.deepStrictEqual(checkpoints, expected)
+      const last = join(out, "checkpoints", checkpoints[checkpoints.length - 1]!)
+      const state = JSON.parse(readFileSync(join(last, "state.json"), "utf8"))
+      assert.strictEqual(state.updates, summary.steps)
+      assert.strictEqual(state.optimizer.steps, summary.steps)
+      const entries = [...Object.values(state.model), ...Object.values(state.optimizer.slots.m), ...Object.values(state.optimizer.slots.v)] as Array<{ offset: number; length: number }>
+      const floats = entries.reduce((n, e) => n + e.length, 0)
+      assert.strictEqual(readFileSync(join(last, "tensors.bin")).length, floats * 4)
     }))
 
   it.effect("never overwrites a run: --out on a directory holding one is refused", () =>
