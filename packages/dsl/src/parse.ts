@@ -1,9 +1,10 @@
-import { EOF, type IRecognitionException, type IToken } from "chevrotain"
+import { type CstNode, EOF, type IRecognitionException, type IToken } from "chevrotain"
 import type { Document, Expr } from "./ast/Ast.ts"
 import { toAst } from "./ast/toAst.ts"
 import { type Diagnostic, error } from "./diagnostics/Diagnostic.ts"
 import type { Position, Span } from "./diagnostics/Span.ts"
 import { lexer } from "./syntax/lexer.ts"
+import { maxSyntaxErrors } from "./syntax/errors.ts"
 import { parser, parseTokens, type RuleName } from "./syntax/parser.ts"
 import { escapesOf } from "./syntax/strings.ts"
 import * as T from "./syntax/tokens.ts"
@@ -23,18 +24,29 @@ export const maxNesting = 64
 /** Deepest expression tree the later phases (which recurse over it) accept: a 256-term sum, say. */
 export const maxExpressionDepth = 256
 
-/** Line and column of an offset, counting `\n`, `\r\n` and a lone `\r` as line ends, as the lexer does. */
-export const positionAt = (text: string, offset: number): Position => {
-  let line = 1
-  let start = 0
-  for (let i = 0; i < offset && i < text.length; i++) {
+/** Offsets where lines start, counting `\n`, `\r\n` and a lone `\r` as line ends, as the lexer does. */
+const lineStarts = (text: string): Array<number> => {
+  const starts = [0]
+  for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
-    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) {
-      line++
-      start = i + 1
-    }
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) starts.push(i + 1)
   }
-  return { offset, line, col: offset - start + 1 }
+  return starts
+}
+
+/** Line and column of an offset, by binary search over the line starts (cached for the last text seen). */
+let cached: { text: string; starts: Array<number> } | undefined
+export const positionAt = (text: string, offset: number): Position => {
+  if (cached?.text !== text) cached = { text, starts: lineStarts(text) }
+  const starts = cached.starts
+  let lo = 0
+  let hi = starts.length - 1
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1
+    if (starts[mid]! <= offset) lo = mid
+    else hi = mid - 1
+  }
+  return { offset, line: lo + 1, col: offset - starts[lo]! + 1 }
 }
 
 const spanOf = (file: string, text: string, start: number, end: number): Span => ({
@@ -97,7 +109,7 @@ const roots = (ast: Document | Expr): Array<Expr> => {
     const m = members.pop()!
     if (m.kind === "Attribute") out.push(m.value)
     else if (m.kind === "Statement") for (const c of m.clauses) out.push(c.value)
-    else members.push(...m.members)
+    else for (const inner of m.members) members.push(inner)
   }
   return out
 }
@@ -114,7 +126,7 @@ const deepest = (ast: Document | Expr): { depth: number; at: Span | undefined } 
   return best
 }
 
-const run = <A extends Document | Expr>(text: string, file: string, rule: RuleName, build: (t: ReturnType<typeof toAst>, cst: ReturnType<typeof parseTokens>) => A, empty: A): ParseResult<A> => {
+const run = <A extends Document | Expr>(text: string, file: string, rule: RuleName, build: (t: ReturnType<typeof toAst>, cst: CstNode) => A, empty: A): ParseResult<A> => {
   const lexed = lexer.tokenize(text)
   const diagnostics: Array<Diagnostic> = []
   for (const e of lexed.errors) {
@@ -149,6 +161,11 @@ const run = <A extends Document | Expr>(text: string, file: string, rule: RuleNa
   }
   const cst = parseTokens(tokens, rule)
   for (const e of parser.errors) diagnostics.push(syntaxDiagnostic(file, text, e))
+  if (cst === undefined) {
+    const last = parser.errors[parser.errors.length - 1]
+    diagnostics.push(error("LRS0005", last === undefined ? spanOf(file, text, 0, 0) : tokenSpan(file, text, last.token), `more than ${maxSyntaxErrors} syntax errors; the rest of the file was not read`, "fix the first errors and check again"))
+    return { ast: empty, diagnostics, comments: [] }
+  }
   const ast = build(toAst(file), cst)
   const depth = deepest(ast)
   if (depth.depth > maxExpressionDepth) {

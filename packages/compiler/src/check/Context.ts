@@ -45,7 +45,7 @@ export class Scope {
   /** Every name a reference here could mean, for suggestions. */
   visible(): Array<string> {
     const own = [...this.definitions.keys()]
-    for (const [alias, i] of this.imports) own.push(...[...i.scope.definitions.keys()].map((n) => `${alias}.${n}`))
+    for (const [alias, i] of this.imports) for (const n of i.scope.definitions.keys()) own.push(`${alias}.${n}`)
     return [...own, ...(this.parent?.visible() ?? [])]
   }
 }
@@ -98,7 +98,7 @@ export class Context {
   }
 
   push(ds: ReadonlyArray<Diagnostic>): void {
-    this.state.diagnostics.push(...ds)
+    for (const d of ds) this.state.diagnostics.push(d)
   }
 
   /** Records a problem once: a schedule used in two places is compiled twice but reported once. */

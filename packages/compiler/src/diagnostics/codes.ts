@@ -8,6 +8,7 @@ export const codes = {
   LRS0002: "unterminated string",
   LRS0003: "invalid escape in a string",
   LRS0004: "nesting too deep",
+  LRS0005: "too many syntax errors",
   LRS0100: "syntax error",
   LRS1001: "missing or unsupported version header",
   LRS1002: "unknown declaration",

@@ -169,6 +169,16 @@ export const explanations: { readonly [C in Code]: Explanation } = {
       )
     }
   },
+  LRS0005: {
+    explanation:
+      "The file has more than 100 syntax errors, so checking stopped there instead of reporting a cascade of consequences. This usually means the file is not an lrs spec at all (a YAML or Python config passed by mistake), or an early unclosed bracket or string swallowed the rest. Fix the first errors and check again.",
+    wrong: {
+      spec: lines("lrs 1", ...Array.from({ length: 101 }, (_, i) => `layer_${i} == 64`), "experiment baseline {", "  steps = 2000", "  data = spirals()", "  model = mlp()", "  optimizer = adam(lr = 1e-3)", "}")
+    },
+    fixed: {
+      spec: lines("lrs 1", "experiment baseline {", "  steps = 2000", "  data = spirals()", "  model = mlp(hidden = [64, 64])", "  optimizer = adam(lr = 1e-3)", "}")
+    }
+  },
   LRS1001: {
     explanation:
       "Every file, imported ones included, starts with `lrs 1`: the version of the language it is written in. The header lets later releases change the language without silently changing what old files mean; this release reads version 1 only.",

@@ -42,7 +42,7 @@ export const loadModules = (rootText: string, rootFile: string, host: SourceHost
   const diagnostics: Array<Diagnostic> = []
   const visit = (file: string, text: string, stack: ReadonlyArray<string>): void => {
     const parsed = parseDocument(text, file)
-    diagnostics.push(...parsed.diagnostics)
+    for (const d of parsed.diagnostics) diagnostics.push(d)
     const imports = new Map<string, string>()
     modules.set(file, { file, text, doc: parsed.ast, imports })
     // After a syntax error an import's path may be garbage (a swallowed quote); reading it would only add noise.

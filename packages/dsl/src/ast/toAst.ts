@@ -1,4 +1,17 @@
 import type { CstElement, CstNode, IToken } from "chevrotain"
+import type {
+  ClauseCstNode,
+  DocumentCstNode,
+  ExpressionCstNode,
+  ImportDeclCstNode,
+  ListCstNode,
+  MemberCstNode,
+  NumberCstNode,
+  PrimaryCstNode,
+  RecordCstNode,
+  ReferenceCstNode,
+  UnaryCstNode
+} from "../syntax/cst.generated.ts"
 import type { Position, Span } from "../diagnostics/Span.ts"
 import { unescapeString } from "../syntax/strings.ts"
 import type { Argument, BinaryOp, Clause, CompareOp, Document, Expr, Import, Member, Name } from "./Ast.ts"
@@ -30,19 +43,20 @@ export const toAst = (file: string) => {
   }
   const isToken = (e: CstElement): e is IToken => "image" in e
   // Hot: called for every CST node, so plain loops rather than chained filters.
-  const tokens = (n: CstNode, key: string): Array<IToken> => {
+  // Keys are checked against the generated CST types, so a renamed rule or label is a type error here.
+  const tokens = <N extends CstNode>(n: N, key: Extract<keyof N["children"], string>): Array<IToken> => {
     const out: Array<IToken> = []
     for (const e of n.children[key] ?? []) if (isToken(e) && e.isInsertedInRecovery !== true) out.push(e)
     return out
   }
-  const nodes = (n: CstNode, key: string): Array<CstNode> => {
+  const nodes = <N extends CstNode, K extends Extract<keyof N["children"], string>>(n: N, key: K): Array<Extract<NonNullable<N["children"][K]>[number], CstNode>> => {
     const out: Array<CstNode> = []
     for (const e of n.children[key] ?? []) if (!isToken(e)) out.push(e)
-    return out
+    return out as Array<Extract<NonNullable<N["children"][K]>[number], CstNode>>
   }
   const name = (t: IToken): Name => ({ text: t.image, span: tokenSpan(t) })
 
-  const document = (n: CstNode): Document => {
+  const document = (n: DocumentCstNode): Document => {
     const header = nodes(n, "header")[0]
     const version = header === undefined ? undefined : tokens(header, "NumberLiteral")[0]
     return {
@@ -56,14 +70,14 @@ export const toAst = (file: string) => {
     }
   }
 
-  const importDecl = (n: CstNode): Array<Import> => {
+  const importDecl = (n: ImportDeclCstNode): Array<Import> => {
     const path = tokens(n, "StringLiteral")[0]
     const alias = tokens(n, "Identifier")[0]
     if (path === undefined || alias === undefined) return []
     return [{ kind: "Import", path: { value: unescapeString(path.image), span: tokenSpan(path) }, alias: name(alias), span: nodeSpan(n, tokenSpan(path)) }]
   }
 
-  const member = (n: CstNode): Array<Member> => {
+  const member = (n: MemberCstNode): Array<Member> => {
     const keyword = tokens(n, "keyword")[0]
     const clauses = nodes(n, "clauses").flatMap((c) => nodes(c, "clause"))
     if (keyword === undefined) {
@@ -99,7 +113,7 @@ export const toAst = (file: string) => {
     }]
   }
 
-  const clause = (n: CstNode): Clause => {
+  const clause = (n: ClauseCstNode): Clause => {
     const span = nodeSpan(n, emptySpan)
     const prep = tokens(n, "Preposition")[0]
     const e = nodes(n, "expression")[0]
@@ -108,7 +122,7 @@ export const toAst = (file: string) => {
     return { preposition: prep === undefined ? undefined : name(prep), value, span }
   }
 
-  const expression = (n: CstNode, fallback: Span): Expr => {
+  const expression = (n: ExpressionCstNode, fallback: Span): Expr => {
     const operands = nodes(n, "unary").map((u) => unary(u, fallback))
     const ops = tokens(n, "BinaryOperator")
     if (operands.length === 0) return { kind: "Missing", span: nodeSpan(n, fallback) }
@@ -170,7 +184,7 @@ export const toAst = (file: string) => {
     }
   }
 
-  const unary = (n: CstNode, fallback: Span): Expr => {
+  const unary = (n: UnaryCstNode, fallback: Span): Expr => {
     const span = nodeSpan(n, fallback)
     const inner = nodes(n, "unary")[0]
     if (tokens(n, "Minus").length > 0) {
@@ -180,7 +194,7 @@ export const toAst = (file: string) => {
     return p === undefined ? { kind: "Missing", span } : primary(p, span)
   }
 
-  const primary = (n: CstNode, fallback: Span): Expr => {
+  const primary = (n: PrimaryCstNode, fallback: Span): Expr => {
     const span = nodeSpan(n, fallback)
     const num = nodes(n, "number")[0]
     if (num !== undefined) return number(num, span)
@@ -198,7 +212,7 @@ export const toAst = (file: string) => {
     return e === undefined ? { kind: "Missing", span } : expression(e, span)
   }
 
-  const number = (n: CstNode, fallback: Span): Expr => {
+  const number = (n: NumberCstNode, fallback: Span): Expr => {
     const span = nodeSpan(n, fallback)
     const literal = tokens(n, "NumberLiteral")[0]
     if (literal === undefined) return { kind: "Missing", span }
@@ -206,7 +220,7 @@ export const toAst = (file: string) => {
     return { kind: "Number", value: numberValue(literal.image), raw: literal.image, unit: unit === undefined ? undefined : name(unit), span }
   }
 
-  const reference = (n: CstNode, fallback: Span): Expr => {
+  const reference = (n: ReferenceCstNode, fallback: Span): Expr => {
     const span = nodeSpan(n, fallback)
     const path = tokens(n, "Identifier").map(name)
     if (tokens(n, "LParen").length === 0) return { kind: "Ref", path, span }
@@ -219,12 +233,12 @@ export const toAst = (file: string) => {
     return { kind: "Call", callee: path, args, span }
   }
 
-  const list = (n: CstNode, fallback: Span): Expr => {
+  const list = (n: ListCstNode, fallback: Span): Expr => {
     const span = nodeSpan(n, fallback)
     return { kind: "List", items: nodes(n, "expression").map((e) => expression(e, span)), span }
   }
 
-  const record = (n: CstNode, fallback: Span): Expr => {
+  const record = (n: RecordCstNode, fallback: Span): Expr => {
     const span = nodeSpan(n, fallback)
     const names = tokens(n, "Identifier")
     const values = nodes(n, "expression")
@@ -235,7 +249,7 @@ export const toAst = (file: string) => {
     }
   }
 
-  return { document, expression: (n: CstNode) => expression(n, emptySpan) }
+  return { document: (n: CstNode) => document(n as DocumentCstNode), expression: (n: CstNode) => expression(n as ExpressionCstNode, emptySpan) }
 }
 
 /** Binding strength of each binary operator: `then` loosest, `* /` tightest. */

@@ -42,7 +42,23 @@ const expectations: Readonly<Record<string, string>> = {
 const join = (names: ReadonlyArray<string>): string =>
   names.length <= 1 ? (names[0] ?? "") : `${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}`
 
-export const errorMessages: IParserErrorMessageProvider = {
+/** Syntax errors reported in one parse before giving up: past this the input is not a spec. */
+export const maxSyntaxErrors = 100
+
+/** Thrown out of the parser when `maxSyntaxErrors` is reached; caught by parseTokens. */
+export class TooManyErrors extends Error {}
+
+let errorsThisParse = 0
+export const resetErrorCount = (): void => {
+  errorsThisParse = 0
+}
+// Every message builder counts: error recovery on megabytes of garbage would otherwise take minutes.
+const counted = <A extends Array<unknown>>(build: (...args: A) => string) => (...args: A): string => {
+  if (++errorsThisParse > maxSyntaxErrors) throw new TooManyErrors()
+  return build(...args)
+}
+
+const messages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage: ({ expected, actual }) =>
     `expected ${describeTokenType(expected)}, found ${describeToken(actual)}`,
   buildNotAllInputParsedMessage: ({ firstRedundant }) =>
@@ -61,4 +77,11 @@ export const errorMessages: IParserErrorMessageProvider = {
     const found = actual[0] === undefined ? "the end of the file" : describeToken(actual[0])
     return `expected ${expectations[ruleName] ?? "more input"}, found ${found}`
   }
+}
+
+export const errorMessages: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage: counted(messages.buildMismatchTokenMessage),
+  buildNotAllInputParsedMessage: counted(messages.buildNotAllInputParsedMessage),
+  buildNoViableAltMessage: counted(messages.buildNoViableAltMessage),
+  buildEarlyExitMessage: counted(messages.buildEarlyExitMessage)
 }

@@ -1,6 +1,6 @@
 import { CstParser, type CstNode, type IToken, type TokenType } from "chevrotain"
 import * as T from "./tokens.ts"
-import { errorMessages } from "./errors.ts"
+import { errorMessages, resetErrorCount, TooManyErrors } from "./errors.ts"
 
 /**
  * The grammar (EBNF; the reference in specs/language.md is generated from the same rules):
@@ -226,7 +226,14 @@ export const parser = new LrsParser({ validate: false })
 
 export type RuleName = "document" | "expression"
 
-export const parseTokens = (tokens: Array<IToken>, rule: RuleName): CstNode => {
+/** The CST, or undefined when the input had more than `maxSyntaxErrors` syntax errors (those found are in `parser.errors`). */
+export const parseTokens = (tokens: Array<IToken>, rule: RuleName): CstNode | undefined => {
   parser.input = tokens
-  return rule === "document" ? parser.document() : parser.expression()
+  resetErrorCount()
+  try {
+    return rule === "document" ? parser.document() : parser.expression()
+  } catch (e) {
+    if (e instanceof TooManyErrors) return undefined
+    throw e
+  }
 }
