@@ -71,6 +71,8 @@ describe("conformance", () => {
       const result = compileCase(dir)
       for (const d of result.diagnostics) reported.add(d.code)
       expect(result.ir).toBeUndefined()
+      // Every diagnostic labels its primary span (the human output underlines it with that label).
+      expect(result.diagnostics.filter((d) => d.label === undefined || d.label === "").map(formatDiagnostic)).toEqual([])
       check(dir, result.diagnostics.map(formatDiagnostic).join("\n") + "\n")
     })
   }

@@ -133,10 +133,10 @@ const run = <A extends Document | Expr>(text: string, file: string, rule: RuleNa
     const ch = text.slice(e.offset, e.offset + e.length)
     // Invisible characters are named by code point; visible ones shown as they are.
     const shown = /^[\x21-\x7e\u00a1-\uffff]+$/.test(ch) && !/[\ud800-\udfff]/.test(ch) ? `\`${ch}\`` : [...ch].map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`).join(" ")
-    diagnostics.push(error("LRS0001", spanOf(file, text, e.offset, e.offset + e.length), `unexpected character ${shown}`, "remove it; comments start with `//`"))
+    diagnostics.push(error("LRS0001", spanOf(file, text, e.offset, e.offset + e.length), `unexpected character ${shown}`, "remove it; comments start with `//`", { label: "not part of the language" }))
   }
   for (const t of (lexed.groups["misplaced"] ?? []) as Array<IToken>) {
-    diagnostics.push(error("LRS0001", tokenSpan(file, text, { ...t, endOffset: t.startOffset }), "`#` does not start a comment in lrs", "write `//` instead of `#`"))
+    diagnostics.push(error("LRS0001", tokenSpan(file, text, { ...t, endOffset: t.startOffset }), "`#` does not start a comment in lrs", "write `//` instead of `#`", { label: "not a comment" }))
   }
   const tokens: Array<IToken> = []
   for (const t of lexed.tokens) {
@@ -145,38 +145,38 @@ const run = <A extends Document | Expr>(text: string, file: string, rule: RuleNa
       for (const e of escapesOf(t.image)) {
         if (e.valid) continue
         const at = t.startOffset + e.index
-        diagnostics.push(error("LRS0003", spanOf(file, text, at, at + e.text.length), `invalid escape \`${e.text}\` in a string`, "use one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX, or write the character itself"))
+        diagnostics.push(error("LRS0003", spanOf(file, text, at, at + e.text.length), `invalid escape \`${e.text}\` in a string`, "use one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX, or write the character itself", { label: "not an escape" }))
       }
       tokens.push(t)
     } else if (t.tokenType === T.UnterminatedString) {
-      diagnostics.push(error("LRS0002", tokenSpan(file, text, t), "unterminated string", "close the string with `\"` on the same line"))
+      diagnostics.push(error("LRS0002", tokenSpan(file, text, t), "unterminated string", "close the string with `\"` on the same line", { label: "this string never ends" }))
       // Parse on as if it were closed (same place in the text), so the rest gets no follow-on errors.
       tokens.push({ ...t, tokenType: T.StringLiteral, tokenTypeIdx: T.StringLiteral.tokenTypeIdx!, image: t.image + "\"" })
     } else tokens.push(t)
   }
   const deep = tooDeep(tokens)
   if (deep !== undefined) {
-    diagnostics.push(error("LRS0004", tokenSpan(file, text, deep), `nesting deeper than ${maxNesting} levels`, "flatten the expression, or name parts of it with `param`"))
+    diagnostics.push(error("LRS0004", tokenSpan(file, text, deep), `nesting deeper than ${maxNesting} levels`, "flatten the expression, or name parts of it with `param`", { label: "too deep" }))
     return { ast: empty, diagnostics, comments: [] }
   }
   const cst = parseTokens(tokens, rule)
   for (const e of parser.errors) diagnostics.push(syntaxDiagnostic(file, text, e))
   if (cst === undefined) {
     const last = parser.errors[parser.errors.length - 1]
-    diagnostics.push(error("LRS0005", last === undefined ? spanOf(file, text, 0, 0) : tokenSpan(file, text, last.token), `more than ${maxSyntaxErrors} syntax errors; the rest of the file was not read`, "fix the first errors and check again"))
+    diagnostics.push(error("LRS0005", last === undefined ? spanOf(file, text, 0, 0) : tokenSpan(file, text, last.token), `more than ${maxSyntaxErrors} syntax errors; the rest of the file was not read`, "fix the first errors and check again", { label: "checking stopped here" }))
     return { ast: empty, diagnostics, comments: [] }
   }
-  const ast = build(toAst(file), cst)
+  const ast = build(toAst(file, { recovered: parser.errors.length > 0 }), cst)
   const depth = deepest(ast)
   if (depth.depth > maxExpressionDepth) {
-    diagnostics.push(error("LRS0004", depth.at ?? spanOf(file, text, 0, 0), `an expression nested deeper than ${maxExpressionDepth} levels`, "split it, or name parts of it with `param`"))
+    diagnostics.push(error("LRS0004", depth.at ?? spanOf(file, text, 0, 0), `an expression nested deeper than ${maxExpressionDepth} levels`, "split it, or name parts of it with `param`", { label: "too deep" }))
   }
   return { ast, diagnostics, comments: (lexed.groups["comments"] ?? []) as Array<IToken> }
 }
 
 const syntaxDiagnostic = (file: string, text: string, e: IRecognitionException): Diagnostic =>
   // At the end of input the span is empty, just past the last character, so the line is the one to fix.
-  error("LRS0100", tokenSpan(file, text, e.token), e.message)
+  error("LRS0100", tokenSpan(file, text, e.token), e.message, undefined, { label: e.token.tokenType === EOF ? "the file ends here" : "unexpected here" })
 
 const emptySpan = (file: string): Span => ({ file, start: { offset: 0, line: 1, col: 1 }, end: { offset: 0, line: 1, col: 1 } })
 

@@ -1,6 +1,6 @@
 import type { Diagnostic, DiagnosticDetails, Expr, Span } from "@lrs/dsl"
 import { error, warning } from "@lrs/dsl"
-import type { Code } from "../diagnostics/codes.ts"
+import { type Code, codes } from "../diagnostics/codes.ts"
 
 /** Where a value came from, for `resolved.lrs` and `lrs resolve`. */
 export type Origin =
@@ -106,7 +106,8 @@ export class Context {
     const key = `${code}@${span.file}:${span.start.offset}-${span.end.offset}:${message}`
     if (!this.state.reported.has(key)) {
       this.state.reported.add(key)
-      this.state.diagnostics.push(error(code, span, message, help, details))
+      // Every diagnostic labels its primary span; the code's title when the check has nothing more specific.
+      this.state.diagnostics.push(error(code, span, message, help, { ...details, label: details?.label ?? codes[code] }))
     }
     return undefined
   }
@@ -116,7 +117,7 @@ export class Context {
     const key = `${code}@${span.file}:${span.start.offset}-${span.end.offset}:${message}`
     if (!this.state.reported.has(key)) {
       this.state.reported.add(key)
-      this.state.diagnostics.push(warning(code, span, message, help, details))
+      this.state.diagnostics.push(warning(code, span, message, help, { ...details, label: details?.label ?? codes[code] }))
     }
   }
 

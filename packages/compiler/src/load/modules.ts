@@ -51,12 +51,13 @@ export const loadModules = (rootText: string, rootFile: string, host: SourceHost
       const target = resolveImport(file, imp.path.value)
       const first = imports.get(imp.alias.text)
       if (first !== undefined) {
-        diagnostics.push(error("LRS1006", imp.alias.span, `the alias \`${imp.alias.text}\` is used twice`, "give each import its own alias"))
+        diagnostics.push(error("LRS1006", imp.alias.span, `the alias \`${imp.alias.text}\` is used twice`, "give each import its own alias", { label: "already an import's alias" }))
         continue
       }
       if (stack.includes(target) || target === file) {
         const chain = [...stack.slice(stack.indexOf(target)), file, target]
         diagnostics.push(error("LRS5002", imp.span, `importing \`${imp.path.value}\` makes a cycle`, "move what both files need into a third file that imports neither", {
+          label: "this import closes the cycle",
           notes: [`the cycle: ${chain.join(" -> ")}`]
         }))
         continue
@@ -64,7 +65,7 @@ export const loadModules = (rootText: string, rootFile: string, host: SourceHost
       if (!modules.has(target)) {
         const content = host?.read(target)
         if (content === undefined) {
-          diagnostics.push(error("LRS5001", imp.path.span, `cannot read \`${imp.path.value}\` (looked for ${target})`, "check the path; it is relative to the importing file"))
+          diagnostics.push(error("LRS5001", imp.path.span, `cannot read \`${imp.path.value}\` (looked for ${target})`, "check the path; it is relative to the importing file", { label: "no such file" }))
           continue
         }
         visit(target, content, [...stack, file])

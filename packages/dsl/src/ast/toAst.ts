@@ -20,7 +20,7 @@ import type { Argument, BinaryOp, Clause, CompareOp, Document, Expr, Import, Mem
  * CST -> AST. Total over what error recovery leaves behind: a missing piece becomes a `Missing`
  * expression (a syntax error was already reported for it), never an exception.
  */
-export const toAst = (file: string) => {
+export const toAst = (file: string, options: { readonly recovered: boolean } = { recovered: true }) => {
   const pos = (offset: number, line: number | undefined, col: number | undefined): Position => ({
     offset: offset < 0 || Number.isNaN(offset) ? 0 : offset,
     line: line === undefined || line < 0 || Number.isNaN(line) ? 1 : line,
@@ -44,14 +44,21 @@ export const toAst = (file: string) => {
   const isToken = (e: CstElement): e is IToken => "image" in e
   // Hot: called for every CST node, so plain loops rather than chained filters.
   // Keys are checked against the generated CST types, so a renamed rule or label is a type error here.
+  // A label holds only tokens or only nodes, so after a clean parse the CST arrays are used as they
+  // are; after error recovery, tokens the parser inserted are dropped.
+  const none: Array<never> = []
   const tokens = <N extends CstNode>(n: N, key: Extract<keyof N["children"], string>): Array<IToken> => {
+    const all = (n.children[key] ?? none) as Array<CstElement>
+    if (!options.recovered) return all as Array<IToken>
     const out: Array<IToken> = []
-    for (const e of n.children[key] ?? []) if (isToken(e) && e.isInsertedInRecovery !== true) out.push(e)
+    for (const e of all) if (isToken(e) && e.isInsertedInRecovery !== true) out.push(e)
     return out
   }
   const nodes = <N extends CstNode, K extends Extract<keyof N["children"], string>>(n: N, key: K): Array<Extract<NonNullable<N["children"][K]>[number], CstNode>> => {
+    const all = (n.children[key] ?? none) as Array<CstElement>
+    if (!options.recovered) return all as Array<Extract<NonNullable<N["children"][K]>[number], CstNode>>
     const out: Array<CstNode> = []
-    for (const e of n.children[key] ?? []) if (!isToken(e)) out.push(e)
+    for (const e of all) if (!isToken(e)) out.push(e)
     return out as Array<Extract<NonNullable<N["children"][K]>[number], CstNode>>
   }
   const name = (t: IToken): Name => ({ text: t.image, span: tokenSpan(t) })
@@ -184,30 +191,32 @@ export const toAst = (file: string) => {
     }
   }
 
+  // Spans of pass-through nodes are computed only when a node of their own is built (hot path).
   const unary = (n: UnaryCstNode, fallback: Span): Expr => {
+    const p = nodes(n, "primary")[0]
+    if (p !== undefined) return primary(p, fallback)
     const span = nodeSpan(n, fallback)
     const inner = nodes(n, "unary")[0]
     if (tokens(n, "Minus").length > 0) {
       return { kind: "Negate", operand: inner === undefined ? { kind: "Missing", span } : unary(inner, span), span }
     }
-    const p = nodes(n, "primary")[0]
-    return p === undefined ? { kind: "Missing", span } : primary(p, span)
+    return { kind: "Missing", span }
   }
 
   const primary = (n: PrimaryCstNode, fallback: Span): Expr => {
-    const span = nodeSpan(n, fallback)
     const num = nodes(n, "number")[0]
-    if (num !== undefined) return number(num, span)
+    if (num !== undefined) return number(num, fallback)
+    const ref = nodes(n, "reference")[0]
+    if (ref !== undefined) return reference(ref, fallback)
+    const l = nodes(n, "list")[0]
+    if (l !== undefined) return list(l, fallback)
+    const r = nodes(n, "record")[0]
+    if (r !== undefined) return record(r, fallback)
+    const span = nodeSpan(n, fallback)
     const str = tokens(n, "StringLiteral")[0]
     if (str !== undefined) return { kind: "String", value: unescapeString(str.image), span }
     if (tokens(n, "True").length > 0) return { kind: "Bool", value: true, span }
     if (tokens(n, "False").length > 0) return { kind: "Bool", value: false, span }
-    const ref = nodes(n, "reference")[0]
-    if (ref !== undefined) return reference(ref, span)
-    const l = nodes(n, "list")[0]
-    if (l !== undefined) return list(l, span)
-    const r = nodes(n, "record")[0]
-    if (r !== undefined) return record(r, span)
     const e = nodes(n, "expression")[0]
     return e === undefined ? { kind: "Missing", span } : expression(e, span)
   }
