@@ -1,7 +1,7 @@
 import type { Block, Document, Expr, Member } from "../ast/Ast.ts"
 import { printDocument } from "../ast/print.ts"
 import { type Diagnostic, hasErrors } from "../diagnostics/Diagnostic.ts"
-import { parseDocument } from "../parse.ts"
+import { parseDocument, positionAt } from "../parse.ts"
 
 export interface FormatResult {
   /** The canonical text; undefined when the file has syntax errors (nothing is guessed). */
@@ -52,18 +52,8 @@ export const formatSource = (source: string, file: string): FormatResult => {
 }
 
 const printFile = (text: string, doc: Document, comments: ReadonlyArray<Comment>): string => {
-  const lineStarts = [0]
-  for (let i = 0; i < text.length; i++) if (text[i] === "\n") lineStarts.push(i + 1)
-  const lineOf = (offset: number): number => {
-    let lo = 0
-    let hi = lineStarts.length - 1
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1
-      if (lineStarts[mid]! <= offset) lo = mid
-      else hi = mid - 1
-    }
-    return lo
-  }
+  // 0-based line of an offset, counting line ends as the lexer does.
+  const lineOf = (offset: number): number => positionAt(text, offset).line - 1
   const lastLine = (from: { readonly end: number }): number => lineOf(from.end - 1)
 
   const verbatim = (start: number, end: number): string => text.slice(start, end)
