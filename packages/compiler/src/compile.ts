@@ -111,11 +111,15 @@ export const compile = (text: string, options: CompileOptions): CompileResult =>
   const run = checkRun(loaded.modules, root, experiment, [...assignments, ...fromSet], swept)
   diagnostics.add(run.diagnostics)
 
-  // Each swept value is checked once on its own, so a bad value is reported where it is written.
+  // Each swept value is checked on its own, so a bad value is reported where it is written. Long
+  // generated axes (ranges, log, linspace) are checked at both ends, where their bounds are; the
+  // trial that runs is always compiled whole (`--trial`).
   if (sweep !== undefined && options.trial === undefined && !diagnostics.hasErrors()) {
+    const ends = 32
     for (const group of sweep.groups) {
       for (const axis of group) {
-        for (const value of axis.values) {
+        const values = axis.values.length <= 2 * ends ? axis.values : [...axis.values.slice(0, ends), ...axis.values.slice(-ends)]
+        for (const value of values) {
           diagnostics.add(checkRun(loaded.modules, root, experiment, [{ name: axis.name, expr: value, origin: { kind: "sweep", span: value.span } }, ...fromSet]).diagnostics)
         }
       }

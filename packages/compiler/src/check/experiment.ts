@@ -152,7 +152,7 @@ const checkBudget = (
   }
   if (stepsExpr !== undefined) {
     const steps = stepCount(ctx, stepsExpr, "steps")
-    return steps === undefined ? undefined : { steps, span: fields.get("steps")!.origin.kind === "default" ? at : stepsExpr.span }
+    return steps === undefined ? undefined : { steps, span: stepsExpr.span }
   }
   if (epochsExpr !== undefined) {
     const epochs = checkedNumber(ctx, epochsExpr, "epochs", { min: 0, exclusive: true })
