@@ -7,27 +7,48 @@ import { printSignal } from "./check/signals.ts"
 /** A number as the language writes it (the shortest form that reads back to the same double). */
 const num = (v: number): string => String(v)
 
-/** A schedule as `.lrs` text with every length explicit; compiling it back gives the same IR. */
+const steps = (n: number): string => `${n} steps`
+
+/** Curve options that differ from the constructor's defaults, as named arguments. */
+const curveDefaults: Readonly<Record<string, number>> = { exponent: 1, power: 2, alpha: 0.5, beta: 0.5, phi: 1, k: 2 }
+
+/**
+ * A schedule as `.lrs` text in the native library, every length explicit; compiling it back over
+ * the same span gives the same IR (tested on every conformance case).
+ */
 export const printSchedule = (s: ScheduleIR, span: number): string => {
   switch (s.kind) {
     case "constant":
       return num(s.value)
-    case "linear":
-    case "cosine": {
-      const body = `${s.kind}(${num(s.from)} -> ${num(s.to)})`
-      return s.steps === span ? body : `${body} for ${s.steps} steps`
+    case "curve": {
+      const options = Object.entries(s.options).filter(([k, v]) => curveDefaults[k] !== v).map(([k, v]) => `, ${k} = ${num(v)}`).join("")
+      const body = `${s.shape}(${num(s.from)} -> ${num(s.to)}${options}${s.continues ? ", past_end = continue" : ""})`
+      return s.steps === span ? body : `${body} for ${steps(s.steps)}`
     }
+    case "geometric":
+      return `step(${num(s.value)}, factor = ${num(s.rate)}, every = ${steps(s.every)})`
+    case "inverse_sqrt":
+      return `inverse_sqrt(${num(s.value)}, timescale = ${steps(s.timescale)})`
+    case "piecewise":
+      return `piecewise(at = [${s.at.map(steps).join(", ")}], values = [${s.values.map(num).join(", ")}]${s.interpolate === "constant" ? "" : `, interpolate = ${s.interpolate}`})`
+    case "cyclic":
+      return `cyclic(${num(s.low)} -> ${num(s.high)}, up = ${steps(s.up)}, down = ${steps(s.down)}${s.mode === "triangular" ? "" : `, mode = ${s.mode}`}${s.gamma === 1 ? "" : `, gamma = ${num(s.gamma)}`}${s.offset === 0 ? "" : `, offset = ${steps(s.offset)}`})`
+    case "repeat":
+      return `repeat(${printSchedule(s.schedule, s.period)}, period = ${steps(s.period)}${s.multiplier === 1 ? "" : `, multiplier = ${num(s.multiplier)}`}${s.decay === 1 ? "" : `, decay = ${num(s.decay)}`})`
+    case "sampled":
+      return `sampled(${printSchedule(s.schedule, span)}, every = ${steps(s.every)})`
     case "sequence":
       return s.segments.map((seg, i) => {
         const next = s.segments[i + 1]
         const length = next === undefined ? span - seg.start : next.start - seg.start
         const body = printSchedule(seg.schedule, length)
         const wrapped = seg.schedule.kind === "sequence" || seg.schedule.kind === "binary" ? `(${body})` : body
-        return next === undefined ? wrapped : `${wrapped} for ${length} steps`
+        return next === undefined ? wrapped : `${wrapped} for ${steps(length)}`
       }).join(" then ")
     case "binary": {
+      if (s.op === "min" || s.op === "max") return `${s.op}(${printSchedule(s.left, span)}, ${printSchedule(s.right, span)})`
       // Parentheses only where precedence needs them: a sequence, or a looser operator (or an equal one on the right).
-      const level = (op: string) => (op === "+" || op === "-" ? 1 : 2)
+      const level = (op: string) => (op === "+" || op === "-" ? 1 : op === "*" || op === "/" ? 2 : 3)
       const side = (c: ScheduleIR, right: boolean): string => {
         const text = printSchedule(c, span)
         const loose = c.kind === "sequence" || (c.kind === "binary" && (level(c.op) < level(s.op) || (right && level(c.op) === level(s.op))))
@@ -36,7 +57,7 @@ export const printSchedule = (s: ScheduleIR, span: number): string => {
       return `${side(s.left, false)} ${s.op} ${side(s.right, true)}`
     }
     case "negate":
-      return s.operand.kind === "constant" || s.operand.kind === "linear" || s.operand.kind === "cosine" ? `-${printSchedule(s.operand, span)}` : `-(${printSchedule(s.operand, span)})`
+      return s.operand.kind === "constant" || s.operand.kind === "curve" ? `-${printSchedule(s.operand, span)}` : `-(${printSchedule(s.operand, span)})`
   }
 }
 

@@ -29,7 +29,9 @@ export const bindArgs = (
     } else {
       key = arg.name.text
       if (!params.includes(key)) {
-        ctx.report("LRS1010", arg.name.span, `\`${fn}\` has no argument \`${key}\``, suggestionHelp(key, params, "argument"))
+        ctx.report("LRS1010", arg.name.span, `\`${fn}\` has no argument \`${key}\``, suggestionHelp(key, params, "argument"), {
+          ...(key === "steps" || key === "length" || key === "duration" ? { notes: ["a schedule fills its segment; give its length with `for`: `cosine(1e-3 -> 0) for 2000 steps`"] } : {})
+        })
         continue
       }
     }

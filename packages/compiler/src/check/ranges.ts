@@ -18,11 +18,13 @@ const probeSteps = (s: ScheduleIR, steps: number): Iterable<number> => {
       for (const d of [-1, 0, 1]) points.add(offset + seg.start + d)
       boundaries(seg.schedule, offset + seg.start)
     }
+    if (n.kind === "piecewise") for (const at of n.at) for (const d of [-1, 0, 1]) points.add(offset + at + d)
     if (n.kind === "binary") {
       boundaries(n.left, offset)
       boundaries(n.right, offset)
     }
     if (n.kind === "negate") boundaries(n.operand, offset)
+    if (n.kind === "sampled") boundaries(n.schedule, offset)
   }
   boundaries(s, 0)
   points.add(steps - 1)

@@ -809,7 +809,7 @@ export const explanations: { readonly [C in Code]: Explanation } = {
   },
   LRS3004: {
     explanation:
-      "A shape's arguments do not fit together. `linear(from -> to)` and `cosine(from -> to)` take their endpoints either as `from -> to` or as `from = ..., to = ...`, and nothing else: a shape always fills its segment, so its length comes from `for ...` on the segment, not from an argument.",
+      "A schedule's arguments do not fit together: an `exponential` (geometric) decay to 0, `piecewise` values that do not match its milestones, a warmup longer than its span. Each shape's message says which rule it breaks. Note that a shape always fills its segment, so its length comes from `for ...` on the segment, not from an argument.",
     wrong: {
       spec: lines(
         "lrs 1",
@@ -817,7 +817,7 @@ export const explanations: { readonly [C in Code]: Explanation } = {
         "  steps = 2000",
         "  data = spirals()",
         "  model = mlp()",
-        "  optimizer = adam(lr = cosine(1e-3 -> 0, steps = 2000))",
+        "  optimizer = adam(lr = exponential(1e-3 -> 0))",
         "}"
       )
     },
@@ -828,7 +828,7 @@ export const explanations: { readonly [C in Code]: Explanation } = {
         "  steps = 2000",
         "  data = spirals()",
         "  model = mlp()",
-        "  optimizer = adam(lr = cosine(1e-3 -> 0))",
+        "  optimizer = adam(lr = exponential(1e-3 -> 1e-5))",
         "}"
       )
     }

@@ -108,17 +108,77 @@ export interface LogIR {
   readonly span: Span
 }
 
+/** Shapes that go from `from` to `to` over their span; see `evaluateSchedule` for each formula. */
+export type CurveShape = "linear" | "cosine" | "exponential" | "polynomial" | "one_minus_sqrt" | "rex" | "uba" | "k_decay"
+
 /**
- * A schedule: a pure function of `t` (updates already applied), evaluated in O(size of the tree).
- * Shapes run over `steps` updates from their own start and then hold their last value.
+ * A schedule: a pure function of `t` (updates already applied), closed-form: O(1) per node except
+ * `piecewise` (binary search) and `sequence` (its segments). Shapes run over `steps` updates from
+ * their own start and then hold their last value unless `continues` (PyTorch's and HF's cosine
+ * keep following the formula past the end).
  */
 export type ScheduleIR =
   | { readonly kind: "constant"; readonly value: number; readonly span: Span }
   | {
-    readonly kind: "linear" | "cosine"
+    readonly kind: "curve"
+    readonly shape: CurveShape
     readonly from: number
     readonly to: number
     readonly steps: number
+    /** polynomial: power; rex: alpha, beta; uba: phi; k_decay: k; cosine: exponent (optax). */
+    readonly options: Readonly<Record<string, number>>
+    readonly continues: boolean
+    readonly span: Span
+  }
+  | {
+    /** `value * rate^floor(t / every)`: a staircase (a smooth one is an exponential curve that continues). */
+    readonly kind: "geometric"
+    readonly value: number
+    readonly rate: number
+    readonly every: number
+    readonly span: Span
+  }
+  | {
+    /** `value * sqrt(timescale / (t + timescale))`: `value` at 0, then falling as 1/sqrt(t). */
+    readonly kind: "inverse_sqrt"
+    readonly value: number
+    readonly timescale: number
+    readonly span: Span
+  }
+  | {
+    /** Values at milestones: `values[0]` from 0, `values[i]` from `at[i - 1]`; `linear`/`cosine` interpolate between the points (0, values[0]), (at[i], values[i + 1]). */
+    readonly kind: "piecewise"
+    readonly at: ReadonlyArray<number>
+    readonly values: ReadonlyArray<number>
+    readonly interpolate: "constant" | "linear" | "cosine"
+    readonly span: Span
+  }
+  | {
+    /** Triangle waves between `low` and `high` (PyTorch CyclicLR), shifted by `offset` steps. */
+    readonly kind: "cyclic"
+    readonly low: number
+    readonly high: number
+    readonly up: number
+    readonly down: number
+    readonly mode: "triangular" | "triangular2" | "exp_range"
+    readonly gamma: number
+    readonly offset: number
+    readonly span: Span
+  }
+  | {
+    /** `schedule` restarted every cycle; cycle `i` lasts `period * multiplier^i` (the schedule stretched to fit) and is scaled by `decay^i`. */
+    readonly kind: "repeat"
+    readonly schedule: ScheduleIR
+    readonly period: number
+    readonly multiplier: number
+    readonly decay: number
+    readonly span: Span
+  }
+  | {
+    /** The schedule read every `every` steps and held in between (a staircase). */
+    readonly kind: "sampled"
+    readonly schedule: ScheduleIR
+    readonly every: number
     readonly span: Span
   }
   | {
@@ -129,7 +189,7 @@ export type ScheduleIR =
   }
   | {
     readonly kind: "binary"
-    readonly op: "+" | "-" | "*" | "/"
+    readonly op: "+" | "-" | "*" | "/" | "min" | "max"
     readonly left: ScheduleIR
     readonly right: ScheduleIR
     readonly span: Span

@@ -1,12 +1,10 @@
 import type { Expr, Span } from "@lrs/dsl"
 import type { ScheduleIR } from "../ir/Ir.ts"
-import { bindArgs } from "../check/calls.ts"
 import type { Context } from "../check/Context.ts"
 import { suggestionHelp } from "../check/suggest.ts"
 import { checkUnit, constNumber, describe, lookupRef, unknownName } from "../check/values.ts"
-
-/** Shapes of this release; each takes `from -> to` (or `from =`, `to =`) and spans its segment. */
-export const shapes = ["constant", "linear", "cosine"] as const
+import { construct } from "./library.ts"
+import { constructors } from "./registry.ts"
 
 /** The stretch of time a schedule fills: its length in updates and what set that length. */
 export interface Extent {
@@ -21,7 +19,6 @@ export interface Extent {
  * length inside a sequence). Every shape gets its length here, so the IR is closed-form.
  */
 export const compileSchedule = (ctx: Context, e: Expr, extent: Extent): ScheduleIR | undefined => {
-  const span = extent.steps
   switch (e.kind) {
     case "Number":
     case "Negate":
@@ -38,7 +35,7 @@ export const compileSchedule = (ctx: Context, e: Expr, extent: Extent): Schedule
       return found.ctx.resolving(def, e.span, () => compileSchedule(found.ctx, def.expr, extent))
     }
     case "Call":
-      return shape(ctx, e, span)
+      return shape(ctx, e, extent)
     case "Segment":
     case "Sequence":
       return sequence(ctx, e.kind === "Sequence" ? e.segments : [e], extent, e.span)
@@ -71,32 +68,13 @@ const arithmetic = (ctx: Context, e: Expr & { kind: "Number" | "Negate" | "Binar
   return { kind: "binary", op: e.op, left, right, span: e.span }
 }
 
-const shape = (ctx: Context, call: Expr & { kind: "Call" }, span: number): ScheduleIR | undefined => {
+const shape = (ctx: Context, call: Expr & { kind: "Call" }, extent: Extent): ScheduleIR | undefined => {
   const fn = call.callee.map((c) => c.text).join(".")
-  if (!(shapes as ReadonlyArray<string>).includes(fn)) {
-    return ctx.report("LRS3001", call.callee[0]!.span, `\`${fn}\` is not a known schedule`, suggestionHelp(fn, shapes, "schedule"))
+  const c = constructors.get(fn)
+  if (c === undefined) {
+    return ctx.report("LRS3001", call.callee[0]!.span, `\`${fn}\` is not a known schedule`, suggestionHelp(fn, [...constructors.keys()], "schedule"))
   }
-  if (fn === "constant") {
-    const args = bindArgs(ctx, call, ["value"], ["value"])
-    const v = args.get("value")
-    const value = v === undefined ? undefined : constNumber(ctx, v)
-    return value === undefined ? undefined : { kind: "constant", value, span: call.span }
-  }
-  // `linear(0 -> peak)` is shorthand for `linear(from = 0, to = peak)`.
-  const first = call.args[0]
-  const endpoints: Array<Expr> = first !== undefined && first.name === undefined && first.value.kind === "Transition"
-    ? [first.value.from, first.value.to]
-    : []
-  const args = endpoints.length === 2 ? new Map([["from", endpoints[0]!], ["to", endpoints[1]!]]) : bindArgs(ctx, call, ["from", "to"], ["from", "to"])
-  if (endpoints.length === 2 && call.args.length > 1) {
-    ctx.report("LRS3004", call.args[1]!.span, `\`${fn}(from -> to)\` takes no other arguments`, `a shape's length comes from its segment: write \`${fn}(from -> to) for N steps\`, and its endpoints only with \`->\``)
-  }
-  const from = args.get("from")
-  const to = args.get("to")
-  const a = from === undefined ? undefined : constNumber(ctx, from)
-  const b = to === undefined ? undefined : constNumber(ctx, to)
-  if (a === undefined || b === undefined) return undefined
-  return { kind: fn as "linear" | "cosine", from: a, to: b, steps: span, span: call.span }
+  return construct(ctx, call, fn, c, extent)
 }
 
 /** `a for 5% then b for 100 steps then c`: every segment but the last has a length; the last fills the rest. */

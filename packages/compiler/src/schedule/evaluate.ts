@@ -1,23 +1,84 @@
-import type { ScheduleIR } from "../ir/Ir.ts"
+import type { CurveShape, ScheduleIR } from "../ir/Ir.ts"
 
 /**
- * The value a schedule gives update `t` (0-indexed: `t` updates already applied). Closed-form;
- * no state, no recursion over past steps. Shapes follow optax: `linear` interpolates
- * `from + (to - from) * min(t, steps) / steps`, `cosine` is
- * `to + (from - to) * (1 + cos(pi * min(t, steps) / steps)) / 2`; both hold `to` from `t = steps` on.
+ * How far a curve has fallen at progress `p` (0 at its start, 1 at its end): 1 - g(p) of the way
+ * from `from` to `to`, so value = to + (from - to) * g(p). Every g has g(0) = 1 and g(1) = 0.
+ */
+const fall = (shape: CurveShape, p: number, o: Readonly<Record<string, number>>): number => {
+  switch (shape) {
+    case "linear":
+      return 1 - p
+    case "cosine": {
+      const c = (1 + Math.cos(Math.PI * p)) / 2
+      return o["exponent"] === undefined || o["exponent"] === 1 ? c : c ** o["exponent"]
+    }
+    case "polynomial":
+      return (1 - p) ** (o["power"] ?? 1)
+    case "one_minus_sqrt":
+      return 1 - Math.sqrt(p)
+    case "rex": {
+      // REX (Chen et al.): z / (alpha + beta z), z = 1 - p; alpha = beta = 1/2 is the paper's form.
+      const z = 1 - p
+      return z / ((o["alpha"] ?? 0.5) + (o["beta"] ?? 0.5) * z)
+    }
+    case "uba": {
+      // UBA (Tang et al.): 2c / (2 phi + (2 - phi) c), c = 1 + cos(pi p); phi = 2 is cosine.
+      const c = 1 + Math.cos(Math.PI * p)
+      const phi = o["phi"] ?? 1
+      return (2 * c) / (2 * phi + (2 - phi) * c)
+    }
+    case "k_decay":
+      // timm's k-decay: cos(pi p^k), as a fall from 1 to 0.
+      return (1 + Math.cos(Math.PI * p ** (o["k"] ?? 1))) / 2
+    case "exponential":
+      return 1 - p // not used: exponential is geometric between the endpoints (below)
+  }
+}
+
+/** `t` as a fraction of `steps`, clamped to [0, 1] unless the curve continues past its end. */
+const progress = (t: number, steps: number, continues: boolean): number => {
+  if (steps <= 0) return 1
+  const p = Math.max(t, 0) / steps
+  return continues ? p : Math.min(p, 1)
+}
+
+/**
+ * The value a schedule gives update `t` (0-indexed: `t` updates already applied). Closed-form; no
+ * state, no recursion over past steps. Shapes follow optax: they reach `to` at `t = steps` and hold
+ * it from there on (unless they continue, as PyTorch's cosine does).
  */
 export const evaluateSchedule = (s: ScheduleIR, t: number): number => {
   switch (s.kind) {
     case "constant":
       return s.value
-    case "linear": {
-      const p = s.steps <= 0 ? 1 : Math.min(Math.max(t, 0), s.steps) / s.steps
-      return s.from + (s.to - s.from) * p
+    case "curve": {
+      const p = progress(t, s.steps, s.continues)
+      if (s.shape === "exponential") return s.from * (s.to / s.from) ** p
+      return s.to + (s.from - s.to) * fall(s.shape, p, s.options)
     }
-    case "cosine": {
-      const p = s.steps <= 0 ? 1 : Math.min(Math.max(t, 0), s.steps) / s.steps
-      return s.to + (s.from - s.to) * (1 + Math.cos(Math.PI * p)) / 2
+    case "geometric":
+      return s.value * s.rate ** Math.floor(Math.max(t, 0) / s.every)
+    case "inverse_sqrt":
+      return s.value * Math.sqrt(s.timescale / (Math.max(t, 0) + s.timescale))
+    case "piecewise":
+      return piecewise(s, t)
+    case "cyclic": {
+      const total = s.up + s.down
+      const u = t + s.offset
+      const cycle = Math.floor(1 + u / total)
+      const x = 1 + u / total - cycle
+      const ratio = s.up / total
+      const sf = x <= ratio ? x / ratio : (x - 1) / (ratio - 1)
+      const scale = s.mode === "triangular" ? 1 : s.mode === "triangular2" ? 1 / 2 ** (cycle - 1) : s.gamma ** u
+      return s.low + (s.high - s.low) * sf * scale
     }
+    case "repeat": {
+      const { cycle, local, length } = cycleAt(Math.max(t, 0), s.period, s.multiplier)
+      // The schedule was compiled for `period` steps; a longer cycle stretches it.
+      return evaluateSchedule(s.schedule, (local * s.period) / length) * s.decay ** cycle
+    }
+    case "sampled":
+      return evaluateSchedule(s.schedule, Math.floor(Math.max(t, 0) / s.every) * s.every)
     case "sequence": {
       // Segment starts are increasing; the active one is the last whose start is <= t.
       let active = s.segments[0]!
@@ -39,9 +100,47 @@ export const evaluateSchedule = (s: ScheduleIR, t: number): number => {
           return a * b
         case "/":
           return a / b
+        case "min":
+          return Math.min(a, b)
+        case "max":
+          return Math.max(a, b)
       }
     }
     case "negate":
       return -evaluateSchedule(s.operand, t)
   }
+}
+
+/** Which cycle `t` falls in when cycle `i` lasts `period * multiplier^i`, closed-form (SGDR's geometric series). */
+export const cycleAt = (t: number, period: number, multiplier: number): { cycle: number; local: number; length: number } => {
+  if (multiplier === 1) {
+    const cycle = Math.floor(t / period)
+    return { cycle, local: t - cycle * period, length: period }
+  }
+  let cycle = Math.floor(Math.log(1 + (t * (multiplier - 1)) / period) / Math.log(multiplier))
+  // Guard the float log at exact boundaries: the start of cycle i is period * (m^i - 1) / (m - 1).
+  const start = (i: number) => (period * (multiplier ** i - 1)) / (multiplier - 1)
+  while (start(cycle + 1) <= t) cycle++
+  while (cycle > 0 && start(cycle) > t) cycle--
+  return { cycle, local: t - start(cycle), length: period * multiplier ** cycle }
+}
+
+const piecewise = (s: ScheduleIR & { kind: "piecewise" }, t: number): number => {
+  // The last milestone at or before t (binary search): values[i] holds from at[i - 1].
+  let lo = 0
+  let hi = s.at.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (s.at[mid]! <= t) lo = mid + 1
+    else hi = mid
+  }
+  const i = lo
+  if (s.interpolate === "constant" || i >= s.at.length) return s.values[i]!
+  const x0 = i === 0 ? 0 : s.at[i - 1]!
+  const x1 = s.at[i]!
+  const v0 = s.values[i]!
+  const v1 = s.values[i + 1]!
+  const p = x1 === x0 ? 1 : (t - x0) / (x1 - x0)
+  const w = s.interpolate === "linear" ? p : (1 - Math.cos(Math.PI * p)) / 2
+  return v0 + (v1 - v0) * w
 }

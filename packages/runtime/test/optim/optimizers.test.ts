@@ -77,7 +77,7 @@ describe("optimizers match torch.optim", () => {
 describe("optimizer mechanics", () => {
   const adamw: OptimizerIR = {
     kind: "adamw",
-    lr: { kind: "linear", from: 0.01, to: 0.001, steps: 10, span },
+    lr: { kind: "curve", shape: "linear", from: 0.01, to: 0.001, steps: 10, options: {}, continues: false, span },
     beta1: schedule(0.9),
     beta2: schedule(0.999),
     epsilon: 1e-8,
@@ -98,7 +98,8 @@ describe("optimizer mechanics", () => {
     onCpu(Effect.sync(() => {
       const opt = createOptimizer(adamw, makeVariables())
       assert.deepStrictEqual(opt.hyperparameters(5), {
-        lr: 0.0055,
+        // optax's form of linear: to + (from - to) * (1 - t / steps)
+        lr: 0.001 + (0.01 - 0.001) * 0.5,
         beta1: 0.9,
         beta2: 0.999,
         epsilon: 1e-8,

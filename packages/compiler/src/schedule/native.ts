@@ -1,0 +1,297 @@
+import type { CurveShape, ScheduleIR } from "../ir/Ir.ts"
+import { evaluateSchedule } from "./evaluate.ts"
+import type { Args, Constructor } from "./library.ts"
+
+/**
+ * The native library: one vocabulary for all of it. Shapes go `from -> to` over the span they fill
+ * (the run, or their segment's `for` length) and hold `to` after it (`past_end = continue` keeps
+ * following the formula). Lengths are quantities (`500 steps`, `5%` of the span, epochs, samples).
+ */
+
+const curveOptions: Readonly<Record<CurveShape, ReadonlyArray<readonly [string, number]>>> = {
+  linear: [],
+  cosine: [["exponent", 1]],
+  exponential: [],
+  polynomial: [["power", 2]],
+  one_minus_sqrt: [],
+  rex: [["alpha", 0.5], ["beta", 0.5]],
+  uba: [["phi", 1]],
+  k_decay: [["k", 2]]
+}
+
+const curve = (shape: CurveShape): Constructor => ({
+  params: ["from", "to", ...curveOptions[shape].map(([k]) => k), "past_end"],
+  required: ["from", "to"],
+  build: (a) => {
+    const from = a.number("from")
+    const to = a.number("to")
+    const options: Record<string, number> = {}
+    let ok = from !== undefined && to !== undefined
+    for (const [key, fallback] of curveOptions[shape]) {
+      const v = a.number(key, fallback, key === "exponent" || key === "power" || key === "k" || key === "phi" ? { min: 0, exclusive: true } : {})
+      if (v === undefined) ok = false
+      else if (v !== fallback) options[key] = v
+    }
+    const pastEnd = a.choice("past_end", ["hold", "continue"] as const, "hold")
+    if (!ok || from === undefined || to === undefined || pastEnd === undefined) return undefined
+    if (shape === "exponential" && (from === 0 || to === 0 || Math.sign(from) !== Math.sign(to))) {
+      return a.fail(`\`exponential(${from} -> ${to})\` needs two non-zero endpoints of the same sign (it is geometric between them)`, "use `linear` or `cosine` to reach 0, or end at a small positive value", "to")
+    }
+    if (shape === "rex" && (options["alpha"] ?? 0.5) <= 0) return a.fail("`rex` needs `alpha > 0`", undefined, "alpha")
+    return { kind: "curve", shape, from, to, steps: a.extent.steps, options, continues: pastEnd === "continue", span: a.span }
+  }
+})
+
+/** `linear(from -> value0) for length then schedule`, the warmup reaching exactly where the schedule starts. */
+const warmup: Constructor = {
+  params: ["length", "then", "from", "shape"],
+  required: ["length", "then"],
+  build: (a) => {
+    const length = a.length("length")
+    const from = a.number("from", 0)
+    const shape = a.choice("shape", ["linear", "cosine"] as const, "linear")
+    if (length === undefined || from === undefined || shape === undefined) return undefined
+    if (length > a.extent.steps) return a.fail(`the warmup (${length} steps) is longer than its span (${a.extent.steps} steps)`, "shorten the warmup", "length")
+    const rest = a.schedule("then", { steps: a.extent.steps - length, source: a.span, what: "what follows the warmup" })
+    if (rest === undefined) return undefined
+    const peak = evaluateSchedule(rest, 0)
+    return sequence(a, [[0, { kind: "curve", shape, from, to: peak, steps: length, options: {}, continues: false, span: a.span }], [length, rest]])
+  }
+}
+
+const sequence = (a: Args, parts: ReadonlyArray<readonly [number, ScheduleIR]>): ScheduleIR => {
+  const segments = parts.filter(([start, _], i) => i === parts.length - 1 || parts[i + 1]![0] > start).map(([start, schedule]) => ({ start, schedule }))
+  return segments.length === 1 && segments[0]!.start === 0 ? segments[0]!.schedule : { kind: "sequence", segments, span: a.span }
+}
+
+const constant = (a: Args, value: number): ScheduleIR => ({ kind: "constant", value, span: a.span })
+const shaped = (a: Args, shape: CurveShape, from: number, to: number, steps: number): ScheduleIR =>
+  ({ kind: "curve", shape, from, to, steps, options: {}, continues: false, span: a.span })
+
+/** Warmup-stable-decay (MiniCPM; Hägele et al.): linear warmup to `peak`, hold, then decay to `final` over the last `decay`. */
+const wsd: Constructor = {
+  params: ["peak", "warmup", "decay", "shape", "final"],
+  required: ["peak"],
+  build: (a) => {
+    const peak = a.number("peak")
+    const warm = a.length("warmup", 0)
+    const decay = a.length("decay", Math.round(0.2 * a.extent.steps))
+    const shape = a.choice("shape", ["linear", "cosine", "one_minus_sqrt"] as const, "one_minus_sqrt")
+    const final = a.number("final", 0)
+    if (peak === undefined || warm === undefined || decay === undefined || shape === undefined || final === undefined) return undefined
+    if (warm + decay > a.extent.steps) {
+      return a.fail(`warmup (${warm} steps) and decay (${decay} steps) are longer than the span (${a.extent.steps} steps)`, "shorten them, or lengthen the run", "decay")
+    }
+    const stableEnd = a.extent.steps - decay
+    return sequence(a, [[0, shaped(a, "linear", 0, peak, warm)], [warm, constant(a, peak)], [stableEnd, shaped(a, shape, peak, final, decay)]])
+  }
+}
+
+/** One cycle (Smith): from `peak / div` up to `peak` over `pct_start` of the span, then down to `peak / (div * final_div)`. */
+const oneCycle: Constructor = {
+  params: ["peak", "pct_start", "div", "final_div", "shape", "three_phase"],
+  required: ["peak"],
+  build: (a) => {
+    const peak = a.number("peak")
+    const pct = a.number("pct_start", 0.3, { min: 0, max: 1 })
+    const div = a.number("div", 25, { min: 0, exclusive: true })
+    const finalDiv = a.number("final_div", 1e4, { min: 0, exclusive: true })
+    const shape = a.choice("shape", ["linear", "cosine"] as const, "cosine")
+    const three = a.bool("three_phase", false)
+    if (peak === undefined || pct === undefined || div === undefined || finalDiv === undefined || shape === undefined || three === undefined) return undefined
+    const T = a.extent.steps
+    const up = Math.round(pct * T)
+    const start = peak / div
+    const end = start / finalDiv
+    if (!three) return sequence(a, [[0, shaped(a, shape, start, peak, up)], [up, shaped(a, shape, peak, end, T - up)]])
+    if (2 * up > T) return a.fail("with `three_phase = true`, `pct_start` must be at most 0.5", undefined, "pct_start")
+    return sequence(a, [[0, shaped(a, shape, start, peak, up)], [up, shaped(a, shape, peak, start, up)], [2 * up, shaped(a, shape, start, end, T - 2 * up)]])
+  }
+}
+
+/** Triangle waves between `from` and `to` (CyclicLR's formula): `up` steps rising, `down` falling. */
+const cyclic: Constructor = {
+  params: ["from", "to", "up", "down", "mode", "gamma", "offset"],
+  required: ["from", "to", "up"],
+  build: (a) => {
+    const low = a.number("from")
+    const high = a.number("to")
+    const up = a.length("up")
+    const down = a.has("down") ? a.length("down") : up
+    const mode = a.choice("mode", ["triangular", "triangular2", "exp_range"] as const, "triangular")
+    const gamma = a.number("gamma", 1, { min: 0, exclusive: true })
+    const offset = a.length("offset", 0)
+    if (low === undefined || high === undefined || up === undefined || down === undefined || mode === undefined || gamma === undefined || offset === undefined) return undefined
+    if (up + down <= 0) return a.fail("a cycle needs `up + down > 0` steps", undefined, "up")
+    return { kind: "cyclic", low, high, up, down, mode, gamma, offset, span: a.span }
+  }
+}
+
+/** Restarts (SGDR, Loshchilov & Hutter): `shape(from -> to)` over `period`, each cycle `multiplier` times longer and `decay` times lower. */
+const sgdr: Constructor = {
+  params: ["from", "to", "period", "multiplier", "decay", "shape"],
+  required: ["from", "to", "period"],
+  build: (a) => {
+    const from = a.number("from")
+    const to = a.number("to")
+    const period = a.length("period")
+    const multiplier = a.number("multiplier", 1, { min: 1 })
+    const decay = a.number("decay", 1, { min: 0, exclusive: true })
+    const shape = a.choice("shape", ["cosine", "linear", "one_minus_sqrt"] as const, "cosine")
+    if (from === undefined || to === undefined || period === undefined || multiplier === undefined || decay === undefined || shape === undefined) return undefined
+    if (period <= 0) return a.fail("`period` must be at least 1 step", undefined, "period")
+    return { kind: "repeat", schedule: shaped(a, shape, from, to, period), period, multiplier, decay, span: a.span }
+  }
+}
+
+/** Any schedule, restarted every `period` (stretched by `multiplier` per cycle, scaled by `decay`). */
+const repeat: Constructor = {
+  params: ["schedule", "period", "multiplier", "decay"],
+  required: ["schedule", "period"],
+  build: (a) => {
+    const period = a.length("period")
+    const multiplier = a.number("multiplier", 1, { min: 1 })
+    const decay = a.number("decay", 1, { min: 0, exclusive: true })
+    if (period === undefined || multiplier === undefined || decay === undefined) return undefined
+    if (period <= 0) return a.fail("`period` must be at least 1 step", undefined, "period")
+    const schedule = a.schedule("schedule", { steps: period, source: a.span, what: "one cycle" })
+    return schedule === undefined ? undefined : { kind: "repeat", schedule, period, multiplier, decay, span: a.span }
+  }
+}
+
+/** The schedule read every `every` steps and held in between (REX's "sampling rate", a staircase). */
+const sampled: Constructor = {
+  params: ["schedule", "every"],
+  required: ["schedule", "every"],
+  build: (a) => {
+    const every = a.length("every")
+    const schedule = a.schedule("schedule")
+    if (every === undefined || schedule === undefined) return undefined
+    if (every <= 0) return a.fail("`every` must be at least 1 step", undefined, "every")
+    return { kind: "sampled", schedule, every, span: a.span }
+  }
+}
+
+const extremum = (op: "min" | "max"): Constructor => ({
+  params: ["a", "b"],
+  required: ["a", "b"],
+  build: (a) => {
+    const left = a.schedule("a")
+    const right = a.schedule("b")
+    if (left === undefined || right === undefined) return undefined
+    if (left.kind === "constant" && right.kind === "constant") return constant(a, Math[op](left.value, right.value))
+    return { kind: "binary", op, left, right, span: a.span }
+  }
+})
+
+const clamp: Constructor = {
+  params: ["schedule", "low", "high"],
+  required: ["schedule"],
+  build: (a) => {
+    const s = a.schedule("schedule")
+    const low = a.has("low") ? a.schedule("low") : undefined
+    const high = a.has("high") ? a.schedule("high") : undefined
+    if (s === undefined || (a.has("low") && low === undefined) || (a.has("high") && high === undefined)) return undefined
+    const floored: ScheduleIR = low === undefined ? s : { kind: "binary", op: "max", left: s, right: low, span: a.span }
+    return high === undefined ? floored : { kind: "binary", op: "min", left: floored, right: high, span: a.span }
+  }
+}
+
+/** `from * factor^floor(t / every)`: PyTorch's StepLR as a native shape. */
+const step: Constructor = {
+  params: ["from", "factor", "every"],
+  required: ["from", "every"],
+  build: (a) => {
+    const from = a.number("from")
+    const factor = a.number("factor", 0.1, { min: 0 })
+    const every = a.length("every")
+    if (from === undefined || factor === undefined || every === undefined) return undefined
+    if (every <= 0) return a.fail("`every` must be at least 1 step", undefined, "every")
+    return { kind: "geometric", value: from, rate: factor, every, span: a.span }
+  }
+}
+
+/** Values at milestones, held (`interpolate = constant`) or joined linearly or by half-cosines. */
+const piecewise: Constructor = {
+  params: ["at", "values", "interpolate"],
+  required: ["at", "values"],
+  build: (a) => {
+    const at = a.lengths("at")
+    const values = a.numbers("values")
+    const interpolate = a.choice("interpolate", ["constant", "linear", "cosine"] as const, "constant")
+    if (at === undefined || values === undefined || interpolate === undefined) return undefined
+    if (values.length !== at.length + 1) {
+      return a.fail(`\`piecewise\` needs one more value than milestones: ${at.length} milestones, ${values.length} values`, "the first value holds from step 0; each milestone starts the next value", "values")
+    }
+    for (let i = 1; i < at.length; i++) {
+      if (at[i]! <= at[i - 1]!) return a.fail("milestones must increase", undefined, "at")
+    }
+    return { kind: "piecewise", at, values, interpolate, span: a.span }
+  }
+}
+
+/** `from * sqrt(timescale / (t + timescale))` (the Transformer's rsqrt decay, without its warmup). */
+const inverseSqrt: Constructor = {
+  params: ["from", "timescale"],
+  required: ["from", "timescale"],
+  build: (a) => {
+    const from = a.number("from")
+    const timescale = a.length("timescale")
+    if (from === undefined || timescale === undefined) return undefined
+    if (timescale <= 0) return a.fail("`timescale` must be at least 1 step", undefined, "timescale")
+    return { kind: "inverse_sqrt", value: from, timescale, span: a.span }
+  }
+}
+
+/**
+ * The infinite schedule for continual pre-training (Ibrahim et al. 2024): linear warmup to `peak`,
+ * cosine cooldown to `constant`, hold, and an exponential anneal to `min` over the last `anneal`.
+ */
+const infinite: Constructor = {
+  params: ["peak", "constant", "min", "warmup", "cooldown", "anneal"],
+  required: ["peak", "constant"],
+  build: (a) => {
+    const peak = a.number("peak")
+    const hold = a.number("constant")
+    const low = a.number("min", 0)
+    const warm = a.length("warmup", 0)
+    const cool = a.length("cooldown", 0)
+    const anneal = a.length("anneal", 0)
+    if (peak === undefined || hold === undefined || low === undefined || warm === undefined || cool === undefined || anneal === undefined) return undefined
+    if (warm + cool + anneal > a.extent.steps) return a.fail(`warmup, cooldown and anneal (${warm + cool + anneal} steps) are longer than the span (${a.extent.steps} steps)`, "shorten them, or lengthen the run", "anneal")
+    if (anneal > 0 && (low <= 0 || hold <= 0)) return a.fail("an exponential anneal needs `constant > 0` and `min > 0`", "give `min` a small positive value", "min")
+    const annealStart = a.extent.steps - anneal
+    return sequence(a, [
+      [0, shaped(a, "linear", 0, peak, warm)],
+      [warm, shaped(a, "cosine", peak, hold, cool)],
+      [warm + cool, constant(a, hold)],
+      ...(anneal > 0 ? [[annealStart, shaped(a, "exponential", hold, low, anneal)] as const] : [])
+    ])
+  }
+}
+
+export const native: Readonly<Record<string, Constructor>> = {
+  constant: { params: ["value"], required: ["value"], build: (a) => { const v = a.number("value"); return v === undefined ? undefined : constant(a, v) } },
+  linear: curve("linear"),
+  cosine: curve("cosine"),
+  exponential: curve("exponential"),
+  polynomial: curve("polynomial"),
+  one_minus_sqrt: curve("one_minus_sqrt"),
+  rex: curve("rex"),
+  uba: curve("uba"),
+  k_decay: curve("k_decay"),
+  inverse_sqrt: inverseSqrt,
+  step,
+  piecewise,
+  warmup,
+  wsd,
+  one_cycle: oneCycle,
+  cyclic,
+  sgdr,
+  infinite,
+  repeat,
+  sampled,
+  min: extremum("min"),
+  max: extremum("max"),
+  clamp
+}
