@@ -1,5 +1,6 @@
 import { type Block, type Diagnostic, type Expr, hasErrors, parseExpression, type Span } from "@lrs/dsl"
-import type { RunIR } from "./ir/Ir.ts"
+import type { RunIR, ScheduleIR } from "./ir/Ir.ts"
+import { compileSchedule, type Extent } from "./schedule/compile.ts"
 import { Context, type Origin, Scope } from "./check/Context.ts"
 import { checkExperiment, experimentFields, type FieldValue, type Origins, reservedBlocks } from "./check/experiment.ts"
 import { suggestionHelp } from "./check/suggest.ts"
@@ -297,4 +298,52 @@ const parseOverride = (ctx: Context, o: Override, line: number): ParsedOverride 
   const parsed = parseExpression("\n".repeat(line - 1) + " ".repeat(o.name.length + 1) + o.value, overrideFile)
   ctx.push(parsed.diagnostics)
   return hasErrors(parsed.diagnostics) ? undefined : { name: o.name, nameSpan, expr: parsed.ast }
+}
+
+/** The schedules of a spec or of a schedule file, compiled over a number of steps, for `lrs schedule` and `lrs plot`. */
+export interface ScheduleSet {
+  /** By name: the file's schedules, and in an experiment also each optimizer hyperparameter as `optimizer.<name>`. */
+  readonly schedules?: ReadonlyMap<string, ScheduleIR>
+  readonly steps?: number
+  readonly diagnostics: ReadonlyArray<Diagnostic>
+  readonly sources: ReadonlyMap<string, string>
+}
+
+const hyperparameters = ["lr", "momentum", "beta1", "beta2", "weightDecay"] as const
+
+/**
+ * A spec's schedules over its budget (or `steps`, which overrides it), or, for a file that holds only
+ * params and schedules, its top-level schedules over `steps`.
+ */
+export const compileSchedules = (text: string, options: CompileOptions & { readonly steps?: number }): ScheduleSet => {
+  const loaded = loadModules(text, options.file, options.host)
+  const root = loaded.modules.get(options.file)!
+  const hasExperiment = root.doc.members.some((m) => m.kind === "Block" && m.keyword.text === "experiment")
+  if (hasExperiment) {
+    const overrides = [...(options.overrides ?? []), ...(options.steps === undefined ? [] : [{ name: "steps", value: String(options.steps) }])]
+    const r = compile(text, { ...options, overrides })
+    if (r.ir === undefined) return { diagnostics: r.diagnostics, sources: r.sources }
+    const schedules = new Map<string, ScheduleIR>(Object.entries(r.ir.schedules))
+    const o = r.ir.optimizer as unknown as Record<string, ScheduleIR | undefined>
+    for (const h of hyperparameters) if (o[h] !== undefined) schedules.set(`optimizer.${h === "weightDecay" ? "weight_decay" : h}`, o[h]!)
+    return { schedules, steps: r.ir.steps, diagnostics: r.diagnostics, sources: r.sources }
+  }
+  // A schedule file: what `compile` would say, less the missing experiment.
+  const checked = compile(text, options)
+  const diagnostics = checked.diagnostics.filter((d) => d.code !== "LRS1004")
+  if (hasErrors(diagnostics)) return { diagnostics, sources: checked.sources }
+  const ctx = Context.make(buildScopes(loaded.modules, root, []))
+  if (options.steps === undefined || !Number.isInteger(options.steps) || options.steps < 1) {
+    ctx.report("LRS1007", { ...root.doc.span, end: root.doc.span.start }, "a file of schedules has no budget to draw them over", "give the number of steps, for example `--steps 1000`")
+    return { diagnostics: [...diagnostics, ...ctx.diagnostics], sources: checked.sources }
+  }
+  const extent: Extent = { steps: options.steps, source: root.doc.span, what: "--steps" }
+  const schedules = new Map<string, ScheduleIR>()
+  for (const def of ctx.scope.definitions.values()) {
+    if (def.kind !== "schedule") continue
+    const ir = ctx.resolving(def, def.span, () => compileSchedule(ctx, def.expr, extent))
+    if (ir !== undefined) schedules.set(def.name, ir)
+  }
+  const all = [...diagnostics, ...ctx.diagnostics]
+  return hasErrors(all) ? { diagnostics: all, sources: checked.sources } : { schedules, steps: options.steps, diagnostics: all, sources: checked.sources }
 }

@@ -1,6 +1,6 @@
 export type * from "./ir/Ir.ts"
 export { evaluateSchedule } from "./schedule/evaluate.ts"
-export { compile, overrideFile, type CompileOptions, type CompileResult, type Override, type SweepInfo } from "./compile.ts"
+export { compile, compileSchedules, overrideFile, type ScheduleSet, type CompileOptions, type CompileResult, type Override, type SweepInfo } from "./compile.ts"
 export type { Origins } from "./check/experiment.ts"
 export type { Origin } from "./check/Context.ts"
 export { loadModules, normalizePath, resolveImport, type SourceHost } from "./load/modules.ts"
