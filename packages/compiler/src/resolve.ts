@@ -9,9 +9,6 @@ const num = (v: number): string => String(v)
 
 const steps = (n: number): string => `${n} steps`
 
-/** Curve options that differ from the constructor's defaults, as named arguments. */
-const curveDefaults: Readonly<Record<string, number>> = { exponent: 1, power: 2, alpha: 0.5, beta: 0.5, phi: 1, k: 2 }
-
 /**
  * A schedule as `.lrs` text in the native library, every length explicit; compiling it back over
  * the same span gives the same IR (tested on every conformance case).
@@ -21,7 +18,8 @@ export const printSchedule = (s: ScheduleIR, span: number): string => {
     case "constant":
       return num(s.value)
     case "curve": {
-      const options = Object.entries(s.options).filter(([k, v]) => curveDefaults[k] !== v).map(([k, v]) => `, ${k} = ${num(v)}`).join("")
+      // Options equal to the shape's default are not stored, so whatever is there is printed.
+      const options = Object.entries(s.options).map(([k, v]) => `, ${k} = ${num(v)}`).join("")
       const body = `${s.shape}(${num(s.from)} -> ${num(s.to)}${options}${s.continues ? ", past_end = continue" : ""})`
       return s.steps === span ? body : `${body} for ${steps(s.steps)}`
     }

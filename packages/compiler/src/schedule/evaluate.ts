@@ -1,35 +1,37 @@
 import type { CurveShape, ScheduleIR } from "../ir/Ir.ts"
+import { curveOption } from "./curves.ts"
 
 /**
  * How far a curve has fallen at progress `p` (0 at its start, 1 at its end): 1 - g(p) of the way
  * from `from` to `to`, so value = to + (from - to) * g(p). Every g has g(0) = 1 and g(1) = 0.
  */
-const fall = (shape: CurveShape, p: number, o: Readonly<Record<string, number>>): number => {
+const fall = (shape: CurveShape, p: number, options: Readonly<Record<string, number>>): number => {
+  const o = (key: string) => curveOption(shape, options, key)
   switch (shape) {
     case "linear":
       return 1 - p
     case "cosine": {
       const c = (1 + Math.cos(Math.PI * p)) / 2
-      return o["exponent"] === undefined || o["exponent"] === 1 ? c : c ** o["exponent"]
+      return o("exponent") === 1 ? c : c ** o("exponent")
     }
     case "polynomial":
-      return (1 - p) ** (o["power"] ?? 1)
+      return (1 - p) ** o("power")
     case "one_minus_sqrt":
       return 1 - Math.sqrt(p)
     case "rex": {
       // REX (Chen et al.): z / (alpha + beta z), z = 1 - p; alpha = beta = 1/2 is the paper's form.
       const z = 1 - p
-      return z / ((o["alpha"] ?? 0.5) + (o["beta"] ?? 0.5) * z)
+      return z / (o("alpha") + o("beta") * z)
     }
     case "uba": {
       // UBA (Tang et al.): 2c / (2 phi + (2 - phi) c), c = 1 + cos(pi p); phi = 2 is cosine.
       const c = 1 + Math.cos(Math.PI * p)
-      const phi = o["phi"] ?? 1
+      const phi = o("phi")
       return (2 * c) / (2 * phi + (2 - phi) * c)
     }
     case "k_decay":
       // timm's k-decay: cos(pi p^k), as a fall from 1 to 0.
-      return (1 + Math.cos(Math.PI * p ** (o["k"] ?? 1))) / 2
+      return (1 + Math.cos(Math.PI * p ** o("k"))) / 2
     case "exponential":
       return 1 - p // not used: exponential is geometric between the endpoints (below)
   }

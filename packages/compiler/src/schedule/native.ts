@@ -1,4 +1,5 @@
 import type { CurveShape, ScheduleIR } from "../ir/Ir.ts"
+import { curveDefaults, curveOption } from "./curves.ts"
 import { evaluateSchedule } from "./evaluate.ts"
 import type { Args, Constructor } from "./library.ts"
 
@@ -8,26 +9,15 @@ import type { Args, Constructor } from "./library.ts"
  * following the formula). Lengths are quantities (`500 steps`, `5%` of the span, epochs, samples).
  */
 
-const curveOptions: Readonly<Record<CurveShape, ReadonlyArray<readonly [string, number]>>> = {
-  linear: [],
-  cosine: [["exponent", 1]],
-  exponential: [],
-  polynomial: [["power", 2]],
-  one_minus_sqrt: [],
-  rex: [["alpha", 0.5], ["beta", 0.5]],
-  uba: [["phi", 1]],
-  k_decay: [["k", 2]]
-}
-
 const curve = (shape: CurveShape): Constructor => ({
-  params: ["from", "to", ...curveOptions[shape].map(([k]) => k), "past_end"],
+  params: ["from", "to", ...Object.keys(curveDefaults[shape]), "past_end"],
   required: ["from", "to"],
   build: (a) => {
     const from = a.number("from")
     const to = a.number("to")
     const options: Record<string, number> = {}
     let ok = from !== undefined && to !== undefined
-    for (const [key, fallback] of curveOptions[shape]) {
+    for (const [key, fallback] of Object.entries(curveDefaults[shape])) {
       const v = a.number(key, fallback, key === "exponent" || key === "power" || key === "k" || key === "phi" ? { min: 0, exclusive: true } : {})
       if (v === undefined) ok = false
       else if (v !== fallback) options[key] = v
@@ -37,7 +27,7 @@ const curve = (shape: CurveShape): Constructor => ({
     if (shape === "exponential" && (from === 0 || to === 0 || Math.sign(from) !== Math.sign(to))) {
       return a.fail(`\`exponential(${from} -> ${to})\` needs two non-zero endpoints of the same sign (it is geometric between them)`, "use `linear` or `cosine` to reach 0, or end at a small positive value", "to")
     }
-    if (shape === "rex" && (options["alpha"] ?? 0.5) <= 0) return a.fail("`rex` needs `alpha > 0`", undefined, "alpha")
+    if (shape === "rex" && curveOption(shape, options, "alpha") <= 0) return a.fail("`rex` needs `alpha > 0`", undefined, "alpha")
     return { kind: "curve", shape, from, to, steps: a.extent.steps, options, continues: pastEnd === "continue", span: a.span }
   }
 })

@@ -149,7 +149,7 @@ export interface ArgumentCstNode extends CstNode {
 }
 
 export type ArgumentCstChildren = {
-  name?: IToken[];
+  name?: (IToken)[];
   Equals?: IToken[];
   expression: ExpressionCstNode[];
 };

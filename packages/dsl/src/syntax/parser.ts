@@ -16,7 +16,7 @@ import { errorMessages, resetErrorCount, TooManyErrors } from "./errors.ts"
  *   primary    = number | STRING | "true" | "false" | reference | list | record | "(" expression ")" ;
  *   number     = NUMBER [ "%" | IDENT (* a unit, on the same line *) ] ;
  *   reference  = IDENT { "." IDENT } [ "(" [ argument { "," argument } [ "," ] ] ")" ] ;
- *   argument   = [ IDENT "=" ] expression ;
+ *   argument   = [ ( IDENT | PREPOSITION ) "=" ] expression ;
  *   list       = "[" [ expression { "," expression } [ "," ] ] "]" ;
  *   record     = "{" [ IDENT "=" expression { "," IDENT "=" expression } [ "," ] ] "}" ;
  *
@@ -195,7 +195,11 @@ export class LrsParser extends CstParser {
     this.OPTION({
       GATE: () => this.LA(2).tokenType === T.Equals,
       DEF: () => {
-        this.CONSUME(T.Identifier, { LABEL: "name" })
+        // A clause word can name an argument: `sampled(s, every = 100 steps)`.
+        this.OR([
+          { ALT: () => this.CONSUME(T.Identifier, { LABEL: "name" }) },
+          { ALT: () => this.CONSUME(T.Preposition, { LABEL: "name" }) }
+        ])
         this.CONSUME(T.Equals)
       }
     })
