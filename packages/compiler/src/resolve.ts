@@ -25,6 +25,8 @@ export const printSchedule = (s: ScheduleIR, span: number): string => {
     }
     case "geometric":
       return `step(${num(s.value)}, factor = ${num(s.rate)}, every = ${steps(s.every)})`
+    case "power":
+      return `power_law(max = ${num(s.max)}, coefficient = ${num(s.coefficient)}, exponent = ${num(s.exponent)}, tokens_per_step = ${num(s.tokensPerStep)}${s.offset === 0 ? "" : `, offset = ${steps(s.offset)}`})`
     case "inverse_sqrt":
       return `inverse_sqrt(${num(s.value)}, timescale = ${steps(s.timescale)})`
     case "piecewise":

@@ -139,6 +139,16 @@ export type ScheduleIR =
     readonly span: Span
   }
   | {
+    /** Power Scheduler (Shen et al. 2024): `min(max, coefficient * ((t + offset) * tokens_per_step)^exponent)`. */
+    readonly kind: "power"
+    readonly max: number
+    readonly coefficient: number
+    readonly exponent: number
+    readonly tokensPerStep: number
+    readonly offset: number
+    readonly span: Span
+  }
+  | {
     /** `value * sqrt(timescale / (t + timescale))`: `value` at 0, then falling as 1/sqrt(t). */
     readonly kind: "inverse_sqrt"
     readonly value: number

@@ -60,6 +60,9 @@ export const evaluateSchedule = (s: ScheduleIR, t: number): number => {
     }
     case "geometric":
       return s.value * s.rate ** Math.floor(Math.max(t, 0) / s.every)
+    case "power":
+      // n = 0 gives an infinite power law, so the cap holds at the very start.
+      return Math.min(s.max, s.coefficient * ((Math.max(t, 0) + s.offset) * s.tokensPerStep) ** s.exponent)
     case "inverse_sqrt":
       return s.value * Math.sqrt(s.timescale / (Math.max(t, 0) + s.timescale))
     case "piecewise":

@@ -260,6 +260,51 @@ const infinite: Constructor = {
   }
 }
 
+/** The power law on its own: `min(max, coefficient * ((t + offset) * tokens_per_step)^exponent)`. */
+const powerLaw: Constructor = {
+  params: ["max", "coefficient", "exponent", "tokens_per_step", "offset"],
+  required: ["max", "coefficient", "exponent"],
+  build: (a) => {
+    const max = a.number("max", undefined, { min: 0 })
+    const coefficient = a.number("coefficient", undefined, { min: 0 })
+    const exponent = a.number("exponent")
+    const tokensPerStep = a.number("tokens_per_step", 1, { min: 0, exclusive: true })
+    const offset = a.length("offset", 0)
+    if (max === undefined || coefficient === undefined || exponent === undefined || tokensPerStep === undefined || offset === undefined) return undefined
+    return { kind: "power", max, coefficient, exponent, tokensPerStep, offset, span: a.span }
+  }
+}
+
+/**
+ * Power Scheduler (Shen et al. 2024): `lr(n) = min(max, batch * a * n^b)` over tokens seen
+ * (`n = t * tokens_per_step`), after a linear warmup to its value at the warmup's end, and a decay
+ * to 0 over the last `decay` (the paper's decay shape is unconfirmed; `shape` chooses it).
+ */
+const powerScheduler: Constructor = {
+  params: ["max", "a", "b", "batch", "tokens_per_step", "warmup", "decay", "shape"],
+  required: ["tokens_per_step"],
+  build: (args) => {
+    const max = args.number("max", 0.02, { min: 0, exclusive: true })
+    const a = args.number("a", 4, { min: 0, exclusive: true })
+    const b = args.number("b", -0.51)
+    const batch = args.number("batch", 1, { min: 0, exclusive: true })
+    const tokensPerStep = args.number("tokens_per_step", undefined, { min: 0, exclusive: true })
+    const warm = args.length("warmup", 0)
+    const decay = args.length("decay", 0)
+    const shape = args.choice("shape", ["linear", "cosine", "one_minus_sqrt"] as const, "linear")
+    if (max === undefined || a === undefined || b === undefined || batch === undefined || tokensPerStep === undefined || warm === undefined || decay === undefined || shape === undefined) return undefined
+    if (warm + decay > args.extent.steps) return args.fail(`warmup and decay (${warm + decay} steps) are longer than the span (${args.extent.steps} steps)`, "shorten them", "decay")
+    const law = (offset: number): ScheduleIR => ({ kind: "power", max, coefficient: batch * a, exponent: b, tokensPerStep, offset, span: args.span })
+    const at = (t: number) => evaluateSchedule(law(0), t)
+    const decayStart = args.extent.steps - decay
+    return sequence(args, [
+      [0, shaped(args, "linear", 0, at(warm), warm)],
+      [warm, law(warm)],
+      ...(decay > 0 ? [[decayStart, shaped(args, shape, at(decayStart), 0, decay)] as const] : [])
+    ])
+  }
+}
+
 export const native: Readonly<Record<string, Constructor>> = {
   constant: { params: ["value"], required: ["value"], build: (a) => { const v = a.number("value"); return v === undefined ? undefined : constant(a, v) } },
   linear: curve("linear"),
@@ -279,6 +324,8 @@ export const native: Readonly<Record<string, Constructor>> = {
   cyclic,
   sgdr,
   infinite,
+  power_law: powerLaw,
+  power_scheduler: powerScheduler,
   repeat,
   sampled,
   min: extremum("min"),

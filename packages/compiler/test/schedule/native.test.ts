@@ -117,6 +117,14 @@ describe("recipes", () => {
     close(at(s, [0, 5, 10, 20, 30, 100, 150, 175, 200]), [0, 0.5, 1, 0.55, 0.1, 0.1, 0.1, 0.01, 0.001], 12)
   })
 
+  it("power_scheduler: linear warmup to the power law, the law min(max, batch * a * n^b) over tokens, then a decay to 0", () => {
+    const s = scheduleOf("power_scheduler(max = 0.02, a = 4, b = -0.51, batch = 1, tokens_per_step = 1000, warmup = 100 steps, decay = 100 steps)", 1000)
+    const law = (t: number) => Math.min(0.02, 4 * (t * 1000) ** -0.51)
+    close(at(s, [0, 50, 100, 500, 899, 900, 950, 1000]), [0, law(100) / 2, law(100), law(500), law(899), law(900), law(900) / 2, 0], 14)
+    // The cap holds while the law is above it.
+    expect(evaluateSchedule(scheduleOf("power_law(max = 0.02, coefficient = 4, exponent = -0.51)", 1000), 10)).toBe(0.02)
+  })
+
   it("sampled holds each value for its interval; min, max and clamp bound a schedule", () => {
     expect(at(scheduleOf("sampled(linear(0 -> 1), every = 25 steps)", 100), [0, 24, 25, 99, 100])).toEqual([0, 0, 0.25, 0.75, 1])
     expect(at(scheduleOf("min(linear(0 -> 1), 0.5)", 100), [0, 40, 60])).toEqual([0, 0.4, 0.5])
@@ -132,7 +140,8 @@ describe("recipes", () => {
       "cyclic(0 -> 1, up = 10 steps, down = 30 steps, mode = triangular2)", "sgdr(1 -> 0, period = 7 steps, multiplier = 3, decay = 0.9)",
       "infinite(1, constant = 0.1, min = 0.01, warmup = 5%, cooldown = 10%, anneal = 10%)", "sampled(cosine(1 -> 0), every = 9 steps)",
       "clamp(cosine(2 -> -1), low = 0, high = 1)", "repeat(linear(0 -> 1) for 3 steps then cosine(1 -> 0), period = 10 steps, multiplier = 2)",
-      "cosine(1 -> 0, exponent = 2, past_end = continue)"
+      "cosine(1 -> 0, exponent = 2, past_end = continue)",
+      "power_scheduler(tokens_per_step = 512, warmup = 5%, decay = 10%, shape = one_minus_sqrt)"
     ]
     for (const expr of exprs) {
       const s = scheduleOf(expr, 200)
