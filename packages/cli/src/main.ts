@@ -5,8 +5,10 @@ import { check } from "./commands/check.ts"
 import { diff } from "./commands/diff.ts"
 import { explain } from "./commands/explain.ts"
 import { fmt } from "./commands/fmt.ts"
+import { plot } from "./commands/plot.ts"
 import { resolve } from "./commands/resolve.ts"
 import { run } from "./commands/run.ts"
+import { schedule } from "./commands/schedule.ts"
 import { UsageError } from "./errors.ts"
 
 export const version = "0.1.0"
@@ -16,7 +18,7 @@ const usageShown = "see the usage above"
 
 export const lrs = Command.make("lrs").pipe(
   Command.withDescription("lrs: declare how a model is trained over time in one .lrs file; check it like a compiler, then run it."),
-  Command.withSubcommands([check, run, resolve, diff, fmt, explain])
+  Command.withSubcommands([check, run, resolve, diff, fmt, explain, schedule, plot])
 )
 
 /**

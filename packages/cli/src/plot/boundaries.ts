@@ -58,11 +58,8 @@ const within = (s: ScheduleIR, end: number, budget: { left: number }): Array<num
       return [...within(s.left, end, budget), ...within(s.right, end, budget)]
     case "negate":
       return within(s.operand, end, budget)
-    case "constant":
-    case "curve":
-    case "geometric":
-    case "inverse_sqrt":
-    case "cyclic":
+    default:
+      // constant, curve, geometric, inverse_sqrt, cyclic: one phase (staircases and waves are their shape)
       return out
   }
 }

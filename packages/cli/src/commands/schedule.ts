@@ -1,0 +1,61 @@
+import { evaluateSchedule } from "@lrs/compiler"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { Command, Flag } from "effect/cli"
+import { set, specFile } from "../flags.ts"
+import { loadSchedules, only, pick } from "../plot/load.ts"
+
+const name = Flag.String("name").pipe(
+  Flag.withDescription("Which schedule: a name in the file, or optimizer.lr, optimizer.momentum, ... in a spec (may be left out when there is only one)"),
+  Flag.optional
+)
+
+export const steps = Flag.Int("steps").pipe(
+  Flag.withDescription("Evaluate steps 0..N-1 (default: the spec's budget; a file of schedules alone needs it)"),
+  Flag.optional
+)
+
+const output = Flag.Literals("format", ["csv", "json"]).pipe(
+  Flag.withDescription("csv: `step,value` then one row per step, values with 17 significant digits (they read back exactly); json: one document {name, steps, values}"),
+  Flag.withDefault("csv")
+)
+
+/** 17 significant digits: always enough to read the same double back (`Number(s) === v`). */
+export const formatValue = (v: number): string => v.toPrecision(17)
+
+/** Rows per write: a million steps are printed without building one huge string. */
+const chunk = 8192
+
+export const schedule = Command.make(
+  "schedule",
+  { spec: specFile, name, steps, set, format: output },
+  Effect.fn("lrs.schedule")(function*({ spec, name, steps, set, format }) {
+    const loaded = yield* loadSchedules(spec, set, Option.getOrUndefined(steps))
+    const [chosen, ir] = Option.isSome(name)
+      ? [name.value, yield* pick(spec, loaded.schedules, name.value)] as const
+      : yield* only(spec, loaded.schedules)
+    const n = loaded.steps
+    if (format === "json") {
+      const values = Array.from({ length: n }, (_, t) => evaluateSchedule(ir, t))
+      // JSON numbers are written as the shortest text that reads back as the same double; a
+      // non-finite value (a division by zero) has no JSON number and is written as null.
+      yield* Console.log(JSON.stringify({ name: chosen, steps: n, values }))
+      return
+    }
+    yield* Console.log("step,value")
+    for (let start = 0; start < n; start += chunk) {
+      const rows: Array<string> = []
+      for (let t = start; t < Math.min(start + chunk, n); t++) rows.push(`${t},${formatValue(evaluateSchedule(ir, t))}`)
+      yield* Console.log(rows.join("\n"))
+    }
+  })
+).pipe(
+  Command.withDescription(
+    "Print a schedule's value at every step 0..N-1, as CSV (step,value; 17 significant digits) or JSON. Evaluates one of a spec's schedules (or optimizer.lr, ...) over its budget, or a schedule of a file that holds only params and schedules over --steps."
+  ),
+  Command.withExamples([
+    { command: "lrs schedule examples/quickstart.lrs --name lr", description: "The quickstart's learning rate at each of its 3000 steps" },
+    { command: "lrs schedule schedules.lrs --name warm --steps 1000 --format json", description: "A schedule of a file of schedules, over 1000 steps" }
+  ])
+)
