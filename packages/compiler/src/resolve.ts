@@ -20,8 +20,8 @@ export const printSchedule = (s: ScheduleIR, span: number): string => {
     case "curve": {
       // Options equal to the shape's default are not stored, so whatever is there is printed.
       const options = Object.entries(s.options).map(([k, v]) => `, ${k} = ${num(v)}`).join("")
-      const body = `${s.shape}(${num(s.from)} -> ${num(s.to)}${options}${s.continues ? ", past_end = continue" : ""})`
-      return s.steps === span ? body : `${body} for ${steps(s.steps)}`
+      const over = s.steps === span ? "" : `, over = ${steps(s.steps)}`
+      return `${s.shape}(${num(s.from)} -> ${num(s.to)}${options}${over}${s.continues ? ", past_end = continue" : ""})`
     }
     case "geometric":
       return `step(${num(s.value)}, factor = ${num(s.rate)}, every = ${steps(s.every)})`
@@ -37,14 +37,23 @@ export const printSchedule = (s: ScheduleIR, span: number): string => {
       return `repeat(${printSchedule(s.schedule, s.period)}, period = ${steps(s.period)}${s.multiplier === 1 ? "" : `, multiplier = ${num(s.multiplier)}`}${s.decay === 1 ? "" : `, decay = ${num(s.decay)}`})`
     case "sampled":
       return `sampled(${printSchedule(s.schedule, span)}, every = ${steps(s.every)})`
-    case "sequence":
+    case "sequence": {
+      const first = s.segments[0]!.start
+      if (first !== 0) {
+        // A sequence that starts off zero is a shifted one (PyTorch's OneCycleLR phases begin at float steps).
+        const rebased: ScheduleIR = { ...s, segments: s.segments.map((seg) => ({ ...seg, start: seg.start - first })) }
+        return `shift(${printSchedule(rebased, span - first)}, by = ${steps(first)})`
+      }
       return s.segments.map((seg, i) => {
         const next = s.segments[i + 1]
         const length = next === undefined ? span - seg.start : next.start - seg.start
         const body = printSchedule(seg.schedule, length)
-        const wrapped = seg.schedule.kind === "sequence" || seg.schedule.kind === "binary" ? `(${body})` : body
+        // A body with `then` or an operator of its own is parenthesized before this segment's `for`.
+        const own = seg.schedule.kind === "sequence" || seg.schedule.kind === "binary"
+        const wrapped = own ? `(${body})` : body
         return next === undefined ? wrapped : `${wrapped} for ${steps(length)}`
       }).join(" then ")
+    }
     case "binary": {
       if (s.op === "min" || s.op === "max") return `${s.op}(${printSchedule(s.left, span)}, ${printSchedule(s.right, span)})`
       // Parentheses only where precedence needs them: a sequence, or a looser operator (or an equal one on the right).

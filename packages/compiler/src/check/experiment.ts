@@ -107,7 +107,8 @@ export const checkExperiment = (
   origins["until"] = statementOrigin("until")
   if (optimizer !== undefined && budget !== undefined) checkOptimizerRanges(axesCtx, optimizer.ir, optimizer.args, budget.steps)
 
-  if (ctx.diagnostics.length > before) return undefined
+  // Warnings (an unused name) leave the run intact; only errors drop it.
+  if (ctx.diagnostics.slice(before).some((d) => d.severity === "error")) return undefined
   if (
     seed === undefined || budget === undefined || batch === undefined || data === undefined || model === undefined ||
     optimizer === undefined || evaluation === undefined || log === undefined ||

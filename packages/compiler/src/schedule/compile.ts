@@ -3,6 +3,7 @@ import type { ScheduleIR } from "../ir/Ir.ts"
 import type { Context } from "../check/Context.ts"
 import { suggestionHelp } from "../check/suggest.ts"
 import { checkUnit, constNumber, describe, lookupRef, unknownName } from "../check/values.ts"
+import { curveDefaults } from "./curves.ts"
 import { construct } from "./library.ts"
 import { constructors } from "./registry.ts"
 
@@ -74,7 +75,30 @@ const shape = (ctx: Context, call: Expr & { kind: "Call" }, extent: Extent): Sch
   if (c === undefined) {
     return ctx.report("LRS3001", call.callee[0]!.span, `\`${fn}\` is not a known schedule`, suggestionHelp(fn, [...constructors.keys()], "schedule"))
   }
-  return construct(ctx, call, fn, c, extent)
+  const ir = construct(ctx, call, fn, c, extent)
+  return ir === undefined ? undefined : canonical(ir)
+}
+
+/** One schedule, one IR: curve options equal to their defaults are dropped, however a constructor built them. */
+const canonical = (s: ScheduleIR): ScheduleIR => {
+  switch (s.kind) {
+    case "curve": {
+      const defaults = curveDefaults[s.shape]
+      const options = Object.fromEntries(Object.entries(s.options).filter(([k, v]) => defaults[k] !== v))
+      return Object.keys(options).length === Object.keys(s.options).length ? s : { ...s, options }
+    }
+    case "repeat":
+    case "sampled":
+      return { ...s, schedule: canonical(s.schedule) }
+    case "sequence":
+      return { ...s, segments: s.segments.map((seg) => ({ ...seg, schedule: canonical(seg.schedule) })) }
+    case "binary":
+      return { ...s, left: canonical(s.left), right: canonical(s.right) }
+    case "negate":
+      return { ...s, operand: canonical(s.operand) }
+    default:
+      return s
+  }
 }
 
 /** `a for 5% then b for 100 steps then c`: every segment but the last has a length; the last fills the rest. */
@@ -139,7 +163,8 @@ export const toSteps = (ctx: Context, e: Expr & { kind: "Number" }, unit: string
   const unitSpan = e.unit?.span ?? e.span
   switch (unit) {
     case "steps":
-      if (!Number.isInteger(e.value)) return ctx.report("LRS2001", e.span, `a length in steps must be a whole number, found ${e.value}`, `use ${Math.round(e.value)} steps`)
+      // Fractional lengths are exact in closed form (PyTorch's OneCycleLR phases end at float steps);
+      // counts that must be whole (a budget, an interval) are checked where they are read.
       return e.value
     case "%":
       if (e.value > 100) return ctx.report("LRS2002", e.span, `a share of the span must be at most 100%, found ${e.raw}%`)

@@ -22,6 +22,8 @@ export interface Args {
   number(name: string, fallback?: number, rule?: NumberRule): number | undefined
   /** A length (`500 steps`, `5%` of the extent, epochs, samples) in steps. */
   length(name: string, fallback?: number): number | undefined
+  /** A length that may be negative (`-0.5 steps`): an offset in time. */
+  offset(name: string, fallback?: number): number | undefined
   numbers(name: string): ReadonlyArray<number> | undefined
   lengths(name: string): ReadonlyArray<number> | undefined
   /** A schedule argument, compiled over `extent` (the constructor's own by default). */
@@ -63,6 +65,15 @@ const makeArgs = (ctx: Context, call: Call, name: string, extent: Extent, bound:
     length: (key, fallback) => {
       const e = expr(key)
       return e === undefined ? fallback : durationSteps(ctx, e, extent.steps)
+    },
+    offset: (key, fallback) => {
+      const e = expr(key)
+      if (e === undefined) return fallback
+      if (e.kind === "Negate") {
+        const v = durationSteps(ctx, e.operand, extent.steps)
+        return v === undefined ? undefined : -v
+      }
+      return durationSteps(ctx, e, extent.steps)
     },
     numbers: (key) => {
       const items = list(key)

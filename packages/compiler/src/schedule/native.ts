@@ -10,7 +10,7 @@ import type { Args, Constructor } from "./library.ts"
  */
 
 const curve = (shape: CurveShape): Constructor => ({
-  params: ["from", "to", ...Object.keys(curveDefaults[shape]), "past_end"],
+  params: ["from", "to", ...Object.keys(curveDefaults[shape]), "over", "past_end"],
   required: ["from", "to"],
   build: (a) => {
     const from = a.number("from")
@@ -18,17 +18,20 @@ const curve = (shape: CurveShape): Constructor => ({
     const options: Record<string, number> = {}
     let ok = from !== undefined && to !== undefined
     for (const [key, fallback] of Object.entries(curveDefaults[shape])) {
-      const v = a.number(key, fallback, key === "exponent" || key === "power" || key === "k" || key === "phi" ? { min: 0, exclusive: true } : {})
+      // power = 0 is a hold until the end (HF's polynomial allows it); the other exponents must be positive.
+      const v = a.number(key, fallback, key === "power" ? { min: 0 } : key === "exponent" || key === "k" || key === "phi" ? { min: 0, exclusive: true } : {})
       if (v === undefined) ok = false
       else if (v !== fallback) options[key] = v
     }
     const pastEnd = a.choice("past_end", ["hold", "continue"] as const, "hold")
-    if (!ok || from === undefined || to === undefined || pastEnd === undefined) return undefined
+    // `over` gives the curve a length of its own (it is then cut off or held within its span).
+    const over = a.offset("over", a.extent.steps)
+    if (!ok || from === undefined || to === undefined || pastEnd === undefined || over === undefined) return undefined
     if (shape === "exponential" && (from === 0 || to === 0 || Math.sign(from) !== Math.sign(to))) {
       return a.fail(`\`exponential(${from} -> ${to})\` needs two non-zero endpoints of the same sign (it is geometric between them)`, "use `linear` or `cosine` to reach 0, or end at a small positive value", "to")
     }
     if (shape === "rex" && curveOption(shape, options, "alpha") <= 0) return a.fail("`rex` needs `alpha > 0`", undefined, "alpha")
-    return { kind: "curve", shape, from, to, steps: a.extent.steps, options, continues: pastEnd === "continue", span: a.span }
+    return { kind: "curve", shape, from, to, steps: over, options, continues: pastEnd === "continue", span: a.span }
   }
 })
 
@@ -305,6 +308,18 @@ const powerScheduler: Constructor = {
   }
 }
 
+/** `schedule` moved `by` steps later (earlier when negative): it sees `t - by`. */
+const shift: Constructor = {
+  params: ["schedule", "by"],
+  required: ["schedule", "by"],
+  build: (a) => {
+    const by = a.offset("by")
+    const schedule = a.schedule("schedule")
+    if (by === undefined || schedule === undefined) return undefined
+    return by === 0 ? schedule : { kind: "sequence", segments: [{ start: by, schedule }], span: a.span }
+  }
+}
+
 export const native: Readonly<Record<string, Constructor>> = {
   constant: { params: ["value"], required: ["value"], build: (a) => { const v = a.number("value"); return v === undefined ? undefined : constant(a, v) } },
   linear: curve("linear"),
@@ -328,6 +343,7 @@ export const native: Readonly<Record<string, Constructor>> = {
   power_scheduler: powerScheduler,
   repeat,
   sampled,
+  shift,
   min: extremum("min"),
   max: extremum("max"),
   clamp
