@@ -108,11 +108,11 @@ export const construct = (ctx: Context, call: Call, name: string, c: Constructor
   const transition = first !== undefined && first.name === undefined && first.value.kind === "Transition" && c.params[0] === "from" && c.params[1] === "to"
   let bound: Map<string, Expr>
   if (transition && first.value.kind === "Transition") {
-    const rest: Call = { ...call, args: call.args.slice(1) }
+    // `from` or `to` named again after `from -> to` is a repetition, not an unknown argument.
+    const repeated = call.args.slice(1).filter((arg) => arg.name?.text === "from" || arg.name?.text === "to")
+    for (const arg of repeated) ctx.report("LRS1006", arg.span, `\`${arg.name!.text}\` of \`${name}\` is given twice`, "give it once, with `from -> to` or by name")
+    const rest: Call = { ...call, args: call.args.slice(1).filter((arg) => !repeated.includes(arg)) }
     bound = bindArgs(ctx, rest, c.params.slice(2), (c.required ?? []).filter((r) => r !== "from" && r !== "to"))
-    for (const key of ["from", "to"] as const) {
-      if (bound.has(key)) ctx.report("LRS1006", call.span, `\`${key}\` of \`${name}\` is given twice`, "give it once, with `from -> to` or by name")
-    }
     bound.set("from", first.value.from)
     bound.set("to", first.value.to)
   } else {
