@@ -320,6 +320,39 @@ const shift: Constructor = {
   }
 }
 
+/**
+ * Slow start, fast decay (Jeddi et al. 2020, adversarial fine-tuning): a slow linear ramp to `peak`
+ * over the first `start` of the span, then a fast decay to 0 (the paper's breakpoints are unconfirmed, hence the options).
+ */
+const slowStartFastDecay: Constructor = {
+  params: ["peak", "start", "shape"],
+  required: ["peak"],
+  build: (a) => {
+    const peak = a.number("peak")
+    const start = a.length("start", Math.round(a.extent.steps / 2))
+    const shape = a.choice("shape", ["linear", "cosine"] as const, "linear")
+    if (peak === undefined || start === undefined || shape === undefined) return undefined
+    if (start > a.extent.steps) return a.fail(`the ramp (${start} steps) is longer than the span (${a.extent.steps} steps)`, undefined, "start")
+    return sequence(a, [[0, shaped(a, "linear", 0, peak, start)], [start, shaped(a, shape, peak, 0, a.extent.steps - start)]])
+  }
+}
+
+/**
+ * Moderate decay (Luo et al. 2026): from `peak` down only to `peak * ratio`, so late (best) data in an
+ * ascending-quality curriculum still gets a useful learning rate.
+ */
+const moderateDecay: Constructor = {
+  params: ["peak", "ratio", "shape"],
+  required: ["peak"],
+  build: (a) => {
+    const peak = a.number("peak")
+    const ratio = a.number("ratio", 0.5, { min: 0, max: 1 })
+    const shape = a.choice("shape", ["linear", "cosine", "one_minus_sqrt"] as const, "cosine")
+    if (peak === undefined || ratio === undefined || shape === undefined) return undefined
+    return shaped(a, shape, peak, peak * ratio, a.extent.steps)
+  }
+}
+
 export const native: Readonly<Record<string, Constructor>> = {
   constant: { params: ["value"], required: ["value"], build: (a) => { const v = a.number("value"); return v === undefined ? undefined : constant(a, v) } },
   linear: curve("linear"),
@@ -340,6 +373,8 @@ export const native: Readonly<Record<string, Constructor>> = {
   sgdr,
   infinite,
   power_law: powerLaw,
+  slow_start_fast_decay: slowStartFastDecay,
+  moderate_decay: moderateDecay,
   power_scheduler: powerScheduler,
   repeat,
   sampled,

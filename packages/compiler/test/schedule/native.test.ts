@@ -125,6 +125,12 @@ describe("recipes", () => {
     expect(evaluateSchedule(scheduleOf("power_law(max = 0.02, coefficient = 4, exponent = -0.51)", 1000), 10)).toBe(0.02)
   })
 
+  it("slow_start_fast_decay ramps over the first half by default; moderate_decay stops at a ratio of the peak", () => {
+    close(at(scheduleOf("slow_start_fast_decay(1)", 100), [0, 25, 50, 75, 100]), [0, 0.5, 1, 0.5, 0], 12)
+    close(at(scheduleOf("slow_start_fast_decay(1, start = 20%, shape = cosine)", 100), [10, 20, 60, 100]), [0.5, 1, 0.5, 0], 12)
+    close(at(scheduleOf("moderate_decay(1, ratio = 0.4)", 100), [0, 50, 100]), [1, 0.7, 0.4], 12)
+  })
+
   it("sampled holds each value for its interval; min, max and clamp bound a schedule", () => {
     expect(at(scheduleOf("sampled(linear(0 -> 1), every = 25 steps)", 100), [0, 24, 25, 99, 100])).toEqual([0, 0, 0.25, 0.75, 1])
     expect(at(scheduleOf("min(linear(0 -> 1), 0.5)", 100), [0, 40, 60])).toEqual([0, 0.4, 0.5])
