@@ -84,6 +84,48 @@ describe("native shapes: reference values (research notes, section 8)", () => {
   })
 })
 
+describe("recipes: properties", () => {
+  /** Rising then falling (unimodal), continuous, starting and ending where they should. */
+  const unimodal = [
+    ["warmup(10%, cosine(1 -> 0))", 0, 0],
+    ["wsd(1, warmup = 5%, decay = 20%)", 0, 0],
+    ["wsd(1, warmup = 5%, decay = 20%, shape = cosine, final = 0.1)", 0, 0.1],
+    ["one_cycle(1)", 0.04, 4e-6],
+    ["one_cycle(1, three_phase = true)", 0.04, 4e-6],
+    ["slow_start_fast_decay(1)", 0, 0],
+    ["infinite(1, constant = 0.3, min = 0.01, warmup = 5%, cooldown = 20%, anneal = 20%)", 0, 0.01],
+    ["power_scheduler(tokens_per_step = 1000, warmup = 5%, decay = 10%)", 0, 0],
+    ["moderate_decay(1, ratio = 0.3)", 1, 0.3]
+  ] as const
+  for (const [expr, first, last] of unimodal) {
+    it(`${expr}: starts at ${first}, ends at ${last}, rises then falls, no jumps`, () => {
+      const s = scheduleOf(expr, T)
+      const v = at(s, Array.from({ length: T + 1 }, (_, t) => t))
+      expect(v[0]).toBeCloseTo(first, 12)
+      expect(v[T]).toBeCloseTo(last, 12)
+      const peak = v.indexOf(Math.max(...v))
+      for (let t = 1; t <= T; t++) {
+        if (t <= peak) expect(v[t]! - v[t - 1]!).toBeGreaterThanOrEqual(-1e-15)
+        else expect(v[t]! - v[t - 1]!).toBeLessThanOrEqual(1e-15)
+        // 1-sqrt falls fastest at its start: sqrt(1 / 200) = 7% of the peak on a 200-step cooldown.
+        expect(Math.abs(v[t]! - v[t - 1]!)).toBeLessThan(0.08 * Math.max(...v))
+      }
+    })
+  }
+
+  it("cyclic is periodic; sgdr jumps back up exactly at each restart and is continuous within a cycle", () => {
+    const c = scheduleOf("cyclic(0 -> 1, up = 30 steps, down = 70 steps)", T)
+    for (let t = 0; t < 500; t++) expect(evaluateSchedule(c, t + 100)).toBeCloseTo(evaluateSchedule(c, t), 12)
+    const s = scheduleOf("sgdr(1 -> 0, period = 100 steps, multiplier = 2)", T)
+    const restarts = [100, 300, 700]
+    for (let t = 1; t < T; t++) {
+      const jump = evaluateSchedule(s, t) - evaluateSchedule(s, t - 1)
+      if (restarts.includes(t)) expect(evaluateSchedule(s, t)).toBe(1)
+      else expect(jump).toBeLessThanOrEqual(1e-15)
+    }
+  })
+})
+
 describe("recipes", () => {
   it("warmup reaches exactly where the schedule after it starts, with no off-by-one", () => {
     const s = scheduleOf("warmup(100 steps, cosine(1e-3 -> 0))", 1000)
