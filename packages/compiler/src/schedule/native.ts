@@ -353,6 +353,31 @@ const moderateDecay: Constructor = {
   }
 }
 
+/**
+ * `schedule` restarted at each of `at` (for example the task boundaries of a stream): every stretch
+ * between restarts gets the whole schedule, compiled over that stretch's length, so `%` lengths and
+ * the filling last segment scale with it (re-warming and re-decaying per task).
+ */
+const restart: Constructor = {
+  params: ["schedule", "at"],
+  required: ["schedule", "at"],
+  build: (a) => {
+    const at = a.lengths("at")
+    if (at === undefined) return undefined
+    for (let i = 1; i < at.length; i++) if (at[i]! <= at[i - 1]!) return a.fail("restart points must increase", undefined, "at")
+    if (at.some((x) => x <= 0 || x >= a.extent.steps)) return a.fail(`restart points must lie inside the span (1 to ${a.extent.steps - 1} steps)`, undefined, "at")
+    const starts = [0, ...at]
+    const parts: Array<readonly [number, ScheduleIR]> = []
+    for (const [i, start] of starts.entries()) {
+      const end = starts[i + 1] ?? a.extent.steps
+      const s = a.schedule("schedule", { steps: end - start, source: a.span, what: "the stretch between restarts" })
+      if (s === undefined) return undefined
+      parts.push([start, s])
+    }
+    return sequence(a, parts)
+  }
+}
+
 export const native: Readonly<Record<string, Constructor>> = {
   constant: { params: ["value"], required: ["value"], build: (a) => { const v = a.number("value"); return v === undefined ? undefined : constant(a, v) } },
   linear: curve("linear"),
@@ -377,6 +402,7 @@ export const native: Readonly<Record<string, Constructor>> = {
   moderate_decay: moderateDecay,
   power_scheduler: powerScheduler,
   repeat,
+  restart,
   sampled,
   shift,
   min: extremum("min"),

@@ -154,6 +154,12 @@ describe("recipes", () => {
     expect(at(r, [0, 1, 3, 4, 5, 8])).toEqual([1, 0.75, 0.25, 1, 0.75, 1])
   })
 
+  it("restart gives each stretch between restart points the whole schedule (re-warm and re-decay per task)", () => {
+    const s = scheduleOf("restart(warmup(10%, cosine(1 -> 0)), at = [100 steps, 300 steps])", 400)
+    // Stretches of 100, 200 and 100 steps: warmups of 10, 20 and 10 steps.
+    close(at(s, [0, 10, 100, 110, 120, 300, 310, 400]), [0, 1, 0, 0.5, 1, 0, 1, 0], 12)
+  })
+
   it("infinite: warmup, cosine cooldown, constant, exponential anneal", () => {
     const s = scheduleOf("infinite(1, constant = 0.1, min = 0.001, warmup = 10 steps, cooldown = 20 steps, anneal = 50 steps)", 200)
     close(at(s, [0, 5, 10, 20, 30, 100, 150, 175, 200]), [0, 0.5, 1, 0.55, 0.1, 0.1, 0.1, 0.01, 0.001], 12)
@@ -189,7 +195,8 @@ describe("recipes", () => {
       "infinite(1, constant = 0.1, min = 0.01, warmup = 5%, cooldown = 10%, anneal = 10%)", "sampled(cosine(1 -> 0), every = 9 steps)",
       "clamp(cosine(2 -> -1), low = 0, high = 1)", "repeat(linear(0 -> 1) for 3 steps then cosine(1 -> 0), period = 10 steps, multiplier = 2)",
       "cosine(1 -> 0, exponent = 2, past_end = continue)",
-      "power_scheduler(tokens_per_step = 512, warmup = 5%, decay = 10%, shape = one_minus_sqrt)"
+      "power_scheduler(tokens_per_step = 512, warmup = 5%, decay = 10%, shape = one_minus_sqrt)",
+      "restart(warmup(10%, cosine(1 -> 0)), at = [50 steps, 120 steps])"
     ]
     for (const expr of exprs) {
       const s = scheduleOf(expr, 200)
