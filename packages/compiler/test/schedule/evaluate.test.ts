@@ -1,22 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
-import { formatDiagnostic } from "@lrs/dsl"
-import { compile, evaluateSchedule, type ScheduleIR } from "../../src/index.ts"
+import { evaluateSchedule, type ScheduleIR } from "../../src/index.ts"
+import { scheduleOf as compiledSchedule } from "./support.ts"
 
-/** Compiles `schedule s = <expr>` in an experiment of `steps` updates and returns `s`. */
-const scheduleOf = (expr: string, steps: number): ScheduleIR => {
-  const spec = `lrs 1
-experiment e {
-  steps = ${steps}
-  data = spirals()
-  model = mlp()
-  optimizer = sgd(lr = s)
-  schedule s = ${expr}
-}
-`
-  const result = compile(spec, { file: "e.lrs" })
-  expect(result.diagnostics.map(formatDiagnostic)).toEqual([])
-  return result.ir!.schedules["s"]!
-}
+const scheduleOf = (expr: string, steps: number): ScheduleIR => compiledSchedule(expr, steps)
 
 const values = (s: ScheduleIR, ts: ReadonlyArray<number>) => ts.map((t) => evaluateSchedule(s, t))
 

@@ -1,14 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
-import { formatDiagnostic } from "@lrs/dsl"
-import { canonicalJson, compile, evaluateSchedule, printSchedule, type ScheduleIR } from "../../src/index.ts"
+import { canonicalJson, evaluateSchedule, printSchedule, type ScheduleIR } from "../../src/index.ts"
+import { scheduleOf as compiledSchedule } from "./support.ts"
 
-/** Compiles `schedule s = <expr>` in an experiment of `steps` updates and returns `s`. */
-const scheduleOf = (expr: string, steps: number): ScheduleIR => {
-  const spec = `lrs 1\nexperiment e {\n  steps = ${steps}\n  data = spirals()\n  model = mlp()\n  optimizer = sgd(lr = 0.1)\n  schedule s = ${expr}\n}\n`
-  const result = compile(spec, { file: "e.lrs" })
-  expect(result.diagnostics.filter((d) => d.code !== "LRS1015").map(formatDiagnostic)).toEqual([])
-  return result.ir!.schedules["s"]!
-}
+const scheduleOf = (expr: string, steps: number): ScheduleIR => compiledSchedule(expr, steps, "0.1")
 const at = (s: ScheduleIR, ts: ReadonlyArray<number>) => ts.map((t) => evaluateSchedule(s, t))
 const close = (actual: ReadonlyArray<number>, expected: ReadonlyArray<number>, digits = 6) =>
   actual.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, digits))

@@ -1,25 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
-import { type Diagnostic, formatDiagnostic } from "@lrs/dsl"
-import { compile, evaluateSchedule, type ScheduleIR } from "../../src/index.ts"
+import type { Diagnostic } from "@lrs/dsl"
+import { evaluateSchedule, type ScheduleIR } from "../../src/index.ts"
+import { compileExpr, scheduleOf as compiledSchedule } from "./support.ts"
 
-const spec = (expr: string, steps: number) => `lrs 1
-experiment e {
-  steps = ${steps}
-  data = spirals()
-  model = mlp()
-  optimizer = sgd(lr = s)
-  schedule s = ${expr}
-}
-`
-
-/** Compiles `schedule s = <expr>` in an experiment of `steps` updates and returns `s`. */
-const scheduleOf = (expr: string, steps = 400): ScheduleIR => {
-  const result = compile(spec(expr, steps), { file: "e.lrs" })
-  expect(result.diagnostics.map(formatDiagnostic)).toEqual([])
-  return result.ir!.schedules["s"]!
-}
-
-const diagnosticsOf = (expr: string, steps = 400): ReadonlyArray<Diagnostic> => compile(spec(expr, steps), { file: "e.lrs" }).diagnostics
+/** The schedule, compiled in an experiment of `steps` (400 by default) updates whose lr it is. */
+const scheduleOf = (expr: string, steps = 400): ScheduleIR => compiledSchedule(expr, steps)
+const diagnosticsOf = (expr: string, steps = 400): ReadonlyArray<Diagnostic> => compileExpr(expr, steps).diagnostics
 
 /** Reference values are printed to ~6 significant digits: half a unit in the 6th digit. */
 const expectRef = (actual: number, expected: number) => expect(Math.abs(actual - expected)).toBeLessThanOrEqual(5e-6 * Math.abs(expected) + 1e-15)

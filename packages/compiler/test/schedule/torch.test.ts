@@ -1,7 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { formatDiagnostic } from "@lrs/dsl"
 import { readFileSync } from "node:fs"
-import { compile, evaluateSchedule, type ScheduleIR } from "../../src/index.ts"
+import { evaluateSchedule, type ScheduleIR } from "../../src/index.ts"
+import { compileExpr, scheduleOf as compiledSchedule } from "./support.ts"
 
 /**
  * `torch.*` held to real PyTorch 1.13: `../fixtures/torch-schedules.json` is written by
@@ -16,24 +17,9 @@ interface Fixture {
 
 const fixtures: ReadonlyArray<Fixture> = JSON.parse(readFileSync(new URL("../fixtures/torch-schedules.json", import.meta.url), "utf8"))
 
-const spec = (expr: string, steps: number) => `lrs 1
-experiment e {
-  steps = ${steps}
-  data = spirals()
-  model = mlp()
-  optimizer = sgd(lr = 0.1)
-  schedule s = ${expr}
-}
-`
-
-/** Compiles `schedule s = <expr>` in an experiment of `steps` updates and returns `s`. */
-const scheduleOf = (expr: string, steps: number): ScheduleIR => {
-  const result = compile(spec(expr, steps), { file: "e.lrs" })
-  expect(result.diagnostics.map(formatDiagnostic)).toEqual([])
-  return result.ir!.schedules["s"]!
-}
-
-const diagnosticsOf = (expr: string, steps = 100) => compile(spec(expr, steps), { file: "e.lrs" }).diagnostics
+// The optimizer's lr is a constant: OneCycleLR with linear annealing goes negative at total_steps, as in PyTorch.
+const scheduleOf = (expr: string, steps: number): ScheduleIR => compiledSchedule(expr, steps, "0.1")
+const diagnosticsOf = (expr: string, steps = 100) => compileExpr(expr, steps, "0.1").diagnostics
 
 /** The worst step: error in units of the tolerance, relative 1e-9 (absolute 1e-12 where the value is ~0); at most 1 passes. */
 const worst = (s: ScheduleIR, values: ReadonlyArray<number>) => {
