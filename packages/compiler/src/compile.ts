@@ -90,7 +90,7 @@ export const compile = (text: string, options: CompileOptions): CompileResult =>
   const sweepInfo = sweep === undefined ? undefined : describeSweep(sweep, loaded.modules)
 
   if (experiments.length === 0) {
-    structure.report("LRS1004", root.doc.span, "the file declares no experiment", "add `experiment NAME { ... }`")
+    structure.report("LRS1004", root.doc.span, "the file declares no experiment", "add `experiment NAME { ... }`; a file of params and schedules alone is for imports, `lrs schedule` and `lrs plot`")
     diagnostics.add(structure.diagnostics)
   }
   // Problems so far (a bad `--set`, a stray declaration) do not stop the experiment's own checks.
