@@ -72,9 +72,10 @@ export const printSchedule = (s: ScheduleIR, span: number): string => {
 
 const optimizerText = (o: OptimizerIR, steps: number): string => {
   const h = (s: ScheduleIR) => printSchedule(s, steps)
+  const clip = o.clipNorm === undefined ? "" : `, clip_norm = ${num(o.clipNorm)}`
   return o.kind === "sgd"
-    ? `sgd(lr = ${h(o.lr)}, momentum = ${h(o.momentum)}, dampening = ${num(o.dampening)}, nesterov = ${o.nesterov}, weight_decay = ${h(o.weightDecay)})`
-    : `${o.kind}(lr = ${h(o.lr)}, beta1 = ${h(o.beta1)}, beta2 = ${h(o.beta2)}, epsilon = ${num(o.epsilon)}, weight_decay = ${h(o.weightDecay)})`
+    ? `sgd(lr = ${h(o.lr)}, momentum = ${h(o.momentum)}, dampening = ${num(o.dampening)}, nesterov = ${o.nesterov}, weight_decay = ${h(o.weightDecay)}${clip})`
+    : `${o.kind}(lr = ${h(o.lr)}, beta1 = ${h(o.beta1)}, beta2 = ${h(o.beta2)}, epsilon = ${num(o.epsilon)}, weight_decay = ${h(o.weightDecay)}${clip})`
 }
 
 const originText = (o: Origin | undefined): string =>
@@ -86,16 +87,36 @@ const conditionText = (c: ConditionIR): string => `${printSignal(c.signal)} ${c.
  * The operative spec: params substituted, every default filled, every length explicit, each line
  * annotated with where its value came from. It is itself a valid `.lrs` file for the same run.
  */
+const dataText = (d: RunIR["data"]): string => {
+  const validation = d.validationFraction === 0 ? "" : `, validation_fraction = ${num(d.validationFraction)}`
+  switch (d.kind) {
+    case "spirals":
+      return `spirals(samples = ${d.samples}, classes = ${d.classes}, noise = ${num(d.noise)}, turns = ${num(d.turns)}, test_fraction = ${num(d.testFraction)}${validation})`
+    case "fashion_mnist":
+    case "mnist":
+      return `${d.kind}(${d.path === undefined ? "" : `path = ${JSON.stringify(d.path)}`}${d.path === undefined ? validation.slice(2) : validation})`
+    case "csv":
+    case "jsonl":
+      return `${d.kind}(path = ${JSON.stringify(d.path)}, features = [${d.features.map((f) => JSON.stringify(f)).join(", ")}], label = ${JSON.stringify(d.label)}, test_fraction = ${num(d.testFraction)}${validation})`
+  }
+}
+
+const modelText = (m: RunIR["model"], steps: number): string => {
+  const dropout = m.dropout.kind === "constant" && m.dropout.value === 0 ? "" : `, dropout = ${printSchedule(m.dropout, steps)}`
+  return m.kind === "mlp"
+    ? `mlp(hidden = [${m.hidden.join(", ")}], activation = ${m.activation}${m.layerNorm ? ", layer_norm = true" : ""}${dropout})`
+    : `cnn(channels = [${m.channels.join(", ")}], kernel = ${m.kernel}, dense = [${m.dense.join(", ")}], activation = ${m.activation}${dropout})`
+}
+
 export const printResolved = (ir: RunIR, origins: Origins): string => {
-  const d = ir.data
-  const m = ir.model
   const lines: Array<[string, string]> = [
     [`seed = ${ir.seed}`, originText(origins["seed"])],
     [`steps = ${ir.steps}`, origins["epochs"]?.kind === "default" || origins["epochs"] === undefined ? originText(origins["steps"]) : `epochs, ${originText(origins["epochs"])}`],
     [`batch = ${ir.batch}`, originText(origins["batch"])],
-    [`data = spirals(samples = ${d.samples}, classes = ${d.classes}, noise = ${num(d.noise)}, turns = ${num(d.turns)}, test_fraction = ${num(d.testFraction)})`, originText(origins["data"])],
-    [`model = mlp(hidden = [${m.hidden.join(", ")}], activation = ${m.activation})`, originText(origins["model"])],
+    [`data = ${dataText(ir.data)}`, originText(origins["data"])],
+    [`model = ${modelText(ir.model, ir.steps)}`, originText(origins["model"])],
     [`optimizer = ${optimizerText(ir.optimizer, ir.steps)}`, originText(origins["optimizer"])],
+    ...(ir.onNonfinite === "halt" ? [] : [[`on_nonfinite = ${ir.onNonfinite}`, originText(origins["on_nonfinite"])] as [string, string]]),
     ...Object.entries(ir.schedules).map(([name, s]): [string, string] => [`schedule ${name} = ${printSchedule(s, ir.steps)}`, originText(origins[`schedule ${name}`])]),
     [`evaluate every ${ir.evaluation.every} steps on ${ir.evaluation.split} [${ir.evaluation.metrics.join(", ")}]`, originText(origins["evaluate"])],
     [`log every ${ir.log.every} steps${ir.log.signals.length === 0 ? "" : ` [${ir.log.signals.map(printSignal).join(", ")}]`}`, originText(origins["log"])],

@@ -3,63 +3,137 @@ import type { Activation, DataIR, ModelIR, OptimizerIR, ScheduleIR } from "../ir
 import { compileSchedule, type Extent } from "../schedule/compile.ts"
 import { bindArgs, expectCall } from "./calls.ts"
 import type { Context } from "./Context.ts"
-import { checkedBool, checkedChoice, checkedNumber, describe, type NumberRule } from "./values.ts"
+import { checkedBool, checkedChoice, checkedNumber, checkedString, checkedStrings, describe, type NumberRule } from "./values.ts"
 
 export const activations: ReadonlyArray<Activation> = ["relu", "tanh", "gelu", "sigmoid"]
 
 /** Every built-in constructor with its parameters in positional order, for docs and suggestions. */
 export const constructors = {
-  data: { spirals: ["samples", "classes", "noise", "turns", "test_fraction"] },
-  model: { mlp: ["hidden", "activation"] },
+  data: {
+    spirals: ["samples", "classes", "noise", "turns", "test_fraction", "validation_fraction"],
+    fashion_mnist: ["path", "validation_fraction"],
+    mnist: ["path", "validation_fraction"],
+    csv: ["path", "features", "label", "test_fraction", "validation_fraction"],
+    jsonl: ["path", "features", "label", "test_fraction", "validation_fraction"]
+  },
+  model: {
+    mlp: ["hidden", "activation", "layer_norm", "dropout"],
+    cnn: ["channels", "kernel", "dense", "activation", "dropout"]
+  },
   optimizer: {
-    sgd: ["lr", "momentum", "dampening", "nesterov", "weight_decay"],
-    adam: ["lr", "beta1", "beta2", "epsilon", "weight_decay"],
-    adamw: ["lr", "beta1", "beta2", "epsilon", "weight_decay"]
+    sgd: ["lr", "momentum", "dampening", "nesterov", "weight_decay", "clip_norm"],
+    adam: ["lr", "beta1", "beta2", "epsilon", "weight_decay", "clip_norm"],
+    adamw: ["lr", "beta1", "beta2", "epsilon", "weight_decay", "clip_norm"]
   }
 } as const
+
+/** Sizes of the image datasets' training splits (the IDX files' own): what `epochs` converts with. */
+const imageTrain = { fashion_mnist: 60_000, mnist: 60_000 } as const
 
 export const checkData = (ctx: Context, e: Expr): DataIR | undefined => {
   const call = expectCall(ctx, e, "data", Object.keys(constructors.data))
   if (call === undefined) return undefined
-  const args = bindArgs(ctx, call, constructors.data.spirals)
+  const fn = call.callee[0]!.text as keyof typeof constructors.data
+  const args = bindArgs(ctx, call, constructors.data[fn], fn === "csv" || fn === "jsonl" ? ["path", "features", "label"] : [])
   const num = (key: string, fallback: number, rule: NumberRule) => {
     const a = args.get(key)
     return a === undefined ? fallback : checkedNumber(ctx, a, key, rule)
+  }
+  const validationFraction = num("validation_fraction", 0, { min: 0, max: 1, exclusive: false })
+  if (validationFraction !== undefined && validationFraction >= 1) {
+    return ctx.report("LRS2002", args.get("validation_fraction")!.span, "`validation_fraction` must be below 1", "hold out a fraction such as 0.1")
+  }
+  const path = (): string | undefined | null => {
+    const p = args.get("path")
+    return p === undefined ? null : checkedString(ctx, p, "path")
+  }
+  if (fn === "fashion_mnist" || fn === "mnist") {
+    const dir = path()
+    if (dir === undefined || validationFraction === undefined) return undefined
+    return { kind: fn, ...(dir === null ? {} : { path: dir }), validationFraction, span: call.span }
+  }
+  if (fn === "csv" || fn === "jsonl") {
+    const file = path()
+    const featuresExpr = args.get("features")
+    const features = featuresExpr === undefined ? undefined : checkedStrings(ctx, featuresExpr, "features")
+    const labelExpr = args.get("label")
+    const label = labelExpr === undefined ? undefined : checkedString(ctx, labelExpr, "label")
+    const testFraction = num("test_fraction", 0.2, { min: 0, max: 1, exclusive: true })
+    if (file === undefined || file === null || features === undefined || label === undefined || testFraction === undefined || validationFraction === undefined) return undefined
+    if (features.length === 0) return ctx.report("LRS2002", featuresExpr!.span, "`features` names no column", "list the feature columns: `features = [\"x1\", \"x2\"]`")
+    return { kind: fn, path: file, features, label, testFraction, validationFraction, span: call.span }
   }
   const samples = num("samples", 2000, { integer: true, min: 2 })
   const classes = num("classes", 2, { integer: true, min: 2, max: 64 })
   const noise = num("noise", 0.05, { min: 0 })
   const turns = num("turns", 1.25, { min: 0, exclusive: true })
   const testFraction = num("test_fraction", 0.2, { min: 0, max: 1, exclusive: true })
-  if (samples === undefined || classes === undefined || noise === undefined || turns === undefined || testFraction === undefined) return undefined
+  if (samples === undefined || classes === undefined || noise === undefined || turns === undefined || testFraction === undefined || validationFraction === undefined) return undefined
   const test = Math.round(samples * testFraction)
-  if (test < 1 || samples - test < 1) {
-    return ctx.report("LRS2002", call.span, `${samples} samples with test_fraction ${testFraction} leave an empty split`, "raise `samples` or move `test_fraction` away from 0 and 1")
+  const validation = Math.round((samples - test) * validationFraction)
+  if (test < 1 || samples - test - validation < 1) {
+    return ctx.report("LRS2002", call.span, `${samples} samples with test_fraction ${testFraction} and validation_fraction ${validationFraction} leave an empty split`, "raise `samples` or move the fractions away from 0 and 1")
   }
-  return { kind: "spirals", samples, classes, noise, turns, testFraction, span: call.span }
+  return { kind: "spirals", samples, classes, noise, turns, testFraction, validationFraction, span: call.span }
 }
 
-/** Examples in the training split of a data source, for epochs. */
-export const trainExamples = (d: DataIR): number => d.samples - Math.round(d.samples * d.testFraction)
+/**
+ * Examples in the training split of a data source, for `epochs`; undefined when only the runtime
+ * can know it (a CSV or JSONL file is not read by the compiler).
+ */
+export const trainExamples = (d: DataIR): number | undefined => {
+  switch (d.kind) {
+    case "spirals": {
+      const train = d.samples - Math.round(d.samples * d.testFraction)
+      return train - Math.round(train * d.validationFraction)
+    }
+    case "fashion_mnist":
+    case "mnist":
+      return imageTrain[d.kind] - Math.round(imageTrain[d.kind] * d.validationFraction)
+    default:
+      return undefined
+  }
+}
 
-export const checkModel = (ctx: Context, e: Expr): ModelIR | undefined => {
+/** The evaluation splits a data source has. */
+export const splitsOf = (d: DataIR): ReadonlyArray<"test" | "validation"> => (d.validationFraction > 0 ? ["test", "validation"] : ["test"])
+
+const widths = (ctx: Context, e: Expr | undefined, what: string, fallback: Array<number>): Array<number> | undefined => {
+  if (e === undefined) return fallback
+  if (e.kind !== "List") return ctx.report("LRS2001", e.span, `\`${what}\` must be a list of widths such as \`[64, 64]\`, found ${describe(e)}`)
+  const ws = e.items.map((item) => checkedNumber(ctx, item, what, { integer: true, min: 1 }))
+  return ws.every((w) => w !== undefined) ? ws : undefined
+}
+
+const dropoutDomain: Domain = { contains: (v) => v >= 0 && v < 1, text: "must be >= 0 and < 1" }
+
+export const checkModel = (ctx: Context, e: Expr, extent: Extent, data: DataIR | undefined): ModelIR | undefined => {
   const call = expectCall(ctx, e, "model", Object.keys(constructors.model))
   if (call === undefined) return undefined
-  const args = bindArgs(ctx, call, constructors.model.mlp)
-  const hiddenExpr = args.get("hidden")
-  let hidden: Array<number> | undefined = [64, 64]
-  if (hiddenExpr !== undefined) {
-    if (hiddenExpr.kind !== "List") {
-      hidden = ctx.report("LRS2001", hiddenExpr.span, `\`hidden\` must be a list of layer widths such as \`[64, 64]\`, found ${describe(hiddenExpr)}`)
-    } else {
-      const widths = hiddenExpr.items.map((item) => checkedNumber(ctx, item, "hidden", { integer: true, min: 1 }))
-      hidden = widths.every((w) => w !== undefined) ? widths : undefined
-    }
-  }
+  const fn = call.callee[0]!.text as keyof typeof constructors.model
+  const args = bindArgs(ctx, call, constructors.model[fn])
   const actExpr = args.get("activation")
   const activation = actExpr === undefined ? "relu" : checkedChoice(ctx, actExpr, "activation", activations)
-  if (hidden === undefined || activation === undefined) return undefined
-  return { kind: "mlp", hidden, activation, span: call.span }
+  const dropout = hyper(ctx, args, "dropout", 0, extent, dropoutDomain, call.span)
+  if (fn === "cnn") {
+    const channels = widths(ctx, args.get("channels"), "channels", [32, 64])
+    const k = args.get("kernel")
+    const kernel = k === undefined ? 3 : checkedNumber(ctx, k, "kernel", { integer: true, min: 1, max: 28 })
+    const dense = widths(ctx, args.get("dense"), "dense", [128])
+    if (channels === undefined || kernel === undefined || dense === undefined || activation === undefined || dropout === undefined) return undefined
+    if (data !== undefined && data.kind !== "fashion_mnist" && data.kind !== "mnist") {
+      return ctx.report("LRS2001", call.callee[0]!.span, "`cnn` reads 28x28 images; this experiment's data is not images", "use `mlp` for tabular or spiral data, or `data = fashion_mnist()`", {
+        related: [{ span: data.span, label: "the data" }]
+      })
+    }
+    if (2 ** channels.length > 28) return ctx.report("LRS2002", args.get("channels")!.span, `${channels.length} conv layers halve 28x28 images below one pixel`, "use at most 4 conv layers")
+    return { kind: "cnn", channels, kernel, dense, activation, dropout, span: call.span }
+  }
+  const hidden = widths(ctx, args.get("hidden"), "hidden", [64, 64])
+  const ln = args.get("layer_norm")
+  const layerNorm = ln === undefined ? false : checkedBool(ctx, ln, "layer_norm")
+  if (hidden === undefined || activation === undefined || layerNorm === undefined || dropout === undefined) return undefined
+  return { kind: "mlp", hidden, activation, layerNorm, dropout, span: call.span }
 }
 
 /** A hyperparameter: any schedule; when it is constant its range is checked here (scheduled ones in ranges.ts). */
@@ -88,6 +162,13 @@ export const scheduledDomains: Readonly<Record<OptimizerIR["kind"], ReadonlyArra
   adamw: [["lr", "lr", nonNegative], ["beta1", "beta1", unitInterval], ["beta2", "beta2", unitInterval], ["weight_decay", "weightDecay", nonNegative]]
 }
 
+/** `clip_norm`: gradients rescaled to at most this global L2 norm; null when given and invalid. */
+const clip = (ctx: Context, args: ReadonlyMap<string, Expr>): number | undefined | null => {
+  const e = args.get("clip_norm")
+  if (e === undefined) return undefined
+  return checkedNumber(ctx, e, "clip_norm", { min: 0, exclusive: true }) ?? null
+}
+
 export const checkOptimizer = (ctx: Context, e: Expr, extent: Extent): { ir: OptimizerIR; args: ReadonlyMap<string, Expr> } | undefined => {
   const call = expectCall(ctx, e, "optimizer", Object.keys(constructors.optimizer))
   if (call === undefined) return undefined
@@ -107,7 +188,9 @@ export const checkOptimizer = (ctx: Context, e: Expr, extent: Extent): { ir: Opt
     if (nesterov && (dampening !== 0 || (momentum.kind === "constant" && momentum.value === 0))) {
       return ctx.report("LRS2002", n!.span, "nesterov momentum needs `momentum > 0` and `dampening = 0`", "set `momentum = 0.9` (for example) and leave `dampening` at 0")
     }
-    return { ir: { kind: "sgd", lr, momentum, dampening, nesterov, weightDecay, span }, args }
+    const clipNorm = clip(ctx, args)
+    if (clipNorm === null) return undefined
+    return { ir: { kind: "sgd", lr, momentum, dampening, nesterov, weightDecay, ...(clipNorm === undefined ? {} : { clipNorm }), span }, args }
   }
   const lr = hyper(ctx, args, "lr", 0, extent, nonNegative, span)
   const beta1 = hyper(ctx, args, "beta1", 0.9, extent, unitInterval, span)
@@ -116,5 +199,7 @@ export const checkOptimizer = (ctx: Context, e: Expr, extent: Extent): { ir: Opt
   const epsilon = epsExpr === undefined ? 1e-8 : checkedNumber(ctx, epsExpr, "epsilon", { min: 0, exclusive: true })
   const weightDecay = hyper(ctx, args, "weight_decay", fn === "adamw" ? 0.01 : 0, extent, nonNegative, span)
   if (lr === undefined || beta1 === undefined || beta2 === undefined || epsilon === undefined || weightDecay === undefined) return undefined
-  return { ir: { kind: fn, lr, beta1, beta2, epsilon, weightDecay, span }, args }
+  const clipNorm = clip(ctx, args)
+  if (clipNorm === null) return undefined
+  return { ir: { kind: fn, lr, beta1, beta2, epsilon, weightDecay, ...(clipNorm === undefined ? {} : { clipNorm }), span }, args }
 }

@@ -1,15 +1,15 @@
 import type { Block, Expr, Member, Span, Statement } from "@lrs/dsl"
 import type { RunIR, ScheduleIR } from "../ir/Ir.ts"
 import { compileSchedule, type Extent } from "../schedule/compile.ts"
-import { checkData, checkModel, checkOptimizer, trainExamples } from "./constructors.ts"
+import { checkData, checkModel, checkOptimizer, splitsOf, trainExamples } from "./constructors.ts"
 import { type Context, type Origin, Scope } from "./Context.ts"
 import { checkOptimizerRanges } from "./ranges.ts"
 import { checkCheckpoint, checkEvaluate, checkLog, checkUntil, stepCount } from "./statements.ts"
 import { suggestionHelp } from "./suggest.ts"
-import { checkedNumber } from "./values.ts"
+import { checkedChoice, checkedNumber } from "./values.ts"
 
 /** The fields an experiment block takes (`name = value`), in the order `resolve` prints them. */
-export const experimentFields = ["seed", "steps", "epochs", "batch", "data", "model", "optimizer"] as const
+export const experimentFields = ["seed", "steps", "epochs", "batch", "data", "model", "optimizer", "on_nonfinite"] as const
 export type ExperimentField = (typeof experimentFields)[number]
 export const statementKinds = ["evaluate", "log", "checkpoint"] as const
 const declarationKinds = ["schedule"] as const
@@ -74,13 +74,15 @@ export const checkExperiment = (
   const data = dataExpr === undefined ? undefined : checkData(ctx, dataExpr)
   const axesCtx = ctx.withAxes({
     ...(batch === undefined ? {} : { batch }),
-    ...(batch === undefined || data === undefined ? {} : { stepsPerEpoch: Math.ceil(trainExamples(data) / batch) })
+    ...(batch === undefined || data === undefined || trainExamples(data) === undefined ? {} : { stepsPerEpoch: Math.ceil(trainExamples(data)! / batch) })
   })
   const budget = checkBudget(axesCtx, field("steps"), field("epochs"), fields, block.keyword.span, name)
-  const modelExpr = required("model", "mlp(hidden = [64, 64])")
-  const model = modelExpr === undefined ? undefined : checkModel(axesCtx, modelExpr)
   // Schedules need the budget for `%` lengths and for the segment that fills the rest.
   const extent: Extent = { steps: budget?.steps ?? 1, source: budget?.span ?? block.keyword.span, what: "the run's budget" }
+  const modelExpr = required("model", "mlp(hidden = [64, 64])")
+  const model = modelExpr === undefined ? undefined : checkModel(axesCtx, modelExpr, extent, data)
+  const nonfiniteExpr = field("on_nonfinite")
+  const onNonfinite = nonfiniteExpr === undefined ? "halt" : checkedChoice(ctx, nonfiniteExpr, "on_nonfinite", ["halt", "skip_step", "rollback"] as const)
   const optimizerExpr = required("optimizer", "adam(lr = 1e-3)")
   const optimizer = optimizerExpr === undefined ? undefined : checkOptimizer(axesCtx, optimizerExpr, extent)
   const schedules: Record<string, ScheduleIR> = {}
@@ -94,9 +96,9 @@ export const checkExperiment = (
     return s === undefined ? { kind: "default" } : { kind: "spec", span: s.span }
   }
   const steps = extent.steps
-  const evaluation = checkEvaluate(axesCtx, statements.get("evaluate"), steps, block.span)
+  const evaluation = checkEvaluate(axesCtx, statements.get("evaluate"), steps, block.span, data === undefined ? ["test"] : splitsOf(data))
   origins["evaluate"] = statementOrigin("evaluate")
-  const evaluated = evaluation?.metrics ?? ["accuracy", "loss"]
+  const evaluated = (evaluation?.metrics ?? ["accuracy", "loss"]).map((m) => `${evaluation?.split ?? "test"}.${m}`)
   const log = checkLog(axesCtx, statements.get("log"), steps, evaluated, block.span)
   origins["log"] = statementOrigin("log")
   const checkpointStatement = statements.get("checkpoint")
@@ -111,7 +113,7 @@ export const checkExperiment = (
   if (ctx.diagnostics.slice(before).some((d) => d.severity === "error")) return undefined
   if (
     seed === undefined || budget === undefined || batch === undefined || data === undefined || model === undefined ||
-    optimizer === undefined || evaluation === undefined || log === undefined ||
+    optimizer === undefined || evaluation === undefined || log === undefined || onNonfinite === undefined ||
     (checkpointStatement !== undefined && checkpoint === undefined) || (untilStatement !== undefined && stop === undefined)
   ) {
     return undefined
@@ -129,6 +131,7 @@ export const checkExperiment = (
     schedules,
     evaluation,
     log,
+    onNonfinite,
     ...(checkpoint === undefined ? {} : { checkpoint }),
     ...(stop === undefined ? {} : { stop }),
     span: block.span
@@ -158,7 +161,8 @@ const checkBudget = (
   if (epochsExpr !== undefined) {
     const epochs = checkedNumber(ctx, epochsExpr, "epochs", { min: 0, exclusive: true })
     const per = ctx.axes.stepsPerEpoch
-    if (epochs === undefined || per === undefined) return undefined
+    if (epochs === undefined) return undefined
+    if (per === undefined) return ctx.report("LRS2005", epochsExpr.span, "`epochs` cannot be converted to steps: the size of this experiment's training split is known only when the data is read", "give the budget as `steps = N`")
     return { steps: Math.max(1, Math.round(epochs * per)), span: epochsExpr.span }
   }
   return ctx.report("LRS1007", at, `experiment \`${name}\` has no budget`, "add `steps = 1000` (or `epochs = 10`)", { label: "in this experiment" })

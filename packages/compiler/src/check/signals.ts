@@ -6,13 +6,13 @@ import { suggestionHelp } from "./suggest.ts"
 import { checkedNumber, constNumber, describe } from "./values.ts"
 
 /**
- * Observed quantities. `loss` is the training batch loss and `grad_norm` the global L2 norm of the
- * gradients, both observed at every update; `test.loss` and `test.accuracy` are observed at every
- * evaluation.
+ * Observed quantities. `loss` (the training batch loss), `grad_norm` (the global L2 norm of the
+ * gradients, before clipping), `param_norm` (of the weights) and `throughput` (examples per second)
+ * are observed at every update; `<split>.loss` and `<split>.accuracy` at every evaluation of that split.
  */
-export const signalNames: ReadonlyArray<SignalName> = ["loss", "grad_norm", "test.loss", "test.accuracy"]
+export const signalNames: ReadonlyArray<SignalName> = ["loss", "grad_norm", "param_norm", "throughput", "test.loss", "test.accuracy", "validation.loss", "validation.accuracy"]
 
-/** A signal expression: a named signal or `ema(signal, beta)`. `evaluated` lists the metrics `evaluate` computes. */
+/** A signal expression: a named signal or `ema(signal, beta)`. `evaluated` lists what `evaluate` computes (`test.accuracy`). */
 export const checkSignal = (ctx: Context, e: Expr, evaluated: ReadonlyArray<string>): SignalIR | undefined => {
   if (e.kind === "Missing") return undefined
   if (e.kind === "Call" && e.callee.length === 1 && e.callee[0]!.text === "ema") {
@@ -32,9 +32,9 @@ export const checkSignal = (ctx: Context, e: Expr, evaluated: ReadonlyArray<stri
   if (!(signalNames as ReadonlyArray<string>).includes(name)) {
     return ctx.report("LRS4001", e.span, `\`${name}\` is not a signal`, suggestionHelp(name, signalNames, "signal"))
   }
-  const metric = name.startsWith("test.") ? name.slice("test.".length) : undefined
-  if (metric !== undefined && !evaluated.includes(metric)) {
-    return ctx.report("LRS4002", e.span, `\`${name}\` is never observed: \`evaluate\` does not compute \`${metric}\``, `add \`${metric}\` to the metrics of \`evaluate\``)
+  if (name.includes(".") && !evaluated.includes(name)) {
+    const [split, metric] = name.split(".") as [string, string]
+    return ctx.report("LRS4002", e.span, `\`${name}\` is never observed: \`evaluate\` does not compute \`${metric}\` on \`${split}\``, `evaluate on ${split} with \`${metric}\` in its metrics`)
   }
   return { kind: "signal", name: name as SignalName, span: e.span }
 }

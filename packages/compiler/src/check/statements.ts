@@ -50,13 +50,16 @@ const every = (ctx: Context, s: Statement, clauses: ReadonlyMap<string, Expr>, u
   return stepCount(ctx, e, "every", { needsUnit: true, usage: "every N steps" })
 }
 
-export const checkEvaluate = (ctx: Context, s: Statement | undefined, steps: number, span: Span): EvaluationIR | undefined => {
+export const checkEvaluate = (ctx: Context, s: Statement | undefined, steps: number, span: Span, splits: ReadonlyArray<"test" | "validation">): EvaluationIR | undefined => {
   if (s === undefined) return { every: steps, split: "test", metrics: [...metrics], span }
   const usage = "evaluate every 100 steps on test [accuracy, loss]"
   const clauses = clausesOf(ctx, s, ["every", "on", "list"], usage)
   const interval = every(ctx, s, clauses, usage)
   const onExpr = clauses.get("on")
-  const split = onExpr === undefined ? "test" : checkedChoice(ctx, onExpr, "split", ["test"] as const)
+  const split = onExpr === undefined ? "test" : checkedChoice(ctx, onExpr, "split", ["test", "validation"] as const)
+  if (split === "validation" && !splits.includes("validation")) {
+    return ctx.report("LRS2002", onExpr!.span, "this experiment's data has no validation split", "give the data `validation_fraction = 0.1` (for example)")
+  }
   const listExpr = clauses.get("list")
   let chosen: Array<"accuracy" | "loss"> | undefined = [...metrics]
   if (listExpr !== undefined && listExpr.kind === "List") {

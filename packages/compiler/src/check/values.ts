@@ -160,3 +160,16 @@ export const checkedBool = (ctx: Context, e: Expr, what: string): boolean | unde
   if (e.kind === "Missing") return undefined
   return ctx.report("LRS2001", e.span, `\`${what}\` must be \`true\` or \`false\`, found ${describe(e)}`)
 }
+
+export const checkedString = (ctx: Context, e: Expr, what: string): string | undefined => {
+  if (e.kind === "String") return e.value
+  if (e.kind === "Missing") return undefined
+  return ctx.report("LRS2001", e.span, `\`${what}\` must be a string, found ${describe(e)}`, `write \`${what} = "..."\``)
+}
+
+/** A list of strings (`features = ["x1", "x2"]`). */
+export const checkedStrings = (ctx: Context, e: Expr, what: string): Array<string> | undefined => {
+  if (e.kind !== "List") return ctx.report("LRS2001", e.span, `\`${what}\` must be a list of strings, found ${describe(e)}`)
+  const items = e.items.map((i) => checkedString(ctx, i, what))
+  return items.every((i) => i !== undefined) ? items : undefined
+}

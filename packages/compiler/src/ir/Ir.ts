@@ -21,6 +21,8 @@ export interface RunIR {
   readonly schedules: Readonly<Record<string, ScheduleIR>>
   readonly evaluation: EvaluationIR
   readonly log: LogIR
+  /** What a non-finite loss or gradient does: stop with an error, skip the update, or roll back to the last checkpoint. */
+  readonly onNonfinite: "halt" | "skip_step" | "rollback"
   /** Write a checkpoint every `every` updates (and after the last). */
   readonly checkpoint?: { readonly every: number; readonly span: Span }
   /** Stop early, after the update at which this becomes true. */
@@ -28,7 +30,15 @@ export interface RunIR {
   readonly span: Span
 }
 
-export type SignalName = "loss" | "grad_norm" | "test.loss" | "test.accuracy"
+export type SignalName =
+  | "loss"
+  | "grad_norm"
+  | "param_norm"
+  | "throughput"
+  | "test.loss"
+  | "test.accuracy"
+  | "validation.loss"
+  | "validation.accuracy"
 
 /** An observed quantity, or its exponential moving average `m = beta * m + (1 - beta) * x` (m starts at the first x). */
 export type SignalIR =
@@ -53,10 +63,33 @@ export interface SpiralsIR {
   readonly turns: number
   /** Fraction of the examples held out as the `test` split. */
   readonly testFraction: number
+  /** Fraction of the remaining (training) examples held out as the `validation` split; 0 for none. */
+  readonly validationFraction: number
   readonly span: Span
 }
 
-export type DataIR = SpiralsIR
+/** Fashion-MNIST or MNIST from IDX files (gzipped or not): 60,000 training and 10,000 test images of 28x28. */
+export interface ImageDataIR {
+  readonly kind: "fashion_mnist" | "mnist"
+  /** The directory holding the four IDX files; absent: `$LRS_DATA_DIR`, then Debian's `/usr/share/datasets/fashion-mnist`. */
+  readonly path?: string
+  /** Fraction of the training images held out as `validation` (after a seeded shuffle); 0 for none. */
+  readonly validationFraction: number
+  readonly span: Span
+}
+
+/** A CSV (with a header) or JSONL file of numeric feature columns and an integer class label. */
+export interface TabularIR {
+  readonly kind: "csv" | "jsonl"
+  readonly path: string
+  readonly features: ReadonlyArray<string>
+  readonly label: string
+  readonly testFraction: number
+  readonly validationFraction: number
+  readonly span: Span
+}
+
+export type DataIR = SpiralsIR | ImageDataIR | TabularIR
 
 export type Activation = "relu" | "tanh" | "gelu" | "sigmoid"
 
@@ -64,10 +97,25 @@ export interface MlpIR {
   readonly kind: "mlp"
   readonly hidden: ReadonlyArray<number>
   readonly activation: Activation
+  /** Layer normalisation after each hidden layer's affine map, before the activation. */
+  readonly layerNorm: boolean
+  /** Dropout probability after each hidden activation, a schedule (0: none); inactive at evaluation. */
+  readonly dropout: ScheduleIR
   readonly span: Span
 }
 
-export type ModelIR = MlpIR
+/** Conv layers (`kernel` x `kernel`, same padding, stride 1, each followed by 2x2 max-pooling), then dense layers, for 28x28 images. */
+export interface CnnIR {
+  readonly kind: "cnn"
+  readonly channels: ReadonlyArray<number>
+  readonly kernel: number
+  readonly dense: ReadonlyArray<number>
+  readonly activation: Activation
+  readonly dropout: ScheduleIR
+  readonly span: Span
+}
+
+export type ModelIR = MlpIR | CnnIR
 
 /** Every hyperparameter is a schedule; a plain number compiles to `constant`. */
 export type OptimizerIR =
@@ -79,6 +127,8 @@ export type OptimizerIR =
     readonly nesterov: boolean
     /** Coupled L2 (added to the gradient), as `torch.optim.SGD`. */
     readonly weightDecay: ScheduleIR
+    /** Rescale the gradients to at most this global L2 norm before the update (`clip_grad_norm_`). */
+    readonly clipNorm?: number
     readonly span: Span
   }
   | {
@@ -89,13 +139,15 @@ export type OptimizerIR =
     readonly epsilon: number
     /** adam: coupled L2 as `torch.optim.Adam`; adamw: decoupled, `w -= lr * wd * w`, as `torch.optim.AdamW`. */
     readonly weightDecay: ScheduleIR
+    /** Rescale the gradients to at most this global L2 norm before the update (`clip_grad_norm_`). */
+    readonly clipNorm?: number
     readonly span: Span
   }
 
 export interface EvaluationIR {
   /** Evaluate after every `every` updates and once at the end. */
   readonly every: number
-  readonly split: "test"
+  readonly split: "test" | "validation"
   readonly metrics: ReadonlyArray<"accuracy" | "loss">
   readonly span: Span
 }
