@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs"
 import { Context, Effect, Layer, Schema } from "effect"
+import { installWasmFallbacks } from "./wasmFallbacks.ts"
 import { installWasmMatMulFix } from "./wasmMatMulFix.ts"
 
 /** The tfjs backends the runtime knows how to start, fastest first. */
@@ -55,6 +56,7 @@ const starters: Record<BackendName, () => Promise<void>> = {
   wasm: async () => {
     await import("@tensorflow/tfjs-backend-wasm")
     installWasmMatMulFix()
+    installWasmFallbacks()
     await activate("wasm")
   },
   cpu: () => activate("cpu")

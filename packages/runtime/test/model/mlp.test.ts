@@ -10,7 +10,14 @@ import { lossAndGradients } from "../../src/model/variables.ts"
 import { createOptimizer } from "../../src/optim/createOptimizer.ts"
 
 const span = { start: 0, end: 0 } as unknown as MlpIR["span"]
-const mlp = (hidden: Array<number>, activation: Activation = "relu"): MlpIR => ({ kind: "mlp", hidden, activation, span })
+const mlp = (hidden: Array<number>, activation: Activation = "relu"): MlpIR => ({
+  kind: "mlp",
+  hidden,
+  activation,
+  layerNorm: false,
+  dropout: { kind: "constant", value: 0, span },
+  span
+})
 const onCpu = <A, E>(body: Effect.Effect<A, E>) => body.pipe(Effect.provide(Backend.layer("cpu")))
 
 describe("createMlp", () => {
@@ -85,7 +92,7 @@ describe("softmaxCrossEntropy", () => {
 describe("training smoke test", () => {
   it.effect("adam fits 3-class spirals (loss falls, no tensor leaks)", () =>
     onCpu(Effect.sync(() => {
-      const spirals: SpiralsIR = { kind: "spirals", samples: 600, classes: 3, noise: 0.05, turns: 1, testFraction: 0.2, span }
+      const spirals: SpiralsIR = { kind: "spirals", samples: 600, classes: 3, noise: 0.05, turns: 1, testFraction: 0.2, validationFraction: 0, span }
       const data = makeSpirals(spirals, 0)
       const model = createMlp(mlp([32, 32], "tanh"), 2, 3, 0)
       const c = (value: number) => ({ kind: "constant", value, span }) as const
