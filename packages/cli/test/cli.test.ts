@@ -239,6 +239,6 @@ describe("lrs run", () => {
   it("reports a failing run against the spec line it comes from", () => {
     const r = lrs(["run", quickstart, "--set", "peak=1e30", "--set", "steps=50", "--backend", "cpu", "--out", join(temp("lrs-nan-"), "r")])
     expect(r.code).toBe(1)
-    expect(r.stderr).toMatch(/^lrs: .*quickstart\.lrs:18:15: error: the training loss became (NaN|Infinity|-Infinity) at step \d+/m)
+    expect(r.stderr).toMatch(/^lrs: .*quickstart\.lrs:20:17: error: the training loss became (NaN|Infinity|-Infinity) at step \d+ \(last finite loss [\d.]+; lr [\d.e+-]+; lr = [\d.e+-]+\)/m)
   })
 })

@@ -48,7 +48,7 @@ const bench = (v: Variant) =>
     const rng = createRng(0)
     const xs = Float32Array.from({ length: BATCH * 784 }, () => rng.normal())
     const ys = Int32Array.from({ length: BATCH }, () => rng.int(10))
-    const model = createMlp({ kind: "mlp", hidden: [256, 256], activation: "relu", span }, 784, 10, 0)
+    const model = createMlp({ kind: "mlp", hidden: [256, 256], activation: "relu", layerNorm: false, dropout: { kind: "constant", value: 0, span }, span }, 784, 10, 0)
     const opt = createOptimizer(adam, model.variables)
     const x = tf.tensor2d(xs, [BATCH, 784])
     const y = tf.tensor1d(ys, "int32")

@@ -1,4 +1,5 @@
 import { printResolved } from "@lrs/compiler"
+import { dirname } from "node:path"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -42,18 +43,21 @@ export const run = Command.make(
       ir,
       spec: text,
       resolved: printResolved(ir, origins),
-      destination: Option.isSome(out) ? { out: out.value } : { root: runs }
+      destination: Option.isSome(out) ? { out: out.value } : { root: runs },
+      // Data paths in a spec are relative to the spec; LRS_DATA_DIR is where datasets are looked for first.
+      data: { baseDir: dirname(spec), ...(process.env["LRS_DATA_DIR"] ? { dataDir: process.env["LRS_DATA_DIR"] } : {}) }
     }).pipe(
       Effect.provide(layer),
       Effect.catchTags({
         BackendUnavailable: (e) => Effect.fail(new UsageError({ message: `backend ${backend} (${e.backend}) is unavailable: ${e.message}\n  help: ${e.help}` })),
         TrainingError: (e) => Effect.fail(new RunFailed({ message: e.report })),
+        DataError: (e) => Effect.fail(new RunFailed({ message: e.report })),
         RunStoreError: (e) => Effect.fail(new RunFailed({ message: `cannot write the run directory ${e.path}: ${e.message}` }))
       })
     )
-    const metrics = Object.entries(summary.final.test).map(([k, v]) => `test ${k} ${v.toFixed(4)}`).join(", ")
+    const metrics = Object.entries(summary.final).flatMap(([split, values]) => Object.entries(values).map(([k, v]) => `${split} ${k} ${v.toFixed(4)}`)).join(", ")
     yield* Console.log(
-      `done: ${summary.steps} steps in ${summary.wallSeconds.toFixed(1)}s (${summary.msPerStep.toFixed(2)} ms/step) on ${summary.backend}; final train loss ${summary.final.train.loss.toFixed(4)}, ${metrics}`
+      `done: ${summary.steps} steps in ${summary.wallSeconds.toFixed(1)}s (${summary.msPerStep.toFixed(2)} ms/step) on ${summary.backend}; final ${metrics}`
     )
     yield* Console.log(`run directory: ${summary.runDir}`)
   })

@@ -4,18 +4,20 @@ import * as tf from "@tensorflow/tfjs"
 import { Clock, Effect } from "effect"
 import { Backend } from "../backend/Backend.ts"
 import { createBatchSampler, gatherRows } from "../data/batches.ts"
-import { makeSpirals, type Split } from "../data/spirals.ts"
-import { createMlp, type Mlp, softmaxCrossEntropy } from "../model/mlp.ts"
+import { type DataOptions, loadData, type Split } from "../data/load.ts"
+import { createModel, type Model } from "../model/create.ts"
+import { softmaxCrossEntropy } from "../model/mlp.ts"
 import { lossAndGradients } from "../model/variables.ts"
 import { createOptimizer } from "../optim/createOptimizer.ts"
+import type { OptimizerState } from "../optim/Optimizer.ts"
 import { saveCheckpoint } from "./checkpoint.ts"
 import { TrainingError } from "./errors.ts"
-import { SignalBoard, signalKey, usesSignal } from "./signals.ts"
 import { runId } from "./identity.ts"
 import { Reporter } from "./Reporter.ts"
 import { RunStore } from "./RunStore.ts"
+import { SignalBoard, signalKey, usesSignal } from "./signals.ts"
 
-/** What `lrs run` hands the runtime besides the IR: the texts to keep and where to write. */
+/** What `lrs run` hands the runtime besides the IR: the texts to keep, where to write, where data lives. */
 export interface RunRequest {
   readonly ir: RunIR
   /** The spec as written. */
@@ -23,6 +25,8 @@ export interface RunRequest {
   /** The operative spec (`printResolved`). */
   readonly resolved: string
   readonly destination: { readonly root: string } | { readonly out: string }
+  /** `$LRS_DATA_DIR` and the spec's directory (relative data paths resolve there). */
+  readonly data?: DataOptions
 }
 
 export interface Summary {
@@ -34,35 +38,60 @@ export interface Summary {
   readonly backend: string
   readonly backendReason: string
   readonly seed: number
+  /** Updates attempted (skipped ones included). */
   readonly steps: number
+  /** Updates skipped or rolled back because the loss or the gradients were not finite. */
+  readonly nonfinite: number
   readonly wallSeconds: number
   readonly msPerStep: number
-  readonly final: {
-    readonly train: { readonly loss: number }
-    readonly test: { readonly accuracy?: number; readonly loss?: number }
-  }
+  /** `train.loss` (the last batch) and the evaluated split's metrics. */
+  readonly final: Readonly<Record<string, Readonly<Record<string, number>>>>
   readonly runDir: string
 }
 
-const evaluate = (model: Mlp, split: Split, features: number): { accuracy: number; loss: number } =>
-  tf.tidy(() => {
-    const x = tf.tensor2d(split.x, [split.n, features])
-    const y = tf.tensor1d(split.y, "int32")
-    const logits = model.forward(x)
-    const loss = softmaxCrossEntropy(logits, y)
-    const accuracy = tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), y), "float32"))
-    return { accuracy: accuracy.dataSync()[0]!, loss: loss.dataSync()[0]! }
-  })
+/** Evaluation in chunks, so a 10,000-image test set never becomes one huge activation tensor. */
+const evaluate = (model: Model, split: Split, features: number, step: number): { accuracy: number; loss: number } => {
+  const chunk = 1000
+  let lossSum = 0
+  let correct = 0
+  for (let start = 0; start < split.n; start += chunk) {
+    const n = Math.min(chunk, split.n - start)
+    const [l, c] = tf.tidy(() => {
+      const x = tf.tensor2d(split.x.subarray(start * features, (start + n) * features), [n, features])
+      const y = tf.tensor1d(split.y.subarray(start, start + n), "int32")
+      const logits = model.forward(x, { training: false, step })
+      const loss = softmaxCrossEntropy(logits, y)
+      const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), "float32"))
+      return [loss.dataSync()[0]! * n, hits.dataSync()[0]!]
+    })
+    lossSum += l
+    correct += c
+  }
+  return { accuracy: correct / split.n, loss: lossSum / split.n }
+}
+
+/** Weights and optimizer slots at a step, kept in memory for `on_nonfinite = rollback`. */
+interface Snapshot {
+  readonly step: number
+  readonly weights: ReadonlyArray<Float32Array>
+  readonly optimizer: OptimizerState
+}
+
+/** Consecutive rollbacks without reaching a new checkpoint before the run gives up. */
+const maxRollbacks = 3
 
 /**
- * Executes a run: writes the spec, the resolved spec and the IR, trains for `ir.steps` updates
- * (update `t` uses every schedule's value at `t`), logs metrics rows as it goes, evaluates on the
- * test split at step 0, every `evaluation.every` updates and at the end, and writes the summary.
+ * Executes a run: writes the spec, the resolved spec and the IR, loads the data, trains for
+ * `ir.steps` updates (update `t` uses every schedule's value at `t`), logs metrics rows as it goes,
+ * evaluates at step 0, every `evaluation.every` updates and at the end, and writes the summary.
  *
  * Rows of `metrics.jsonl`: `{"kind":"train","step":t,"loss":...,"lr":...,<schedule>:...,<signal>:...}`
  * where `loss` is the batch loss update `t` was computed from, and `{"kind":"eval","step":u,
  * "split":"test","accuracy":...,"loss":...}` after `u` updates. `until` is checked after every
  * update; `checkpoint every N` writes after every N-th update, the last one, and an early stop.
+ * A non-finite loss or gradient halts the run (an error naming the step, the last finite loss and
+ * every schedule's value), skips that update (`skip_step`, the clock still advances), or restores the
+ * weights and optimizer of the last checkpoint and goes on with the next batches (`rollback`).
  */
 export const train = Effect.fn("lrs.train")(function*(request: RunRequest) {
   const { ir } = request
@@ -70,6 +99,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest) {
   const store = yield* RunStore
   const reporter = yield* Reporter
   const id = runId(ir)
+  const data = yield* loadData(ir.data, ir.seed, request.data ?? {})
   const dir = yield* store.create("out" in request.destination ? request.destination : { root: request.destination.root, name: `${ir.experiment}-${id}` })
   yield* dir.write("spec.lrs", request.spec)
   yield* dir.write("resolved.lrs", request.resolved)
@@ -77,20 +107,22 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest) {
   yield* reporter.line(`backend: ${backend.name} (${backend.reason})`)
   yield* reporter.line(`run: ${dir.path}`)
 
-  const data = makeSpirals(ir.data, ir.seed)
   const features = data.features
-  const model = yield* Effect.acquireRelease(Effect.sync(() => createMlp(ir.model, features, data.classes, ir.seed)), (m) => Effect.sync(() => m.dispose()))
+  const evalSplit = ir.evaluation.split === "validation" ? data.validation! : data.test
+  const model = yield* Effect.acquireRelease(Effect.sync(() => createModel(ir.model, data.shape, data.classes, ir.seed)), (m) => Effect.sync(() => m.dispose()))
   const optimizer = yield* Effect.acquireRelease(Effect.sync(() => createOptimizer(ir.optimizer, model.variables)), (o) => Effect.sync(() => o.dispose()))
   const sampler = createBatchSampler(data.train.n, ir.seed)
-  // Reading a scalar back is free on the synchronous backends; on a GPU it is a sync, so it waits for log steps.
-  const readEveryStep = backend.name !== "tfjs-node-gpu"
-
+  // Reading a scalar back is free on the synchronous backends; on a GPU it is a sync, so it waits for log steps
+  // unless the spec asks what to do with a non-finite update (then every update is checked before it is applied).
+  const readEveryStep = backend.name !== "tfjs-node-gpu" || ir.onNonfinite !== "halt"
   const used = [...ir.log.signals, ...(ir.stop === undefined ? [] : [ir.stop.signal])]
   const board = new SignalBoard(used)
-  const wantGradNorm = usesSignal(used, "grad_norm")
+  const clip = ir.optimizer.clipNorm
+  const wantGradNorm = usesSignal(used, "grad_norm") || clip !== undefined
+  const wantParamNorm = usesSignal(used, "param_norm")
 
   const evalRow = Effect.fnUntraced(function*(u: number) {
-    const m = evaluate(model, data.test, features)
+    const m = evaluate(model, evalSplit, features, u)
     const row: Record<string, unknown> = { kind: "eval", step: u, split: ir.evaluation.split }
     for (const metric of ir.evaluation.metrics) {
       row[metric] = m[metric]
@@ -100,49 +132,101 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest) {
     return m
   })
 
+  const takeSnapshot = Effect.fnUntraced(function*(step: number) {
+    const weights = model.variables.map((v) => (v.variable.dataSync() as Float32Array).slice())
+    const state = yield* Effect.promise(() => optimizer.state())
+    return { step, weights, optimizer: state } satisfies Snapshot
+  })
+
   const started = yield* Clock.currentTimeMillis
   let lastEval = yield* evalRow(0)
   let lastEvalAt = 0
   let lastLoss = Number.NaN
+  let lastFinite = Number.NaN
   let stopReason: string | undefined
   let done = 0
+  let nonfinite = 0
+  let rollbacks = 0
+  let snapshot: Snapshot | undefined = ir.onNonfinite === "rollback" ? yield* takeSnapshot(0) : undefined
+  let throughputMark = { at: yield* Clock.currentTimeNanos, step: 0 }
   for (let t = 0; t < ir.steps && stopReason === undefined; t++) {
     const batch = gatherRows(data.train, features, sampler.nextBatch(ir.batch))
-    const [loss, gradNorm] = tf.tidy(() => {
+    const { loss, grads, norm } = tf.tidy(() => {
       const x = tf.tensor2d(batch.x, [ir.batch, features])
       const y = tf.tensor1d(batch.y, "int32")
-      const { loss, grads } = lossAndGradients(() => softmaxCrossEntropy(model.forward(x), y), model.variables)
-      // The global L2 norm of the gradients, only when a spec reads `grad_norm`.
+      const { loss, grads } = lossAndGradients(() => softmaxCrossEntropy(model.forward(x, { training: true, step: t }), y), model.variables)
+      // The global L2 norm of the gradients, only when a spec reads `grad_norm` or clips.
       const norm = wantGradNorm ? tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))) : undefined
-      optimizer.step(grads, t)
-      return [loss, norm] as const
+      return { loss, grads, norm }
     })
     const logged = t % ir.log.every === 0 || t === ir.steps - 1
+    done = t + 1
+    let gradNorm = Number.NaN
     if (readEveryStep || logged) {
       lastLoss = loss.dataSync()[0]!
-      if (!Number.isFinite(lastLoss)) {
-        tf.dispose([loss, gradNorm])
+      if (norm !== undefined) gradNorm = norm.dataSync()[0]!
+    }
+    const bad = !Number.isFinite(lastLoss) || (norm !== undefined && (readEveryStep || logged) && !Number.isFinite(gradNorm))
+    if (bad) {
+      tf.dispose([loss, norm, ...Object.values(grads)])
+      nonfinite++
+      if (ir.onNonfinite === "halt") {
+        const values = Object.entries(ir.schedules).map(([name, s]) => `${name} = ${evaluateSchedule(s, t).toPrecision(4)}`)
         return yield* new TrainingError({
-          message: `the training loss became ${lastLoss} at step ${t} (lr ${evaluateSchedule(ir.optimizer.lr, t).toExponential(3)})`,
-          help: "lower the learning rate or lengthen the warmup",
-          span: ir.optimizer.span
+          message: `the training ${Number.isFinite(lastLoss) ? `gradient norm became ${gradNorm}` : `loss became ${lastLoss}`} at step ${t} (last finite loss ${Number.isFinite(lastFinite) ? lastFinite.toPrecision(6) : "none"}; lr ${evaluateSchedule(ir.optimizer.lr, t).toExponential(3)}${values.length === 0 ? "" : `; ${values.join(", ")}`})`,
+          help: "lower the learning rate, lengthen the warmup, add `clip_norm`, or set `on_nonfinite = skip_step`",
+          span: ir.optimizer.lr.span
         })
       }
-      board.observe("loss", lastLoss)
-      if (gradNorm !== undefined) board.observe("grad_norm", gradNorm.dataSync()[0]!)
+      if (ir.onNonfinite === "rollback" && snapshot !== undefined) {
+        if (++rollbacks > maxRollbacks) {
+          return yield* new TrainingError({
+            message: `the training loss was not finite after ${maxRollbacks} rollbacks to step ${snapshot.step} (last at step ${t})`,
+            help: "lower the learning rate or add `clip_norm`",
+            span: ir.optimizer.lr.span
+          })
+        }
+        model.variables.forEach((v, i) => v.variable.assign(tf.tensor(snapshot!.weights[i]!, v.variable.shape)))
+        optimizer.restore(snapshot.optimizer)
+        yield* reporter.line(`step ${t}: non-finite loss; rolled back to step ${snapshot.step}`)
+        t = snapshot.step - 1
+        continue
+      }
+      continue
     }
-    tf.dispose([loss, gradNorm])
+    lastFinite = lastLoss
+    // clip_grad_norm_: scale by max_norm / (norm + 1e-6) when that is below 1.
+    if (clip !== undefined && norm !== undefined) {
+      const total = norm.dataSync()[0]!
+      const scale = clip / (total + 1e-6)
+      if (scale < 1) {
+        for (const [name, g] of Object.entries(grads)) {
+          grads[name] = tf.tidy(() => tf.mul(g, scale))
+          g.dispose()
+        }
+      }
+    }
+    optimizer.step(grads, t)
+    tf.dispose([...Object.values(grads), loss])
+    if (readEveryStep || logged) {
+      board.observe("loss", lastLoss)
+      if (norm !== undefined) board.observe("grad_norm", gradNorm)
+    }
+    norm?.dispose()
+    if (wantParamNorm) board.observe("param_norm", tf.tidy(() => tf.sqrt(tf.addN(model.variables.map((v) => tf.sum(tf.square(v.variable))))).dataSync()[0]!))
     if (logged) {
+      const nanos = yield* Clock.currentTimeNanos
+      if (nanos > throughputMark.at) board.observe("throughput", ((t + 1 - throughputMark.step) * ir.batch * 1e9) / Number(nanos - throughputMark.at))
+      throughputMark = { at: nanos, step: t + 1 }
+      const now = yield* Clock.currentTimeMillis
       const row: Record<string, unknown> = { kind: "train", step: t, loss: lastLoss, lr: evaluateSchedule(ir.optimizer.lr, t) }
       for (const [name, s] of Object.entries(ir.schedules)) if (name !== "lr") row[name] = evaluateSchedule(s, t)
       for (const s of ir.log.signals) row[signalKey(s)] = board.value(s) ?? null
       yield* dir.appendMetrics(row)
-      const now = yield* Clock.currentTimeMillis
       const perStep = (now - started) / (t + 1) / 1000
       yield* reporter.progress({ step: t + 1, steps: ir.steps, loss: lastLoss, lr: evaluateSchedule(ir.optimizer.lr, t), etaSeconds: perStep * (ir.steps - t - 1) })
     }
     const u = t + 1
-    done = u
     if (u % ir.evaluation.every === 0 || u === ir.steps) {
       lastEval = yield* evalRow(u)
       lastEvalAt = u
@@ -156,13 +240,17 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest) {
     }
     if (ir.checkpoint !== undefined && (u % ir.checkpoint.every === 0 || u === ir.steps || stopReason !== undefined)) {
       yield* saveCheckpoint(dir, u, model.variables, optimizer, sampler.state(), board.snapshot())
+      if (ir.onNonfinite === "rollback") {
+        snapshot = yield* takeSnapshot(u)
+        rollbacks = 0
+      }
     }
   }
   if (stopReason !== undefined) yield* reporter.line(`stopped early: ${stopReason}`)
   yield* reporter.done
   const wallMs = (yield* Clock.currentTimeMillis) - started
-  const test: Record<string, number> = {}
-  for (const metric of ir.evaluation.metrics) test[metric] = lastEval[metric]
+  const evaluated: Record<string, number> = {}
+  for (const metric of ir.evaluation.metrics) evaluated[metric] = lastEval[metric]
   const summary: Summary = {
     experiment: ir.experiment,
     id,
@@ -172,9 +260,10 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest) {
     backendReason: backend.reason,
     seed: ir.seed,
     steps: done,
+    nonfinite,
     wallSeconds: wallMs / 1000,
     msPerStep: wallMs / Math.max(done, 1),
-    final: { train: { loss: lastLoss }, test },
+    final: { train: { loss: lastFinite }, [ir.evaluation.split]: evaluated },
     runDir: dir.path
   }
   yield* dir.write("summary.json", JSON.stringify(summary, null, 2) + "\n")

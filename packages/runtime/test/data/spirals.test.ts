@@ -10,6 +10,7 @@ const ir = (over: Partial<SpiralsIR> = {}): SpiralsIR => ({
   noise: 0.05,
   turns: 1.5,
   testFraction: 0.2,
+  validationFraction: 0,
   span,
   ...over
 })

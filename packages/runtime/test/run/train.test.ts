@@ -32,7 +32,7 @@ const compiled = (text: string): { ir: RunIR; resolved: string } => {
 }
 
 const layers = (lines: Array<string>) =>
-  Layer.mergeAll(Backend.layer("cpu"), RunStore.layer.pipe(Layer.provide(NodeServices.layer)), Reporter.layerMemory(lines))
+  Layer.mergeAll(Backend.layer("cpu"), RunStore.layer.pipe(Layer.provide(NodeServices.layer)), Reporter.layerMemory(lines), NodeServices.layer)
 
 const runIn = (text: string, out: string, lines: Array<string> = []) => {
   const { ir, resolved } = compiled(text)
@@ -94,7 +94,7 @@ describe("train", () => {
       const error = yield* runIn(spec("sgd(lr = 1e30)"), out).pipe(Effect.flip)
       assert.strictEqual(error._tag, "TrainingError")
       if (error._tag !== "TrainingError") return
-      assert.match(error.report, /^tiny\.lrs:8:15: error: the training loss became (NaN|Infinity)/)
+      assert.match(error.report, /^tiny\.lrs:8:24: error: the training loss became (NaN|Infinity)/)
     }))
 
   it.effect("logs signals, stops when `until` holds, and checkpoints every N updates and at the stop", () =>
@@ -107,7 +107,7 @@ describe("train", () => {
       assert.isBelow(summary.steps, 2000)
       assert.strictEqual(summary.steps % 25, 0)
       assert.match(summary.stopReason!, /^until test\.accuracy >= 0\.8: 0\.8\d* after \d+ updates$/)
-      assert.isAtLeast(summary.final.test.accuracy!, 0.8)
+      assert.isAtLeast(summary.final["test"]!["accuracy"]!, 0.8)
       assert.isTrue(lines.some((l) => l.startsWith("stopped early: until test.accuracy >= 0.8")))
       const trainRows = rows(out).filter((r) => r["kind"] === "train")
       for (const r of trainRows) {
@@ -125,6 +125,49 @@ describe("train", () => {
       const entries = [...Object.values(state.model), ...Object.values(state.optimizer.slots.m), ...Object.values(state.optimizer.slots.v)] as Array<{ offset: number; length: number }>
       const floats = entries.reduce((n, e) => n + e.length, 0)
       assert.strictEqual(readFileSync(join(last, "tensors.bin")).length, floats * 4)
+    }))
+
+  // Live clock: throughput is examples per second of wall time (the test clock never moves).
+  it.live("evaluates on a validation split when asked, and logs param_norm and throughput", () =>
+    Effect.gen(function*() {
+      const out = join(mkdtempSync(join(tmpdir(), "lrs-val-")), "run")
+      const text = spec("adam(lr = lr)", 50, "", "log every 10 steps [param_norm, throughput]")
+        .replace("data = spirals(samples = 300, classes = 2)", "data = spirals(samples = 300, classes = 2, validation_fraction = 0.25)")
+        .replace("evaluate every 25 steps", "evaluate every 25 steps on validation")
+      const summary = yield* runIn(text, out)
+      const evals = rows(out).filter((r) => r["kind"] === "eval")
+      assert.deepStrictEqual(evals.map((r) => r["split"]), ["validation", "validation", "validation"])
+      assert.isDefined(summary.final["validation"])
+      for (const r of rows(out).filter((r) => r["kind"] === "train")) {
+        assert.isAbove(r["param_norm"] as number, 0)
+        assert.isAbove(r["throughput"] as number, 0)
+      }
+    }))
+
+  it.effect("on_nonfinite = skip_step skips the bad updates and finishes; rollback gives up after 3 rollbacks", () =>
+    Effect.gen(function*() {
+      const base = mkdtempSync(join(tmpdir(), "lrs-nonfinite-"))
+      const skipped = yield* runIn(spec("sgd(lr = 1e30)", 20, "on_nonfinite = skip_step"), join(base, "skip"))
+      assert.strictEqual(skipped.steps, 20)
+      assert.isAbove(skipped.nonfinite, 0)
+      const error = yield* runIn(spec("sgd(lr = 1e30)", 20, "on_nonfinite = rollback\n  checkpoint every 5 steps"), join(base, "rollback")).pipe(Effect.flip)
+      assert.strictEqual(error._tag, "TrainingError")
+      if (error._tag === "TrainingError") assert.match(error.message, /not finite after 3 rollbacks to step 0/)
+    }))
+
+  it.effect("clip_norm bounds every update: a tiny bound leaves the weights almost where they started", () =>
+    Effect.gen(function*() {
+      const base = mkdtempSync(join(tmpdir(), "lrs-clip-"))
+      const norms = (dir: string) => rows(dir).filter((r) => r["kind"] === "train").map((r) => r["param_norm"] as number)
+      yield* runIn(spec("sgd(lr = 1, clip_norm = 1e-9)", 30, "", "log every 10 steps [param_norm, grad_norm]"), join(base, "clipped"))
+      yield* runIn(spec("sgd(lr = 1)", 30, "", "log every 10 steps [param_norm, grad_norm]"), join(base, "free"))
+      const clipped = norms(join(base, "clipped"))
+      const free = norms(join(base, "free"))
+      // 30 updates of at most 1e-9 each: the norm moves by at most 3e-8 (float32 noise aside).
+      assert.isBelow(Math.abs(clipped[clipped.length - 1]! - clipped[0]!), 1e-5)
+      assert.isAbove(Math.abs(free[free.length - 1]! - free[0]!), 1e-3)
+      // grad_norm is logged before clipping.
+      assert.isAbove(rows(join(base, "clipped")).find((r) => r["kind"] === "train")!["grad_norm"] as number, 1e-6)
     }))
 
   it.effect("never overwrites a run: --out on a directory holding one is refused", () =>
