@@ -7,6 +7,7 @@ import { explain } from "./commands/explain.ts"
 import { fmt } from "./commands/fmt.ts"
 import { plot } from "./commands/plot.ts"
 import { resolve } from "./commands/resolve.ts"
+import { resume } from "./commands/resume.ts"
 import { run } from "./commands/run.ts"
 import { schedule } from "./commands/schedule.ts"
 import { UsageError } from "./errors.ts"
@@ -18,7 +19,7 @@ const usageShown = "see the usage above"
 
 export const lrs = Command.make("lrs").pipe(
   Command.withDescription("lrs: declare how a model is trained over time in one .lrs file; check it like a compiler, then run it."),
-  Command.withSubcommands([check, run, resolve, diff, fmt, explain, schedule, plot])
+  Command.withSubcommands([check, run, resume, resolve, diff, fmt, explain, schedule, plot])
 )
 
 /**

@@ -12,6 +12,11 @@ export interface RunDirectory {
   /** Writes a whole file in the run directory (spec, IR, summary), creating its folder. */
   readonly write: (name: string, content: string) => Effect.Effect<void, RunStoreError>
   readonly writeBytes: (name: string, content: Uint8Array) => Effect.Effect<void, RunStoreError>
+  /** Renames within the run directory: how a checkpoint written aside becomes visible at once. */
+  readonly rename: (from: string, to: string) => Effect.Effect<void, RunStoreError>
+  readonly readText: (name: string) => Effect.Effect<string, RunStoreError>
+  readonly readBytes: (name: string) => Effect.Effect<Uint8Array, RunStoreError>
+  readonly list: (name: string) => Effect.Effect<ReadonlyArray<string>, RunStoreError>
   /** Appends one JSON line to `metrics.jsonl`; each row is on disk before training goes on. */
   readonly appendMetrics: (row: Readonly<Record<string, unknown>>) => Effect.Effect<void, RunStoreError>
 }
@@ -22,6 +27,8 @@ export interface RunDirectory {
  */
 export class RunStore extends Context.Service<RunStore, {
   readonly create: (options: { readonly root: string; readonly name: string } | { readonly out: string }) => Effect.Effect<RunDirectory, RunStoreError>
+  /** An existing run directory, for `lrs resume`. */
+  readonly reopen: (dir: string) => Effect.Effect<RunDirectory, RunStoreError>
 }>()("@lrs/runtime/run/RunStore") {
   static readonly layer = Layer.effect(
     RunStore,
@@ -38,6 +45,10 @@ export class RunStore extends Context.Service<RunStore, {
         path: dir,
         write: (name, content) => inDir(dir, name).pipe(Effect.flatMap((file) => fs.writeFileString(file, content).pipe(Effect.mapError(fail(file))))),
         writeBytes: (name, content) => inDir(dir, name).pipe(Effect.flatMap((file) => fs.writeFile(file, content).pipe(Effect.mapError(fail(file))))),
+        rename: (from, to) => fs.rename(path.join(dir, from), path.join(dir, to)).pipe(Effect.mapError(fail(path.join(dir, to)))),
+        readText: (name) => fs.readFileString(path.join(dir, name)).pipe(Effect.mapError(fail(path.join(dir, name)))),
+        readBytes: (name) => fs.readFile(path.join(dir, name)).pipe(Effect.mapError(fail(path.join(dir, name)))),
+        list: (name) => fs.readDirectory(path.join(dir, name)).pipe(Effect.orElseSucceed(() => [] as Array<string>)),
         appendMetrics: (row) =>
           fs.writeFileString(path.join(dir, "metrics.jsonl"), JSON.stringify(row) + "\n", { flag: "a" }).pipe(
             Effect.mapError(fail(path.join(dir, "metrics.jsonl")))
@@ -65,7 +76,13 @@ export class RunStore extends Context.Service<RunStore, {
           }
         }
       })
-      return RunStore.of({ create })
+      const reopen = Effect.fn("RunStore.reopen")(function*(dir: string) {
+        const resolved = path.resolve(dir)
+        const isRun = yield* fs.exists(path.join(resolved, "ir.json")).pipe(Effect.mapError(fail(resolved)))
+        if (!isRun) return yield* new RunStoreError({ path: resolved, message: "it is not a run directory (no ir.json)" })
+        return open(resolved)
+      })
+      return RunStore.of({ create, reopen })
     })
   )
 }

@@ -1,7 +1,7 @@
 import type * as tf from "@tensorflow/tfjs"
 import { Effect } from "effect"
 import type { BatchSamplerState } from "../data/batches.ts"
-import type { Optimizer } from "../optim/Optimizer.ts"
+import type { Optimizer, OptimizerState } from "../optim/Optimizer.ts"
 import type { NamedVariable } from "../model/variables.ts"
 import type { RunDirectory } from "./RunStore.ts"
 
@@ -23,7 +23,8 @@ export const saveCheckpoint = Effect.fnUntraced(function*(
   variables: ReadonlyArray<NamedVariable>,
   optimizer: Optimizer,
   sampler: BatchSamplerState,
-  signals: Readonly<Record<string, number>>
+  signals: Readonly<Record<string, number>>,
+  counters: Readonly<Record<string, number>>
 ) {
   const chunks: Array<Float32Array> = []
   let offset = 0
@@ -49,7 +50,49 @@ export const saveCheckpoint = Effect.fnUntraced(function*(
     at += c.length
   }
   const folder = `checkpoints/step-${String(updates).padStart(8, "0")}`
-  yield* dir.writeBytes(`${folder}/tensors.bin`, bytes)
-  yield* dir.write(`${folder}/state.json`, JSON.stringify({ updates, model, optimizer: { kind: state.kind, steps: state.steps, slots }, sampler, signals }, null, 2) + "\n")
+  // Written aside and renamed into place: a crash leaves either the whole checkpoint or none of it.
+  const aside = `checkpoints/.partial-step-${String(updates).padStart(8, "0")}`
+  yield* dir.writeBytes(`${aside}/tensors.bin`, bytes)
+  yield* dir.write(`${aside}/state.json`, JSON.stringify({ updates, model, optimizer: { kind: state.kind, steps: state.steps, slots }, sampler, signals, counters }, null, 2) + "\n")
+  yield* dir.rename(aside, folder)
   return folder
+})
+
+/** What a checkpoint holds, read back for `lrs resume`. */
+export interface LoadedCheckpoint {
+  readonly updates: number
+  readonly weights: Readonly<Record<string, Float32Array>>
+  readonly optimizer: OptimizerState
+  readonly sampler: BatchSamplerState
+  readonly signals: Readonly<Record<string, number>>
+  readonly counters: Readonly<Record<string, number>>
+}
+
+/** The newest complete checkpoint of a run directory, or undefined when it has none. */
+export const loadLatestCheckpoint = Effect.fnUntraced(function*(dir: RunDirectory) {
+  const names = (yield* dir.list("checkpoints")).filter((n) => /^step-\d{8}$/.test(n)).sort()
+  const last = names[names.length - 1]
+  if (last === undefined) return undefined
+  const state = JSON.parse(yield* dir.readText(`checkpoints/${last}/state.json`)) as {
+    updates: number
+    model: Record<string, Entry>
+    optimizer: { kind: OptimizerState["kind"]; steps: number; slots: Record<string, Record<string, Entry>> }
+    sampler: BatchSamplerState
+    signals: Record<string, number>
+    counters?: Record<string, number>
+  }
+  const bytes = yield* dir.readBytes(`checkpoints/${last}/tensors.bin`)
+  // Copy into an aligned buffer: a file's bytes may start at any offset.
+  const floats = new Float32Array(bytes.slice().buffer)
+  const take = (e: Entry) => floats.slice(e.offset, e.offset + e.length)
+  const weights = Object.fromEntries(Object.entries(state.model).map(([k, e]) => [k, take(e)]))
+  const slots = Object.fromEntries(Object.entries(state.optimizer.slots).map(([slot, byVar]) => [slot, Object.fromEntries(Object.entries(byVar).map(([k, e]) => [k, { shape: e.shape, values: take(e) }]))]))
+  return {
+    updates: state.updates,
+    weights,
+    optimizer: { kind: state.optimizer.kind, steps: state.optimizer.steps, slots },
+    sampler: state.sampler,
+    signals: state.signals,
+    counters: state.counters ?? {}
+  } satisfies LoadedCheckpoint
 })

@@ -70,6 +70,12 @@ export class SignalBoard {
   snapshot(): Record<string, number> {
     return Object.fromEntries(this.values)
   }
+
+  /** Puts back what `snapshot` saved (a resumed run continues its moving averages exactly). */
+  restore(saved: Readonly<Record<string, number>>): void {
+    this.values.clear()
+    for (const [k, v] of Object.entries(saved)) this.values.set(k, v)
+  }
 }
 
 /** Whether any of these signals (or what they smooth) is `name`, so the trainer computes it only when used. */

@@ -1,21 +1,29 @@
 import type { RunIR } from "@lrs/compiler"
 import { evaluateSchedule } from "@lrs/compiler"
 import * as tf from "@tensorflow/tfjs"
+import { resolve } from "node:path"
 import { Clock, Effect } from "effect"
 import { Backend } from "../backend/Backend.ts"
-import { createBatchSampler, gatherRows } from "../data/batches.ts"
+import { createBatchSampler, gatherRows, restoreBatchSampler } from "../data/batches.ts"
 import { type DataOptions, loadData, type Split } from "../data/load.ts"
 import { createModel, type Model } from "../model/create.ts"
 import { softmaxCrossEntropy } from "../model/mlp.ts"
 import { lossAndGradients } from "../model/variables.ts"
 import { createOptimizer } from "../optim/createOptimizer.ts"
 import type { OptimizerState } from "../optim/Optimizer.ts"
-import { saveCheckpoint } from "./checkpoint.ts"
+import { type LoadedCheckpoint, loadLatestCheckpoint, saveCheckpoint } from "./checkpoint.ts"
 import { TrainingError } from "./errors.ts"
 import { runId } from "./identity.ts"
 import { Reporter } from "./Reporter.ts"
-import { RunStore } from "./RunStore.ts"
+import { type RunDirectory, RunStore } from "./RunStore.ts"
 import { SignalBoard, signalKey, usesSignal } from "./signals.ts"
+
+/** `lrs resume`: the IR the run directory holds, and the directory. */
+export interface ResumeRequest {
+  readonly ir: RunIR
+  readonly runDir: string
+  readonly data?: DataOptions
+}
 
 /** What `lrs run` hands the runtime besides the IR: the texts to keep, where to write, where data lives. */
 export interface RunRequest {
@@ -70,6 +78,34 @@ const evaluate = (model: Model, split: Split, features: number, step: number): {
   return { accuracy: correct / split.n, loss: lossSum / split.n }
 }
 
+const absoluteDataOptions = (o: DataOptions): DataOptions => ({
+  baseDir: resolve(o.baseDir ?? "."),
+  ...(o.dataDir === undefined ? {} : { dataDir: resolve(o.dataDir) })
+})
+
+/**
+ * Cuts `metrics.jsonl` back to what was logged up to the checkpoint a run resumes from (train rows
+ * of updates before it, evaluations at or before it), dropping a torn last line; the resumed run
+ * logs the rest again, identically. Rewritten aside and renamed, so a crash here loses nothing.
+ */
+const keepMetricsBefore = Effect.fnUntraced(function*(dir: RunDirectory, updates: number) {
+  const text = yield* dir.readText("metrics.jsonl").pipe(Effect.orElseSucceed(() => ""))
+  const kept: Array<string> = []
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") continue
+    let row: { kind?: string; step?: number }
+    try {
+      row = JSON.parse(line) as { kind?: string; step?: number }
+    } catch {
+      continue // the line a kill cut short
+    }
+    const step = row.step ?? Number.POSITIVE_INFINITY
+    if ((row.kind === "train" && step < updates) || (row.kind === "eval" && step <= updates)) kept.push(line)
+  }
+  yield* dir.write("metrics.jsonl.partial", kept.map((l) => l + "\n").join(""))
+  yield* dir.rename("metrics.jsonl.partial", "metrics.jsonl")
+})
+
 /** Weights and optimizer slots at a step, kept in memory for `on_nonfinite = rollback`. */
 interface Snapshot {
   readonly step: number
@@ -93,17 +129,29 @@ const maxRollbacks = 3
  * every schedule's value), skips that update (`skip_step`, the clock still advances), or restores the
  * weights and optimizer of the last checkpoint and goes on with the next batches (`rollback`).
  */
-export const train = Effect.fn("lrs.train")(function*(request: RunRequest) {
+export const train = Effect.fn("lrs.train")(function*(request: RunRequest | ResumeRequest) {
   const { ir } = request
   const backend = yield* Backend
   const store = yield* RunStore
   const reporter = yield* Reporter
   const id = runId(ir)
   const data = yield* loadData(ir.data, ir.seed, request.data ?? {})
-  const dir = yield* store.create("out" in request.destination ? request.destination : { root: request.destination.root, name: `${ir.experiment}-${id}` })
-  yield* dir.write("spec.lrs", request.spec)
-  yield* dir.write("resolved.lrs", request.resolved)
-  yield* dir.write("ir.json", JSON.stringify(ir, null, 2) + "\n")
+  let dir: RunDirectory
+  let resumed: LoadedCheckpoint | undefined
+  if ("runDir" in request) {
+    dir = yield* store.reopen(request.runDir)
+    resumed = yield* loadLatestCheckpoint(dir)
+    yield* keepMetricsBefore(dir, resumed?.updates ?? 0)
+    yield* reporter.line(`resuming ${dir.path} ${resumed === undefined ? "from the start (no checkpoint yet)" : `from the checkpoint after ${resumed.updates} updates`}`)
+  } else {
+    const destination = request.destination
+    dir = yield* store.create("out" in destination ? destination : { root: destination.root, name: `${ir.experiment}-${id}` })
+    yield* dir.write("spec.lrs", request.spec)
+    yield* dir.write("resolved.lrs", request.resolved)
+    yield* dir.write("ir.json", JSON.stringify(ir, null, 2) + "\n")
+    // Where the data was found, so `lrs resume` reads the same files from any working directory.
+    yield* dir.write("run.json", JSON.stringify({ data: absoluteDataOptions(request.data ?? {}) }, null, 2) + "\n")
+  }
   yield* reporter.line(`backend: ${backend.name} (${backend.reason})`)
   yield* reporter.line(`run: ${dir.path}`)
 
@@ -111,12 +159,20 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest) {
   const evalSplit = ir.evaluation.split === "validation" ? data.validation! : data.test
   const model = yield* Effect.acquireRelease(Effect.sync(() => createModel(ir.model, data.shape, data.classes, ir.seed)), (m) => Effect.sync(() => m.dispose()))
   const optimizer = yield* Effect.acquireRelease(Effect.sync(() => createOptimizer(ir.optimizer, model.variables)), (o) => Effect.sync(() => o.dispose()))
-  const sampler = createBatchSampler(data.train.n, ir.seed)
+  const sampler = resumed === undefined ? createBatchSampler(data.train.n, ir.seed) : restoreBatchSampler(data.train.n, resumed.sampler)
   // Reading a scalar back is free on the synchronous backends; on a GPU it is a sync, so it waits for log steps
   // unless the spec asks what to do with a non-finite update (then every update is checked before it is applied).
   const readEveryStep = backend.name !== "tfjs-node-gpu" || ir.onNonfinite !== "halt"
   const used = [...ir.log.signals, ...(ir.stop === undefined ? [] : [ir.stop.signal])]
   const board = new SignalBoard(used)
+  if (resumed !== undefined) {
+    // Everything a later update depends on comes back exactly: weights, optimizer slots and step
+    // count, the data cursor and the signals (dropout masks derive from the seed and the step).
+    for (const v of model.variables) v.variable.assign(tf.tensor(resumed.weights[v.name]!, v.variable.shape))
+    optimizer.restore(resumed.optimizer)
+    board.restore(resumed.signals)
+  }
+  const start = resumed?.updates ?? 0
   const clip = ir.optimizer.clipNorm
   const wantGradNorm = usesSignal(used, "grad_norm") || clip !== undefined
   const wantParamNorm = usesSignal(used, "param_norm")
@@ -139,17 +195,18 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest) {
   })
 
   const started = yield* Clock.currentTimeMillis
-  let lastEval = yield* evalRow(0)
-  let lastEvalAt = 0
+  // A resumed run's evaluation at its checkpoint is already in metrics.jsonl; it is only recomputed.
+  let lastEval = resumed === undefined ? yield* evalRow(0) : evaluate(model, evalSplit, features, start)
+  let lastEvalAt = start
   let lastLoss = Number.NaN
   let lastFinite = Number.NaN
   let stopReason: string | undefined
-  let done = 0
-  let nonfinite = 0
+  let done = start
+  let nonfinite = resumed?.counters["nonfinite"] ?? 0
   let rollbacks = 0
-  let snapshot: Snapshot | undefined = ir.onNonfinite === "rollback" ? yield* takeSnapshot(0) : undefined
+  let snapshot: Snapshot | undefined = ir.onNonfinite === "rollback" ? yield* takeSnapshot(start) : undefined
   let throughputMark = { at: yield* Clock.currentTimeNanos, step: 0 }
-  for (let t = 0; t < ir.steps && stopReason === undefined; t++) {
+  for (let t = start; t < ir.steps && stopReason === undefined; t++) {
     const batch = gatherRows(data.train, features, sampler.nextBatch(ir.batch))
     const { loss, grads, norm } = tf.tidy(() => {
       const x = tf.tensor2d(batch.x, [ir.batch, features])
@@ -239,7 +296,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest) {
       }
     }
     if (ir.checkpoint !== undefined && (u % ir.checkpoint.every === 0 || u === ir.steps || stopReason !== undefined)) {
-      yield* saveCheckpoint(dir, u, model.variables, optimizer, sampler.state(), board.snapshot())
+      yield* saveCheckpoint(dir, u, model.variables, optimizer, sampler.state(), board.snapshot(), { nonfinite })
       if (ir.onNonfinite === "rollback") {
         snapshot = yield* takeSnapshot(u)
         rollbacks = 0
@@ -262,7 +319,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest) {
     steps: done,
     nonfinite,
     wallSeconds: wallMs / 1000,
-    msPerStep: wallMs / Math.max(done, 1),
+    msPerStep: wallMs / Math.max(done - start, 1),
     final: { train: { loss: lastFinite }, [ir.evaluation.split]: evaluated },
     runDir: dir.path
   }

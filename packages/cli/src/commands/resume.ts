@@ -1,0 +1,48 @@
+import type { RunIR } from "@lrs/compiler"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Layer from "effect/Layer"
+import { Argument, Command, Flag } from "effect/cli"
+import { join } from "node:path"
+import { RunFailed, UsageError } from "../errors.ts"
+
+const runDir = Argument.String("run").pipe(Argument.withDescription("The run directory to continue"))
+const backend = Flag.Literals("backend", ["auto", "gpu", "wasm", "cpu"]).pipe(
+  Flag.withDescription("Compute backend (use the run's own for bit-for-bit equality with an uninterrupted run)"),
+  Flag.withDefault("auto")
+)
+
+export const resume = Command.make(
+  "resume",
+  { run: runDir, backend },
+  Effect.fn("lrs.resume")(function*({ run, backend }) {
+    const fs = yield* FileSystem.FileSystem
+    const read = (name: string) =>
+      fs.readFileString(join(run, name)).pipe(Effect.mapError(() => new UsageError({ message: `${run} is not a run directory (cannot read ${name})` })))
+    // The runtime never re-reads the spec: a run directory's IR is the whole run.
+    const ir = JSON.parse(yield* read("ir.json")) as RunIR
+    const options = JSON.parse(yield* read("run.json").pipe(Effect.orElseSucceed(() => "{}"))) as { data?: { baseDir?: string; dataDir?: string } }
+    const runtime = yield* Effect.promise(() => import("@lrs/runtime"))
+    const layer = Layer.mergeAll(
+      runtime.Backend.layer(backend),
+      runtime.RunStore.layer,
+      runtime.Reporter.layer({ tty: process.stdout.isTTY === true, write: (s) => void process.stdout.write(s), columns: process.stdout.columns ?? 80 })
+    )
+    const summary = yield* runtime.train({ ir, runDir: run, data: options.data ?? {} }).pipe(
+      Effect.provide(layer),
+      Effect.catchTags({
+        BackendUnavailable: (e) => Effect.fail(new UsageError({ message: `backend ${backend} (${e.backend}) is unavailable: ${e.message}\n  help: ${e.help}` })),
+        TrainingError: (e) => Effect.fail(new RunFailed({ message: e.report })),
+        DataError: (e) => Effect.fail(new RunFailed({ message: e.report })),
+        RunStoreError: (e) => Effect.fail(new RunFailed({ message: `cannot use the run directory ${e.path}: ${e.message}` }))
+      })
+    )
+    yield* Console.log(`done: ${summary.steps} steps on ${summary.backend}; run directory: ${summary.runDir}`)
+  })
+).pipe(
+  Command.withDescription(
+    "Continue a run from its last checkpoint (after a crash or a kill): weights, optimizer state, data order and signals are restored, metrics.jsonl is cut back to the checkpoint (a torn last line is dropped), and training goes on to the end, ending with the same weights as a run that was never interrupted."
+  ),
+  Command.withExamples([{ command: "lrs resume runs/quickstart-2686e4ccf0", description: "Finish an interrupted run" }])
+)
