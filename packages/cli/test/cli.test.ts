@@ -175,7 +175,7 @@ describe("lrs run", () => {
     expect(r.stdout).not.toContain("\r")
     expect(r.stdout).toMatch(/^step 300\/300 {2}loss \d\.\d{4} {2}lr \d\.\d{2}e[-+]\d+ {2}ETA 0s$/m)
     expect(r.stdout).toMatch(/done: 300 steps in [\d.]+s \([\d.]+ ms\/step\) on cpu; final train loss [\d.]+, test accuracy [\d.]+, test loss [\d.]+/)
-    expect(readdirSync(out).sort()).toEqual(["ir.json", "metrics.jsonl", "resolved.lrs", "spec.lrs", "summary.json"])
+    expect(readdirSync(out).sort()).toEqual(["ir.json", "metrics.jsonl", "resolved.lrs", "run.json", "spec.lrs", "summary.json"])
     expect(readFileSync(join(out, "spec.lrs"), "utf8")).toBe(readFileSync(quickstart, "utf8"))
     expect(readFileSync(join(out, "resolved.lrs"), "utf8")).toContain("steps = 300  // --set")
     const ir = JSON.parse(readFileSync(join(out, "ir.json"), "utf8"))

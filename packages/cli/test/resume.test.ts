@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { spawn, spawnSync } from "node:child_process"
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 
@@ -65,6 +65,41 @@ describe("lrs resume", () => {
       expect(summary.steps).toBe(1200)
     })
   }
+
+  it("brings back the state of plateau schedules, so the reductions after a resume are the uninterrupted run's", () => {
+    const dir = mkdtempSync(join(tmpdir(), "lrs-resume-plateau-"))
+    const file = join(dir, "plateau.lrs")
+    writeFileSync(file, `lrs 1
+experiment plateau {
+  seed = 7
+  steps = 600
+  batch = 64
+  data = spirals(samples = 1200, classes = 3, noise = 0.03)
+  model = mlp(hidden = [32])
+  optimizer = sgd(lr = plateau(0.5, on = test.loss, factor = 0.5, patience = 0, threshold = 0.05), momentum = 0.9)
+  evaluate every 25 steps on test [accuracy, loss]
+  log every 10 steps
+  checkpoint every 100 steps
+}
+`)
+    const whole = lrs(["run", file, "--out", join(dir, "whole")])
+    expect(whole.status, whole.stderr).toBe(0)
+    // The run as a kill after the checkpoint at 300 would leave it (the SIGKILL itself is tested above).
+    cpSync(join(dir, "whole"), join(dir, "cut"), { recursive: true })
+    for (const step of ["00000400", "00000500", "00000600"]) rmSync(join(dir, "cut", "checkpoints", `step-${step}`), { recursive: true })
+    rmSync(join(dir, "cut", "summary.json"))
+    const saved = JSON.parse(readFileSync(join(dir, "cut", "checkpoints", "step-00000300", "state.json"), "utf8"))
+    const before = Object.values(saved.plateaus as Record<string, { reductions: number }>)[0]!.reductions
+    expect(before).toBeGreaterThan(0)
+
+    const resumed = lrs(["resume", join(dir, "cut")])
+    expect(resumed.status, resumed.stderr).toBe(0)
+    expect(readFileSync(join(dir, "cut", "metrics.jsonl"), "utf8")).toBe(readFileSync(join(dir, "whole", "metrics.jsonl"), "utf8"))
+    const summary = JSON.parse(readFileSync(join(dir, "cut", "summary.json"), "utf8"))
+    const after = Object.values(summary.plateaus as Record<string, number>)[0]!
+    expect(after).toBeGreaterThan(before)
+    expect(summary.plateaus).toEqual(JSON.parse(readFileSync(join(dir, "whole", "summary.json"), "utf8")).plateaus)
+  })
 
   it("says what is wrong with a directory that is not a run", () => {
     const r = lrs(["resume", mkdtempSync(join(tmpdir(), "lrs-notrun-"))])

@@ -1,5 +1,5 @@
 export type * from "./ir/Ir.ts"
-export { evaluateSchedule } from "./schedule/evaluate.ts"
+export { type Adaptive, evaluateSchedule } from "./schedule/evaluate.ts"
 export { compile, compileSchedules, overrideFile, type ScheduleSet, type CompileOptions, type CompileResult, type Override, type SweepInfo } from "./compile.ts"
 export type { Origins } from "./check/experiment.ts"
 export type { Origin } from "./check/Context.ts"

@@ -65,6 +65,8 @@ export const printSchedule = (s: ScheduleIR, span: number): string => {
       }
       return `${side(s.left, false)} ${s.op} ${side(s.right, true)}`
     }
+    case "plateau":
+      return `plateau(${printSchedule(s.schedule, span)}, on = ${printSignal(s.signal)}, mode = ${s.mode}, factor = ${num(s.factor)}, patience = ${s.patience}, threshold = ${num(s.threshold)}, threshold_mode = ${s.thresholdMode}, cooldown = ${s.cooldown}, min = ${num(s.min)}, eps = ${num(s.eps)})`
     case "negate":
       return s.operand.kind === "constant" || s.operand.kind === "curve" ? `-${printSchedule(s.operand, span)}` : `-(${printSchedule(s.operand, span)})`
   }

@@ -58,6 +58,9 @@ const within = (s: ScheduleIR, end: number, budget: { left: number }): Array<num
       return [...within(s.left, end, budget), ...within(s.right, end, budget)]
     case "negate":
       return within(s.operand, end, budget)
+    case "plateau":
+      // Drawn before any reduction: its steps depend on what the run observes.
+      return within(s.schedule, end, budget)
     default:
       // constant, curve, geometric, inverse_sqrt, cyclic: one phase (staircases and waves are their shape)
       return out

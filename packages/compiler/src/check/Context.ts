@@ -74,10 +74,13 @@ export class Context {
   private readonly state: State
   readonly scope: Scope
   readonly axes: TimeAxes
-  private constructor(state: State, scope: Scope, axes: TimeAxes) {
+  /** What the run observes (`test.loss`, ...), for schedules that read a signal; undefined outside an experiment. */
+  readonly observed: ReadonlyArray<string> | undefined
+  private constructor(state: State, scope: Scope, axes: TimeAxes, observed?: ReadonlyArray<string>) {
     this.state = state
     this.scope = scope
     this.axes = axes
+    this.observed = observed
   }
 
   static make(scope: Scope): Context {
@@ -86,11 +89,15 @@ export class Context {
 
   /** The same diagnostics and caches, seen from another scope. */
   in(scope: Scope): Context {
-    return new Context(this.state, scope, this.axes)
+    return new Context(this.state, scope, this.axes, this.observed)
   }
 
   withAxes(axes: TimeAxes): Context {
-    return new Context(this.state, this.scope, axes)
+    return new Context(this.state, this.scope, axes, this.observed)
+  }
+
+  withObserved(observed: ReadonlyArray<string>): Context {
+    return new Context(this.state, this.scope, this.axes, observed)
   }
 
   get diagnostics(): ReadonlyArray<Diagnostic> {

@@ -79,26 +79,28 @@ export const checkExperiment = (
   const budget = checkBudget(axesCtx, field("steps"), field("epochs"), fields, block.keyword.span, name)
   // Schedules need the budget for `%` lengths and for the segment that fills the rest.
   const extent: Extent = { steps: budget?.steps ?? 1, source: budget?.span ?? block.keyword.span, what: "the run's budget" }
-  const modelExpr = required("model", "mlp(hidden = [64, 64])")
-  const model = modelExpr === undefined ? undefined : checkModel(axesCtx, modelExpr, extent, data)
-  const nonfiniteExpr = field("on_nonfinite")
-  const onNonfinite = nonfiniteExpr === undefined ? "halt" : checkedChoice(ctx, nonfiniteExpr, "on_nonfinite", ["halt", "skip_step", "rollback"] as const)
-  const optimizerExpr = required("optimizer", "adam(lr = 1e-3)")
-  const optimizer = optimizerExpr === undefined ? undefined : checkOptimizer(axesCtx, optimizerExpr, extent)
-  const schedules: Record<string, ScheduleIR> = {}
-  for (const [key, def] of scope.definitions) {
-    const ir = axesCtx.resolving(def, def.span, () => compileSchedule(axesCtx, def.expr, extent))
-    if (ir !== undefined) schedules[key] = ir
-    origins[`schedule ${key}`] = def.origin
-  }
   const statementOrigin = (key: string): Origin => {
     const s = statements.get(key)
     return s === undefined ? { kind: "default" } : { kind: "spec", span: s.span }
   }
-  const steps = extent.steps
-  const evaluation = checkEvaluate(axesCtx, statements.get("evaluate"), steps, block.span, data === undefined ? ["test"] : splitsOf(data))
+  // What is evaluated decides which signals exist, so it comes before anything that may read one.
+  const evaluation = checkEvaluate(axesCtx, statements.get("evaluate"), extent.steps, block.span, data === undefined ? ["test"] : splitsOf(data))
   origins["evaluate"] = statementOrigin("evaluate")
   const evaluated = (evaluation?.metrics ?? ["accuracy", "loss"]).map((m) => `${evaluation?.split ?? "test"}.${m}`)
+  const observing = axesCtx.withObserved(evaluated)
+  const modelExpr = required("model", "mlp(hidden = [64, 64])")
+  const model = modelExpr === undefined ? undefined : checkModel(observing, modelExpr, extent, data)
+  const nonfiniteExpr = field("on_nonfinite")
+  const onNonfinite = nonfiniteExpr === undefined ? "halt" : checkedChoice(ctx, nonfiniteExpr, "on_nonfinite", ["halt", "skip_step", "rollback"] as const)
+  const optimizerExpr = required("optimizer", "adam(lr = 1e-3)")
+  const optimizer = optimizerExpr === undefined ? undefined : checkOptimizer(observing, optimizerExpr, extent)
+  const schedules: Record<string, ScheduleIR> = {}
+  for (const [key, def] of scope.definitions) {
+    const ir = observing.resolving(def, def.span, () => compileSchedule(observing, def.expr, extent))
+    if (ir !== undefined) schedules[key] = ir
+    origins[`schedule ${key}`] = def.origin
+  }
+  const steps = extent.steps
   const log = checkLog(axesCtx, statements.get("log"), steps, evaluated, block.span)
   origins["log"] = statementOrigin("log")
   const checkpointStatement = statements.get("checkpoint")

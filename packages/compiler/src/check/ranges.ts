@@ -24,7 +24,7 @@ const probeSteps = (s: ScheduleIR, steps: number): Iterable<number> => {
       boundaries(n.right, offset)
     }
     if (n.kind === "negate") boundaries(n.operand, offset)
-    if (n.kind === "sampled") boundaries(n.schedule, offset)
+    if (n.kind === "sampled" || n.kind === "plateau") boundaries(n.schedule, offset)
   }
   boundaries(s, 0)
   points.add(steps - 1)

@@ -257,3 +257,26 @@ export type ScheduleIR =
     readonly span: Span
   }
   | { readonly kind: "negate"; readonly operand: ScheduleIR; readonly span: Span }
+  | PlateauIR
+
+/**
+ * Reduce on plateau (PyTorch's ReduceLROnPlateau): `max(schedule(t) * factor^k, min)`, where `k`
+ * counts the reductions so far. The only schedule with state: each observation of `signal` that is
+ * not better than the best by `threshold` (relative or absolute) is a bad one; after more than
+ * `patience` in a row (outside `cooldown`) `k` grows by one, when that changes the value by more
+ * than `eps`. Drawn (plots, range checks) with `k = 0`.
+ */
+export interface PlateauIR {
+  readonly kind: "plateau"
+  readonly schedule: ScheduleIR
+  readonly signal: SignalIR
+  readonly mode: "min" | "max"
+  readonly factor: number
+  readonly patience: number
+  readonly threshold: number
+  readonly thresholdMode: "rel" | "abs"
+  readonly cooldown: number
+  readonly min: number
+  readonly eps: number
+  readonly span: Span
+}

@@ -89,6 +89,7 @@ const canonical = (s: ScheduleIR): ScheduleIR => {
     }
     case "repeat":
     case "sampled":
+    case "plateau":
       return { ...s, schedule: canonical(s.schedule) }
     case "sequence":
       return { ...s, segments: s.segments.map((seg) => ({ ...seg, schedule: canonical(seg.schedule) })) }

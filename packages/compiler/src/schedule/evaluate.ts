@@ -44,12 +44,17 @@ const progress = (t: number, steps: number, continues: boolean): number => {
   return continues ? p : Math.min(p, 1)
 }
 
+/** The state of the stateful (adaptive) schedules of a run: the multiplier each `plateau` node has reached. */
+export type Adaptive = (node: ScheduleIR & { kind: "plateau" }) => number
+
 /**
  * The value a schedule gives update `t` (0-indexed: `t` updates already applied). Closed-form; no
- * state, no recursion over past steps. Shapes follow optax: they reach `to` at `t = steps` and hold
- * it from there on (unless they continue, as PyTorch's cosine does).
+ * state, no recursion over past steps: what a `plateau` has reduced so far comes from `adaptive`
+ * (the run's controllers; without them, no reduction). Shapes follow optax: they reach `to` at
+ * `t = steps` and hold it from there on (unless they continue, as PyTorch's cosine does).
  */
-export const evaluateSchedule = (s: ScheduleIR, t: number): number => {
+export const evaluateSchedule = (s: ScheduleIR, t: number, adaptive?: Adaptive): number => {
+  const at = (inner: ScheduleIR, time: number) => evaluateSchedule(inner, time, adaptive)
   switch (s.kind) {
     case "constant":
       return s.value
@@ -80,10 +85,10 @@ export const evaluateSchedule = (s: ScheduleIR, t: number): number => {
     case "repeat": {
       const { cycle, local, length } = cycleAt(Math.max(t, 0), s.period, s.multiplier)
       // The schedule was compiled for `period` steps; a longer cycle stretches it.
-      return evaluateSchedule(s.schedule, (local * s.period) / length) * s.decay ** cycle
+      return at(s.schedule, (local * s.period) / length) * s.decay ** cycle
     }
     case "sampled":
-      return evaluateSchedule(s.schedule, Math.floor(Math.max(t, 0) / s.every) * s.every)
+      return at(s.schedule, Math.floor(Math.max(t, 0) / s.every) * s.every)
     case "sequence": {
       // Segment starts are increasing; the active one is the last whose start is <= t.
       let active = s.segments[0]!
@@ -91,11 +96,11 @@ export const evaluateSchedule = (s: ScheduleIR, t: number): number => {
         if (seg.start <= t) active = seg
         else break
       }
-      return evaluateSchedule(active.schedule, t - active.start)
+      return at(active.schedule, t - active.start)
     }
     case "binary": {
-      const a = evaluateSchedule(s.left, t)
-      const b = evaluateSchedule(s.right, t)
+      const a = at(s.left, t)
+      const b = at(s.right, t)
       switch (s.op) {
         case "+":
           return a + b
@@ -112,7 +117,9 @@ export const evaluateSchedule = (s: ScheduleIR, t: number): number => {
       }
     }
     case "negate":
-      return -evaluateSchedule(s.operand, t)
+      return -at(s.operand, t)
+    case "plateau":
+      return Math.max(at(s.schedule, t) * (adaptive?.(s) ?? 1), s.min)
   }
 }
 

@@ -1,4 +1,5 @@
-import type { CurveShape, ScheduleIR } from "../ir/Ir.ts"
+import { checkSignal, signalNames } from "../check/signals.ts"
+import type { CurveShape, PlateauIR, ScheduleIR } from "../ir/Ir.ts"
 import { curveDefaults, curveOption } from "./curves.ts"
 import { evaluateSchedule } from "./evaluate.ts"
 import type { Args, Constructor } from "./library.ts"
@@ -378,6 +379,43 @@ const restart: Constructor = {
   }
 }
 
+/** The arguments of a plateau schedule as a library names them (native `on`/`min`, torch `signal`/`min_lr`). */
+export interface PlateauNames {
+  readonly schedule: string
+  readonly on: string
+  readonly min: string
+}
+
+/** Reads a plateau schedule's arguments; torch's ReduceLROnPlateau defaults. */
+export const buildPlateau = (a: Args, names: PlateauNames): ScheduleIR | undefined => {
+  const schedule = a.schedule(names.schedule)
+  const on = a.expr(names.on)
+  // Outside an experiment (`lrs schedule`) nothing says what is evaluated, so any signal may be named.
+  const signal = on === undefined ? undefined : checkSignal(a.ctx, on, a.ctx.observed ?? signalNames)
+  const mode = a.choice("mode", ["min", "max"] as const, "min")
+  const factor = a.number("factor", 0.1, { min: 0, max: 1, exclusive: true })
+  const patience = a.number("patience", 10, { integer: true, min: 0 })
+  const threshold = a.number("threshold", 1e-4, { min: 0 })
+  const thresholdMode = a.choice("threshold_mode", ["rel", "abs"] as const, "rel")
+  const cooldown = a.number("cooldown", 0, { integer: true, min: 0 })
+  const min = a.number(names.min, 0, { min: 0 })
+  const eps = a.number("eps", 1e-8, { min: 0 })
+  if (schedule === undefined || signal === undefined || mode === undefined || factor === undefined || patience === undefined ||
+    threshold === undefined || thresholdMode === undefined || cooldown === undefined || min === undefined || eps === undefined) return undefined
+  const node: PlateauIR = { kind: "plateau", schedule, signal, mode, factor, patience, threshold, thresholdMode, cooldown, min, eps, span: a.span }
+  return node
+}
+
+/**
+ * ReduceLROnPlateau as a schedule: `schedule` scaled by `factor` each time the signal `on` stops
+ * improving for more than `patience` observations. The one schedule whose value depends on the run.
+ */
+const plateau: Constructor = {
+  params: ["schedule", "on", "mode", "factor", "patience", "threshold", "threshold_mode", "cooldown", "min", "eps"],
+  required: ["schedule", "on"],
+  build: (a) => buildPlateau(a, { schedule: "schedule", on: "on", min: "min" })
+}
+
 export const native: Readonly<Record<string, Constructor>> = {
   constant: { params: ["value"], required: ["value"], build: (a) => { const v = a.number("value"); return v === undefined ? undefined : constant(a, v) } },
   linear: curve("linear"),
@@ -407,5 +445,6 @@ export const native: Readonly<Record<string, Constructor>> = {
   shift,
   min: extremum("min"),
   max: extremum("max"),
-  clamp
+  clamp,
+  plateau
 }

@@ -5,6 +5,7 @@ import type { ScheduleIR } from "../ir/Ir.ts"
 import type { Extent } from "./compile.ts"
 import { evaluateSchedule } from "./evaluate.ts"
 import { type Args, construct, type Constructor } from "./library.ts"
+import { buildPlateau } from "./native.ts"
 
 /**
  * `torch.*`: PyTorch 1.13's `torch.optim.lr_scheduler` classes under their own names, with
@@ -418,6 +419,16 @@ const ChainedScheduler: Constructor = {
 }
 
 /** The `torch.*` compatibility constructors, keyed by their full name. */
+/**
+ * ReduceLROnPlateau: `scheduler.step(metric)` is taken at every observation of `signal` (a
+ * `<split>.loss` at every evaluation, `loss` at every update), so `patience` counts observations.
+ */
+const ReduceLROnPlateau: Constructor = {
+  params: ["mode", "factor", "patience", "threshold", "threshold_mode", "cooldown", "min_lr", "eps", "base_lr", "signal"],
+  required: ["base_lr", "signal"],
+  build: (a) => buildPlateau(a, { schedule: "base_lr", on: "signal", min: "min_lr" })
+}
+
 export const torch: Readonly<Record<string, Constructor>> = {
   "torch.StepLR": StepLR,
   "torch.MultiStepLR": MultiStepLR,
@@ -430,5 +441,6 @@ export const torch: Readonly<Record<string, Constructor>> = {
   "torch.CyclicLR": CyclicLR,
   "torch.OneCycleLR": OneCycleLR,
   "torch.SequentialLR": SequentialLR,
-  "torch.ChainedScheduler": ChainedScheduler
+  "torch.ChainedScheduler": ChainedScheduler,
+  "torch.ReduceLROnPlateau": ReduceLROnPlateau
 }

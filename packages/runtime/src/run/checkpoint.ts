@@ -1,3 +1,4 @@
+import type { PlateauState } from "./plateau.ts"
 import type * as tf from "@tensorflow/tfjs"
 import { Effect } from "effect"
 import type { BatchSamplerState } from "../data/batches.ts"
@@ -24,7 +25,8 @@ export const saveCheckpoint = Effect.fnUntraced(function*(
   optimizer: Optimizer,
   sampler: BatchSamplerState,
   signals: Readonly<Record<string, number>>,
-  counters: Readonly<Record<string, number>>
+  counters: Readonly<Record<string, number>>,
+  plateaus: Readonly<Record<string, PlateauState>> = {}
 ) {
   const chunks: Array<Float32Array> = []
   let offset = 0
@@ -53,7 +55,7 @@ export const saveCheckpoint = Effect.fnUntraced(function*(
   // Written aside and renamed into place: a crash leaves either the whole checkpoint or none of it.
   const aside = `checkpoints/.partial-step-${String(updates).padStart(8, "0")}`
   yield* dir.writeBytes(`${aside}/tensors.bin`, bytes)
-  yield* dir.write(`${aside}/state.json`, JSON.stringify({ updates, model, optimizer: { kind: state.kind, steps: state.steps, slots }, sampler, signals, counters }, null, 2) + "\n")
+  yield* dir.write(`${aside}/state.json`, JSON.stringify({ updates, model, optimizer: { kind: state.kind, steps: state.steps, slots }, sampler, signals, counters, plateaus }, null, 2) + "\n")
   yield* dir.rename(aside, folder)
   return folder
 })
@@ -66,6 +68,8 @@ export interface LoadedCheckpoint {
   readonly sampler: BatchSamplerState
   readonly signals: Readonly<Record<string, number>>
   readonly counters: Readonly<Record<string, number>>
+  /** The `plateau` schedules' controllers (absent in checkpoints from before they existed). */
+  readonly plateaus: Readonly<Record<string, PlateauState>>
 }
 
 /** The newest complete checkpoint of a run directory, or undefined when it has none. */
@@ -80,6 +84,7 @@ export const loadLatestCheckpoint = Effect.fnUntraced(function*(dir: RunDirector
     sampler: BatchSamplerState
     signals: Record<string, number>
     counters?: Record<string, number>
+    plateaus?: Record<string, PlateauState>
   }
   const bytes = yield* dir.readBytes(`checkpoints/${last}/tensors.bin`)
   // Copy into an aligned buffer: a file's bytes may start at any offset.
@@ -93,6 +98,7 @@ export const loadLatestCheckpoint = Effect.fnUntraced(function*(dir: RunDirector
     optimizer: { kind: state.optimizer.kind, steps: state.optimizer.steps, slots },
     sampler: state.sampler,
     signals: state.signals,
-    counters: state.counters ?? {}
+    counters: state.counters ?? {},
+    plateaus: state.plateaus ?? {}
   } satisfies LoadedCheckpoint
 })

@@ -16,6 +16,7 @@ import { TrainingError } from "./errors.ts"
 import { runId } from "./identity.ts"
 import { Reporter } from "./Reporter.ts"
 import { type RunDirectory, RunStore } from "./RunStore.ts"
+import { PlateauControllers, plateausOf } from "./plateau.ts"
 import { SignalBoard, signalKey, usesSignal } from "./signals.ts"
 
 /** `lrs resume`: the IR the run directory holds, and the directory. */
@@ -54,6 +55,8 @@ export interface Summary {
   readonly msPerStep: number
   /** `train.loss` (the last batch) and the evaluated split's metrics. */
   readonly final: Readonly<Record<string, Readonly<Record<string, number>>>>
+  /** How many times each `plateau` schedule reduced its value (`spec.lrs:9:17 on test.loss` -> 2); absent without one. */
+  readonly plateaus?: Readonly<Record<string, number>>
   readonly runDir: string
 }
 
@@ -158,19 +161,27 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
   const features = data.features
   const evalSplit = ir.evaluation.split === "validation" ? data.validation! : data.test
   const model = yield* Effect.acquireRelease(Effect.sync(() => createModel(ir.model, data.shape, data.classes, ir.seed)), (m) => Effect.sync(() => m.dispose()))
-  const optimizer = yield* Effect.acquireRelease(Effect.sync(() => createOptimizer(ir.optimizer, model.variables)), (o) => Effect.sync(() => o.dispose()))
+  const plateaus = new PlateauControllers(plateausOf(ir))
+  const adaptive = plateaus.adaptive
+  const optimizer = yield* Effect.acquireRelease(Effect.sync(() => createOptimizer(ir.optimizer, model.variables, adaptive)), (o) => Effect.sync(() => o.dispose()))
   const sampler = resumed === undefined ? createBatchSampler(data.train.n, ir.seed) : restoreBatchSampler(data.train.n, resumed.sampler)
   // Reading a scalar back is free on the synchronous backends; on a GPU it is a sync, so it waits for log steps
   // unless the spec asks what to do with a non-finite update (then every update is checked before it is applied).
   const readEveryStep = backend.name !== "tfjs-node-gpu" || ir.onNonfinite !== "halt"
-  const used = [...ir.log.signals, ...(ir.stop === undefined ? [] : [ir.stop.signal])]
+  const used = [...ir.log.signals, ...(ir.stop === undefined ? [] : [ir.stop.signal]), ...plateaus.signals]
   const board = new SignalBoard(used)
+  /** Records a signal and lets the `plateau` schedules watching it react before update `next`. */
+  const observe = (name: string, value: number, next: number): void => {
+    board.observe(name, value)
+    plateaus.observed(name, (s) => board.value(s), next)
+  }
   if (resumed !== undefined) {
     // Everything a later update depends on comes back exactly: weights, optimizer slots and step
     // count, the data cursor and the signals (dropout masks derive from the seed and the step).
     for (const v of model.variables) v.variable.assign(tf.tensor(resumed.weights[v.name]!, v.variable.shape))
     optimizer.restore(resumed.optimizer)
     board.restore(resumed.signals)
+    plateaus.restore(resumed.plateaus)
   }
   const start = resumed?.updates ?? 0
   const clip = ir.optimizer.clipNorm
@@ -182,7 +193,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     const row: Record<string, unknown> = { kind: "eval", step: u, split: ir.evaluation.split }
     for (const metric of ir.evaluation.metrics) {
       row[metric] = m[metric]
-      board.observe(`${ir.evaluation.split}.${metric}`, m[metric])
+      observe(`${ir.evaluation.split}.${metric}`, m[metric], u)
     }
     yield* dir.appendMetrics(row)
     return m
@@ -211,7 +222,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     const { loss, grads, norm } = tf.tidy(() => {
       const x = tf.tensor2d(batch.x, [ir.batch, features])
       const y = tf.tensor1d(batch.y, "int32")
-      const { loss, grads } = lossAndGradients(() => softmaxCrossEntropy(model.forward(x, { training: true, step: t }), y), model.variables)
+      const { loss, grads } = lossAndGradients(() => softmaxCrossEntropy(model.forward(x, { training: true, step: t, adaptive }), y), model.variables)
       // The global L2 norm of the gradients, only when a spec reads `grad_norm` or clips.
       const norm = wantGradNorm ? tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))) : undefined
       return { loss, grads, norm }
@@ -228,9 +239,9 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
       tf.dispose([loss, norm, ...Object.values(grads)])
       nonfinite++
       if (ir.onNonfinite === "halt") {
-        const values = Object.entries(ir.schedules).map(([name, s]) => `${name} = ${evaluateSchedule(s, t).toPrecision(4)}`)
+        const values = Object.entries(ir.schedules).map(([name, s]) => `${name} = ${evaluateSchedule(s, t, adaptive).toPrecision(4)}`)
         return yield* new TrainingError({
-          message: `the training ${Number.isFinite(lastLoss) ? `gradient norm became ${gradNorm}` : `loss became ${lastLoss}`} at step ${t} (last finite loss ${Number.isFinite(lastFinite) ? lastFinite.toPrecision(6) : "none"}; lr ${evaluateSchedule(ir.optimizer.lr, t).toExponential(3)}${values.length === 0 ? "" : `; ${values.join(", ")}`})`,
+          message: `the training ${Number.isFinite(lastLoss) ? `gradient norm became ${gradNorm}` : `loss became ${lastLoss}`} at step ${t} (last finite loss ${Number.isFinite(lastFinite) ? lastFinite.toPrecision(6) : "none"}; lr ${evaluateSchedule(ir.optimizer.lr, t, adaptive).toExponential(3)}${values.length === 0 ? "" : `; ${values.join(", ")}`})`,
           help: "lower the learning rate, lengthen the warmup, add `clip_norm`, or set `on_nonfinite = skip_step`",
           span: ir.optimizer.lr.span
         })
@@ -266,22 +277,22 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     optimizer.step(grads, t)
     tf.dispose([...Object.values(grads), loss])
     if (readEveryStep || logged) {
-      board.observe("loss", lastLoss)
-      if (norm !== undefined) board.observe("grad_norm", gradNorm)
+      observe("loss", lastLoss, t + 1)
+      if (norm !== undefined) observe("grad_norm", gradNorm, t + 1)
     }
     norm?.dispose()
-    if (wantParamNorm) board.observe("param_norm", tf.tidy(() => tf.sqrt(tf.addN(model.variables.map((v) => tf.sum(tf.square(v.variable))))).dataSync()[0]!))
+    if (wantParamNorm) observe("param_norm", tf.tidy(() => tf.sqrt(tf.addN(model.variables.map((v) => tf.sum(tf.square(v.variable))))).dataSync()[0]!), t + 1)
     if (logged) {
       const nanos = yield* Clock.currentTimeNanos
-      if (nanos > throughputMark.at) board.observe("throughput", ((t + 1 - throughputMark.step) * ir.batch * 1e9) / Number(nanos - throughputMark.at))
+      if (nanos > throughputMark.at) observe("throughput", ((t + 1 - throughputMark.step) * ir.batch * 1e9) / Number(nanos - throughputMark.at), t + 1)
       throughputMark = { at: nanos, step: t + 1 }
       const now = yield* Clock.currentTimeMillis
-      const row: Record<string, unknown> = { kind: "train", step: t, loss: lastLoss, lr: evaluateSchedule(ir.optimizer.lr, t) }
-      for (const [name, s] of Object.entries(ir.schedules)) if (name !== "lr") row[name] = evaluateSchedule(s, t)
+      const row: Record<string, unknown> = { kind: "train", step: t, loss: lastLoss, lr: evaluateSchedule(ir.optimizer.lr, t, adaptive) }
+      for (const [name, s] of Object.entries(ir.schedules)) if (name !== "lr") row[name] = evaluateSchedule(s, t, adaptive)
       for (const s of ir.log.signals) row[signalKey(s)] = board.value(s) ?? null
       yield* dir.appendMetrics(row)
       const perStep = (now - started) / (t + 1) / 1000
-      yield* reporter.progress({ step: t + 1, steps: ir.steps, loss: lastLoss, lr: evaluateSchedule(ir.optimizer.lr, t), etaSeconds: perStep * (ir.steps - t - 1) })
+      yield* reporter.progress({ step: t + 1, steps: ir.steps, loss: lastLoss, lr: evaluateSchedule(ir.optimizer.lr, t, adaptive), etaSeconds: perStep * (ir.steps - t - 1) })
     }
     const u = t + 1
     if (u % ir.evaluation.every === 0 || u === ir.steps) {
@@ -296,7 +307,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
       }
     }
     if (ir.checkpoint !== undefined && (u % ir.checkpoint.every === 0 || u === ir.steps || stopReason !== undefined)) {
-      yield* saveCheckpoint(dir, u, model.variables, optimizer, sampler.state(), board.snapshot(), { nonfinite })
+      yield* saveCheckpoint(dir, u, model.variables, optimizer, sampler.state(), board.snapshot(), { nonfinite }, plateaus.snapshot())
       if (ir.onNonfinite === "rollback") {
         snapshot = yield* takeSnapshot(u)
         rollbacks = 0
@@ -321,6 +332,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     wallSeconds: wallMs / 1000,
     msPerStep: wallMs / Math.max(done - start, 1),
     final: { train: { loss: lastFinite }, [ir.evaluation.split]: evaluated },
+    ...(plateausOf(ir).length === 0 ? {} : { plateaus: plateaus.reductions() }),
     runDir: dir.path
   }
   yield* dir.write("summary.json", JSON.stringify(summary, null, 2) + "\n")
