@@ -8,9 +8,9 @@ import { checkedNumber, constNumber, describe } from "./values.ts"
 /**
  * Observed quantities. `loss` (the training batch loss), `grad_norm` (the global L2 norm of the
  * gradients, before clipping), `param_norm` (of the weights) and `throughput` (examples per second)
- * are observed at every update; `<split>.loss` and `<split>.accuracy` at every evaluation of that split.
+ * are observed at every update; `<split>.loss`, `<split>.accuracy` and `<split>.top5` at every evaluation of that split (when `evaluate` computes them).
  */
-export const signalNames: ReadonlyArray<SignalName> = ["loss", "grad_norm", "param_norm", "throughput", "test.loss", "test.accuracy", "validation.loss", "validation.accuracy"]
+export const signalNames: ReadonlyArray<SignalName> = ["loss", "grad_norm", "param_norm", "throughput", "test.loss", "test.accuracy", "test.top5", "validation.loss", "validation.accuracy", "validation.top5"]
 
 /** A signal expression: a named signal or `ema(signal, beta)`. `evaluated` lists what `evaluate` computes (`test.accuracy`). */
 export const checkSignal = (ctx: Context, e: Expr, evaluated: ReadonlyArray<string>): SignalIR | undefined => {

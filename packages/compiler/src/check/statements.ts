@@ -1,11 +1,13 @@
 import type { Expr, Span, Statement } from "@lrs/dsl"
-import type { ConditionIR, EvaluationIR, LogIR, SignalIR } from "../ir/Ir.ts"
+import type { ConditionIR, EvaluationIR, LogIR, Metric, SignalIR } from "../ir/Ir.ts"
 import { toSteps } from "../schedule/compile.ts"
 import type { Context } from "./Context.ts"
 import { checkCondition, checkSignal } from "./signals.ts"
 import { checkedChoice, checkedNumber, checkUnit } from "./values.ts"
 
-export const metrics = ["accuracy", "loss"] as const
+export const metrics = ["accuracy", "loss", "top5"] as const
+/** What an `evaluate` without a list computes. */
+const defaultMetrics: ReadonlyArray<Metric> = ["accuracy", "loss"]
 
 /**
  * A positive whole number of steps: `1500`, `1.5k`, or a quantity in steps, epochs or samples
@@ -51,7 +53,7 @@ const every = (ctx: Context, s: Statement, clauses: ReadonlyMap<string, Expr>, u
 }
 
 export const checkEvaluate = (ctx: Context, s: Statement | undefined, steps: number, span: Span, splits: ReadonlyArray<"test" | "validation">): EvaluationIR | undefined => {
-  if (s === undefined) return { every: steps, split: "test", metrics: [...metrics], span }
+  if (s === undefined) return { every: steps, split: "test", metrics: [...defaultMetrics], span }
   const usage = "evaluate every 100 steps on test [accuracy, loss]"
   const clauses = clausesOf(ctx, s, ["every", "on", "list"], usage)
   const interval = every(ctx, s, clauses, usage)
@@ -61,11 +63,11 @@ export const checkEvaluate = (ctx: Context, s: Statement | undefined, steps: num
     return ctx.report("LRS2002", onExpr!.span, "this experiment's data has no validation split", "give the data `validation_fraction = 0.1` (for example)")
   }
   const listExpr = clauses.get("list")
-  let chosen: Array<"accuracy" | "loss"> | undefined = [...metrics]
+  let chosen: Array<Metric> | undefined = [...defaultMetrics]
   if (listExpr !== undefined && listExpr.kind === "List") {
     const items = listExpr.items.map((i) => checkedChoice(ctx, i, "metric", metrics))
     chosen = items.every((i) => i !== undefined) ? [...new Set(items)] : undefined
-    if (chosen !== undefined && chosen.length === 0) chosen = ctx.report("LRS2002", listExpr.span, "the list of metrics is empty", "name at least one of `accuracy`, `loss`")
+    if (chosen !== undefined && chosen.length === 0) chosen = ctx.report("LRS2002", listExpr.span, "the list of metrics is empty", "name at least one of `accuracy`, `loss`, `top5`")
   }
   if (interval === undefined || split === undefined || chosen === undefined) return undefined
   return { every: interval, split, metrics: chosen, span: s.span }

@@ -37,8 +37,10 @@ export type SignalName =
   | "throughput"
   | "test.loss"
   | "test.accuracy"
+  | "test.top5"
   | "validation.loss"
   | "validation.accuracy"
+  | "validation.top5"
 
 /** An observed quantity, or its exponential moving average `m = beta * m + (1 - beta) * x` (m starts at the first x). */
 export type SignalIR =
@@ -144,11 +146,14 @@ export type OptimizerIR =
     readonly span: Span
   }
 
+export type Metric = "accuracy" | "loss" | "top5"
+
 export interface EvaluationIR {
   /** Evaluate after every `every` updates and once at the end. */
   readonly every: number
   readonly split: "test" | "validation"
-  readonly metrics: ReadonlyArray<"accuracy" | "loss">
+  /** `top5`: the fraction whose label is among the 5 highest logits (all of them with 5 classes or fewer). */
+  readonly metrics: ReadonlyArray<Metric>
   readonly span: Span
 }
 

@@ -5,9 +5,10 @@ import { resolve } from "node:path"
 import { Clock, Effect } from "effect"
 import { Backend } from "../backend/Backend.ts"
 import { createBatchSampler, gatherRows, restoreBatchSampler } from "../data/batches.ts"
-import { type DataOptions, loadData, type Split } from "../data/load.ts"
-import { createModel, type Model } from "../model/create.ts"
+import { type DataOptions, loadData } from "../data/load.ts"
+import { createModel } from "../model/create.ts"
 import { softmaxCrossEntropy } from "../model/mlp.ts"
+import { evaluate } from "./evaluate.ts"
 import { lossAndGradients } from "../model/variables.ts"
 import { createOptimizer } from "../optim/createOptimizer.ts"
 import type { OptimizerState } from "../optim/Optimizer.ts"
@@ -58,27 +59,6 @@ export interface Summary {
   /** How many times each `plateau` schedule reduced its value (`spec.lrs:9:17 on test.loss` -> 2); absent without one. */
   readonly plateaus?: Readonly<Record<string, number>>
   readonly runDir: string
-}
-
-/** Evaluation in chunks, so a 10,000-image test set never becomes one huge activation tensor. */
-const evaluate = (model: Model, split: Split, features: number, step: number): { accuracy: number; loss: number } => {
-  const chunk = 1000
-  let lossSum = 0
-  let correct = 0
-  for (let start = 0; start < split.n; start += chunk) {
-    const n = Math.min(chunk, split.n - start)
-    const [l, c] = tf.tidy(() => {
-      const x = tf.tensor2d(split.x.subarray(start * features, (start + n) * features), [n, features])
-      const y = tf.tensor1d(split.y.subarray(start, start + n), "int32")
-      const logits = model.forward(x, { training: false, step })
-      const loss = softmaxCrossEntropy(logits, y)
-      const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), "float32"))
-      return [loss.dataSync()[0]! * n, hits.dataSync()[0]!]
-    })
-    lossSum += l
-    correct += c
-  }
-  return { accuracy: correct / split.n, loss: lossSum / split.n }
 }
 
 const absoluteDataOptions = (o: DataOptions): DataOptions => ({
@@ -189,7 +169,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
   const wantParamNorm = usesSignal(used, "param_norm")
 
   const evalRow = Effect.fnUntraced(function*(u: number) {
-    const m = evaluate(model, evalSplit, features, u)
+    const m = evaluate(model, evalSplit, features, u, data.classes)
     const row: Record<string, unknown> = { kind: "eval", step: u, split: ir.evaluation.split }
     for (const metric of ir.evaluation.metrics) {
       row[metric] = m[metric]
@@ -207,7 +187,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
 
   const started = yield* Clock.currentTimeMillis
   // A resumed run's evaluation at its checkpoint is already in metrics.jsonl; it is only recomputed.
-  let lastEval = resumed === undefined ? yield* evalRow(0) : evaluate(model, evalSplit, features, start)
+  let lastEval = resumed === undefined ? yield* evalRow(0) : evaluate(model, evalSplit, features, start, data.classes)
   let lastEvalAt = start
   let lastLoss = Number.NaN
   let lastFinite = Number.NaN
