@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs"
 import type { Activation, CnnIR } from "@lrs/compiler"
 import type { Model } from "./create.ts"
-import { activations, dropout, dropoutAt, evaluation, type ForwardOptions, initRng, uniformValues, variableOf } from "./layers.ts"
+import { activations, denseVariables, dropout, dropoutAt, evaluation, type ForwardOptions, initRng, uniformValues, variableOf } from "./layers.ts"
 import type { NamedVariable } from "./variables.ts"
 
 export interface Cnn extends Model {
@@ -76,11 +76,7 @@ export const createCnn = (
   const widths = [flatFeatures, ...ir.dense, classes]
   const denses: Array<{ readonly weight: tf.Variable; readonly bias: tf.Variable }> = []
   for (let l = 0; l + 1 < widths.length; l++) {
-    const fanIn = widths[l]!
-    const fanOut = widths[l + 1]!
-    const bound = 1 / Math.sqrt(fanIn)
-    const weight = variableOf(uniformValues(rng, fanIn * fanOut, bound), [fanIn, fanOut])
-    const bias = variableOf(uniformValues(rng, fanOut, bound), [fanOut])
+    const { weight, bias } = denseVariables(rng, widths[l]!, widths[l + 1]!)
     variables.push({ name: `dense${l}.weight`, variable: weight }, { name: `dense${l}.bias`, variable: bias })
     denses.push({ weight, bias })
   }

@@ -36,6 +36,17 @@ export const uniformValues = (rng: Rng, size: number, bound: number): Float32Arr
 export const variableOf = (values: Float32Array, shape: ReadonlyArray<number>): tf.Variable =>
   tf.tidy(() => tf.variable(tf.tensor(values, [...shape], "float32"), true))
 
+/**
+ * A dense layer's weight `[fanIn, fanOut]` and bias, both drawn from U(-1/sqrt(fanIn), 1/sqrt(fanIn))
+ * in that order (torch.nn.Linear's default init).
+ */
+export const denseVariables = (rng: Rng, fanIn: number, fanOut: number): { readonly weight: tf.Variable; readonly bias: tf.Variable } => {
+  const bound = 1 / Math.sqrt(fanIn)
+  const weight = variableOf(uniformValues(rng, fanIn * fanOut, bound), [fanIn, fanOut])
+  const bias = variableOf(uniformValues(rng, fanOut, bound), [fanOut])
+  return { weight, bias }
+}
+
 /** The init stream of a run seed (torch-style uniform draws for every layer, in order). */
 export const initRng = (seed: number): Rng => rngFromState(deriveSeed(seed, "model/init"))
 

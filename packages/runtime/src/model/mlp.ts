@@ -3,13 +3,13 @@ import type { Activation, MlpIR } from "@lrs/compiler"
 import type { Model } from "./create.ts"
 import {
   activations,
+  denseVariables,
   dropout,
   dropoutAt,
   evaluation,
   type ForwardOptions,
   initRng,
   layerNorm,
-  uniformValues,
   variableOf
 } from "./layers.ts"
 import type { NamedVariable } from "./variables.ts"
@@ -61,9 +61,7 @@ export const createMlp = (ir: MlpIR, inputs: number, classes: number, seed: numb
   for (let l = 0; l + 1 < widths.length; l++) {
     const fanIn = widths[l]!
     const fanOut = widths[l + 1]!
-    const bound = 1 / Math.sqrt(fanIn)
-    const weight = variableOf(uniformValues(rng, fanIn * fanOut, bound), [fanIn, fanOut])
-    const bias = variableOf(uniformValues(rng, fanOut, bound), [fanOut])
+    const { weight, bias } = denseVariables(rng, fanIn, fanOut)
     variables.push({ name: `layer${l}.weight`, variable: weight }, { name: `layer${l}.bias`, variable: bias })
     const hidden = l + 2 < widths.length
     if (hidden && ir.layerNorm === true) {
