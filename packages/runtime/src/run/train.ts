@@ -5,18 +5,16 @@ import { resolve } from "node:path"
 import { Clock, Effect } from "effect"
 import { Backend } from "../backend/Backend.ts"
 import { createBatchSampler, gatherRows, restoreBatchSampler } from "../data/batches.ts"
-import { type DataOptions, loadData } from "../data/load.ts"
-import { createModel } from "../model/create.ts"
+import type { DataOptions } from "../data/load.ts"
 import { softmaxCrossEntropy } from "../model/mlp.ts"
-import { evaluate } from "./evaluate.ts"
 import { lossAndGradients } from "../model/variables.ts"
-import { createOptimizer } from "../optim/createOptimizer.ts"
 import type { OptimizerState } from "../optim/Optimizer.ts"
-import { type LoadedCheckpoint, loadLatestCheckpoint, saveCheckpoint } from "./checkpoint.ts"
+import type { LoadedCheckpoint } from "./checkpoint.ts"
 import { TrainingError } from "./errors.ts"
 import { runId } from "./identity.ts"
 import { Reporter } from "./Reporter.ts"
 import { type RunDirectory, RunStore } from "./RunStore.ts"
+import { Checkpointer, DataLoader, Evaluator, Models, Optimizers } from "./parts.ts"
 import { PlateauControllers, plateausOf } from "./plateau.ts"
 import { SignalBoard, signalKey, usesSignal } from "./signals.ts"
 
@@ -117,6 +115,11 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
   const backend = yield* Backend
   const store = yield* RunStore
   const reporter = yield* Reporter
+  const { load: loadData } = yield* DataLoader
+  const { create: createModel } = yield* Models
+  const { create: createOptimizer } = yield* Optimizers
+  const { evaluate } = yield* Evaluator
+  const { save: saveCheckpoint, loadLatest: loadLatestCheckpoint } = yield* Checkpointer
   const id = runId(ir)
   const data = yield* loadData(ir.data, ir.seed, request.data ?? {})
   let dir: RunDirectory

@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Backend } from "../../src/backend/Backend.ts"
+import { Evaluator } from "../../src/run/parts.ts"
 import { Reporter } from "../../src/run/Reporter.ts"
 import { RunStore } from "../../src/run/RunStore.ts"
 import { train } from "../../src/run/train.ts"
@@ -192,5 +193,24 @@ describe("train", () => {
       yield* runIn(spec("adam(lr = lr)", 10), out)
       const error = yield* runIn(spec("adam(lr = lr)", 10), out).pipe(Effect.flip)
       assert.strictEqual(error._tag, "RunStoreError")
+    }))
+
+  it.effect("takes any part as a service: a swapped evaluator drives evaluation rows, `until` and plateau", () =>
+    Effect.gen(function*() {
+      const out = join(mkdtempSync(join(tmpdir(), "lrs-train-")), "run")
+      const text = spec("sgd(lr = plateau(0.1, on = test.loss, factor = 0.5, patience = 0))", 200, "until test.accuracy >= 0.5")
+      // Accuracy rises 0.1 per 25 updates; the loss never improves, so every evaluation after the first is a bad one.
+      const fake = { evaluate: (_m: unknown, _s: unknown, _f: number, step: number) => ({ accuracy: step / 250, loss: 1, top5: 1 }) }
+      const summary = yield* runIn(text, out).pipe(Effect.provideService(Evaluator, fake))
+      assert.strictEqual(summary.status, "stopped")
+      assert.strictEqual(summary.steps, 125)
+      const evals = rows(out).filter((r) => r["kind"] === "eval").map((r) => [r["step"], r["accuracy"]])
+      assert.deepStrictEqual(evals, [[0, 0], [25, 0.1], [50, 0.2], [75, 0.3], [100, 0.4], [125, 0.5]])
+      // Five bad observations (25..125) with patience 0: the lr halves after each.
+      assert.deepStrictEqual(Object.values(summary.plateaus ?? {}), [5])
+      const lrAt = (step: number) => rows(out).find((r) => r["kind"] === "train" && r["step"] === step)?.["lr"]
+      assert.strictEqual(lrAt(20), 0.1)
+      assert.strictEqual(lrAt(30), 0.05)
+      assert.strictEqual(lrAt(110), 0.1 / 16)
     }))
 })

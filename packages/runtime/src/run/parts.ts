@@ -1,0 +1,39 @@
+import { Context } from "effect"
+import { loadData } from "../data/load.ts"
+import { createModel } from "../model/create.ts"
+import { createOptimizer } from "../optim/createOptimizer.ts"
+import { loadLatestCheckpoint, saveCheckpoint } from "./checkpoint.ts"
+import { evaluate } from "./evaluate.ts"
+
+/**
+ * The trainer's replaceable parts, as services whose default is the real implementation
+ * (`Context.Reference`): `train` works with nothing provided, and a test swaps any one part with
+ * `Effect.provideService(Evaluator, ...)` without touching the others. Backend, RunStore and
+ * Reporter hold resources or I/O configuration, so they are ordinary services with layers.
+ */
+
+/** Loads a spec's data source into splits (seeded shuffling and carving). */
+export const DataLoader = Context.Reference<{ readonly load: typeof loadData }>("@lrs/runtime/DataLoader", {
+  defaultValue: () => ({ load: loadData })
+})
+
+/** Builds a model from its IR with seeded weights. */
+export const Models = Context.Reference<{ readonly create: typeof createModel }>("@lrs/runtime/Models", {
+  defaultValue: () => ({ create: createModel })
+})
+
+/** Builds an optimizer whose hyperparameters are schedules. */
+export const Optimizers = Context.Reference<{ readonly create: typeof createOptimizer }>("@lrs/runtime/Optimizers", {
+  defaultValue: () => ({ create: createOptimizer })
+})
+
+/** Computes a split's metrics under the model. */
+export const Evaluator = Context.Reference<{ readonly evaluate: typeof evaluate }>("@lrs/runtime/Evaluator", {
+  defaultValue: () => ({ evaluate })
+})
+
+/** Writes checkpoints atomically and reads the newest back. */
+export const Checkpointer = Context.Reference<{ readonly save: typeof saveCheckpoint; readonly loadLatest: typeof loadLatestCheckpoint }>(
+  "@lrs/runtime/Checkpointer",
+  { defaultValue: () => ({ save: saveCheckpoint, loadLatest: loadLatestCheckpoint }) }
+)
