@@ -74,12 +74,16 @@ describe("train", () => {
       assert.isTrue(lines[0]!.startsWith("backend: cpu"))
     }))
 
-  it.effect("is deterministic: the same spec and seed give identical metrics", () =>
+  it.effect("is deterministic: the same spec and seed give identical metrics and weights", () =>
     Effect.gen(function*() {
       const base = mkdtempSync(join(tmpdir(), "lrs-det-"))
-      yield* runIn(spec("sgd(lr = lr, momentum = 0.9)"), join(base, "a"))
-      yield* runIn(spec("sgd(lr = lr, momentum = 0.9)"), join(base, "b"))
+      const text = spec("sgd(lr = lr, momentum = 0.9)", 60, "checkpoint every 60 steps", "log every 10 steps [grad_norm, param_norm]")
+      yield* runIn(text, join(base, "a"))
+      yield* runIn(text, join(base, "b"))
       assert.strictEqual(readFileSync(join(base, "a", "metrics.jsonl"), "utf8"), readFileSync(join(base, "b", "metrics.jsonl"), "utf8"))
+      const weights = (run: string) => readFileSync(join(base, run, "checkpoints", "step-00000060", "tensors.bin"))
+      assert.isAbove(weights("a").length, 0)
+      assert.isTrue(weights("a").equals(weights("b")))
     }))
 
   it.effect("learns: the test loss falls over the run", () =>
