@@ -35,6 +35,14 @@ const two = file(
 const expected = (t: number): number => (t < 10 ? 1 + (0 - 1) * (1 - t / 10) : 0 + (1 - 0) * ((1 + Math.cos(Math.PI * ((t - 10) / 10))) / 2))
 
 describe("lrs schedule", () => {
+  it("shows a plateau before any reduction and says so on stderr", () => {
+    const path = file("plateau.lrs", "lrs 1\nschedule s = plateau(cosine(1 -> 0), on = test.loss)\n")
+    const r = lrs(["schedule", path, "--steps", "3"])
+    expect(r.code).toBe(0)
+    expect(r.stdout.trim().split("\n").slice(1).map((l) => Number(l.split(",")[1]))).toEqual([1, 0.75, 0.25000000000000011])
+    expect(r.stderr).toBe(`note: the plateau at ${path}:2:14 is shown before any reduction; when it reduces depends on what the run observes\n`)
+  })
+
   it("prints step,value rows with 17 significant digits that read back exactly", () => {
     const r = lrs(["schedule", small, "--steps", "20"])
     expect(r.stderr).toBe("")

@@ -9,7 +9,7 @@ import { RunFailed, UsageError } from "../errors.ts"
 import { set, specFile } from "../flags.ts"
 import { phaseBoundaries } from "../plot/boundaries.ts"
 import { chartSpec, type Line, renderPng, renderSvg } from "../plot/chart.ts"
-import { loadSchedules, pick } from "../plot/load.ts"
+import { loadSchedules, noteAdaptive, pick } from "../plot/load.ts"
 import { sampleSchedule } from "../plot/sample.ts"
 import { steps } from "./schedule.ts"
 
@@ -57,6 +57,7 @@ export const plot = Command.make(
       else if (!group.names.includes(n)) group.names.push(n)
     }
     const n = loaded.steps
+    yield* noteAdaptive([...groups.values()].map((g) => g.ir))
     const lines: Array<Line> = []
     for (const { names: label, ir } of groups.values()) {
       const boundaries = phaseBoundaries(ir, n)

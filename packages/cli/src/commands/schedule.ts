@@ -4,7 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { Command, Flag } from "effect/cli"
 import { set, specFile } from "../flags.ts"
-import { loadSchedules, only, pick } from "../plot/load.ts"
+import { loadSchedules, noteAdaptive, only, pick } from "../plot/load.ts"
 
 const name = Flag.String("name").pipe(
   Flag.withDescription("Which schedule: a name in the file, or optimizer.lr, optimizer.momentum, ... in a spec (may be left out when there is only one)"),
@@ -36,6 +36,7 @@ export const schedule = Command.make(
       ? [name.value, yield* pick(spec, loaded.schedules, name.value)] as const
       : yield* only(spec, loaded.schedules)
     const n = loaded.steps
+    yield* noteAdaptive([ir])
     if (format === "json") {
       const values = Array.from({ length: n }, (_, t) => evaluateSchedule(ir, t))
       // JSON numbers are written as the shortest text that reads back as the same double; a

@@ -1,5 +1,5 @@
-import { closest, compileSchedules, type ScheduleIR } from "@lrs/compiler"
-import { renderDiagnostic } from "@lrs/dsl"
+import { closest, compileSchedules, type PlateauIR, type ScheduleIR } from "@lrs/compiler"
+import { formatSpan, renderDiagnostic } from "@lrs/dsl"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
@@ -57,3 +57,20 @@ export const only = (file: string, schedules: ReadonlyMap<string, ScheduleIR>): 
   if (all.length === 0) return Effect.fail(new UsageError({ message: `${file} defines no schedule` }))
   return Effect.fail(new UsageError({ message: `${file} has ${all.length} schedules; choose one with --name: ${list(schedules.keys())}` }))
 }
+
+const firstPlateau = (v: unknown): PlateauIR | undefined => {
+  if (typeof v !== "object" || v === null) return undefined
+  if ((v as { kind?: unknown }).kind === "plateau") return v as PlateauIR
+  for (const child of Object.values(v)) {
+    const found = firstPlateau(child)
+    if (found !== undefined) return found
+  }
+  return undefined
+}
+
+/** Says on stderr that a `plateau` is shown before any reduction: what it reduces depends on the run. */
+export const noteAdaptive = Effect.fn("noteAdaptive")(function*(irs: ReadonlyArray<ScheduleIR>) {
+  const found = firstPlateau(irs)
+  if (found === undefined) return
+  yield* Console.error(`note: the plateau at ${formatSpan(found.span)} is shown before any reduction; when it reduces depends on what the run observes`)
+})
