@@ -89,7 +89,7 @@ export const createCnn = (
     flatFeatures,
     forward: (x, options = evaluation) =>
       tf.tidy(() => {
-        const p = options.training ? dropoutAt(ir.dropout, options.step, options.adaptive) : 0
+        const p = options.training ? dropoutAt(ir.dropout, options.step, options.read) : 0
         let a = tf.reshape(x, [x.shape[0]!, ...inputShape]) as tf.Tensor4D
         for (const { filter, bias } of convs) {
           a = act(tf.add(tf.conv2d(a, filter as tf.Tensor4D, 1, "same"), bias) as tf.Tensor4D)

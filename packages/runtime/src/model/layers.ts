@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs"
-import type { Activation, Adaptive, ScheduleIR } from "@lrs/compiler"
-import { evaluateSchedule } from "@lrs/compiler"
+import type { Activation, ScheduleIR } from "@lrs/compiler"
+import { closedForm, type ScheduleReader } from "../schedule/ScheduleReader.ts"
 import { deriveSeed, type Rng, rngFromState } from "../data/random.ts"
 
 /** What `forward` needs to know about the step it runs in. */
@@ -9,8 +9,8 @@ export interface ForwardOptions {
   readonly training: boolean
   /** The update being computed (0-indexed, as schedules see it): picks the dropout probability and masks. */
   readonly step: number
-  /** The state of the run's `plateau` schedules, for a dropout that reads one. */
-  readonly adaptive?: Adaptive
+  /** How the dropout schedule is read (the trainer's includes what a `plateau` reduced); closed form by default. */
+  readonly read?: ScheduleReader
 }
 
 export const evaluation: ForwardOptions = { training: false, step: 0 }
@@ -54,9 +54,9 @@ export const initRng = (seed: number): Rng => rngFromState(deriveSeed(seed, "mod
  * The dropout probability at `step`: the schedule's value clamped to [0, 1]. An absent schedule
  * (an IR from before dropout existed) is 0.
  */
-export const dropoutAt = (schedule: ScheduleIR | undefined, step: number, adaptive?: Adaptive): number => {
+export const dropoutAt = (schedule: ScheduleIR | undefined, step: number, read: ScheduleReader = closedForm): number => {
   if (schedule === undefined) return 0
-  const p = evaluateSchedule(schedule, step, adaptive)
+  const p = read(schedule, step)
   return Number.isFinite(p) ? Math.min(Math.max(p, 0), 1) : 0
 }
 

@@ -83,7 +83,7 @@ export const createMlp = (ir: MlpIR, inputs: number, classes: number, seed: numb
     variables,
     forward: (x, options = evaluation) =>
       tf.tidy(() => {
-        const p = options.training ? dropoutAt(ir.dropout, options.step, options.adaptive) : 0
+        const p = options.training ? dropoutAt(ir.dropout, options.step, options.read) : 0
         let h = (x.rank === 2 ? x : tf.reshape(x, [x.shape[0]!, inputs])) as tf.Tensor2D
         layers.forEach(({ weight, bias, norm }, l) => {
           let z = tf.add(tf.matMul(h, weight as tf.Tensor2D), bias) as tf.Tensor2D

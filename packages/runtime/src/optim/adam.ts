@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs"
-import { evaluateSchedule } from "@lrs/compiler"
-import type { Adaptive, OptimizerIR } from "@lrs/compiler"
+import type { OptimizerIR } from "@lrs/compiler"
+import { closedForm, type ScheduleReader } from "../schedule/ScheduleReader.ts"
 import type { NamedVariable } from "../model/variables.ts"
 import { checkVariableNames, gradientsInOrder } from "./common.ts"
 import type { Optimizer } from "./Optimizer.ts"
@@ -23,7 +23,7 @@ type AdamIR = Extract<OptimizerIR, { kind: "adam" | "adamw" }>
  * betas the two agree; with changing betas this matches torch when you edit `param_group["betas"]`.
  * The corrections are computed in float64 and enter the float32 graph as scalars.
  */
-export const createAdam = (ir: AdamIR, variables: ReadonlyArray<NamedVariable>, adaptive?: Adaptive): Optimizer => {
+export const createAdam = (ir: AdamIR, variables: ReadonlyArray<NamedVariable>, read: ScheduleReader = closedForm): Optimizer => {
   checkVariableNames(variables)
   const m = createSlots()
   const v = createSlots()
@@ -31,11 +31,11 @@ export const createAdam = (ir: AdamIR, variables: ReadonlyArray<NamedVariable>, 
   const decoupled = ir.kind === "adamw"
 
   const hyperparameters = (t: number) => ({
-    lr: evaluateSchedule(ir.lr, t, adaptive),
-    beta1: evaluateSchedule(ir.beta1, t, adaptive),
-    beta2: evaluateSchedule(ir.beta2, t, adaptive),
+    lr: read(ir.lr, t),
+    beta1: read(ir.beta1, t),
+    beta2: read(ir.beta2, t),
     epsilon: ir.epsilon,
-    weightDecay: evaluateSchedule(ir.weightDecay, t, adaptive)
+    weightDecay: read(ir.weightDecay, t)
   })
 
   return {

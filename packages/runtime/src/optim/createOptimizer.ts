@@ -1,4 +1,5 @@
-import type { Adaptive, OptimizerIR } from "@lrs/compiler"
+import type { OptimizerIR } from "@lrs/compiler"
+import { closedForm, type ScheduleReader } from "../schedule/ScheduleReader.ts"
 import type { NamedVariable } from "../model/variables.ts"
 import { createAdam } from "./adam.ts"
 import type { Optimizer } from "./Optimizer.ts"
@@ -6,7 +7,7 @@ import { createSgd } from "./sgd.ts"
 
 /**
  * Our own optimizers (not tfjs's: they cannot change hyperparameters per step consistently, and have no AdamW).
- * `adaptive` is the state of the run's `plateau` schedules (none: never reduced).
+ * `read` gives every hyperparameter its value at a step (the trainer's includes what `plateau`s reduced).
  */
-export const createOptimizer = (ir: OptimizerIR, variables: ReadonlyArray<NamedVariable>, adaptive?: Adaptive): Optimizer =>
-  ir.kind === "sgd" ? createSgd(ir, variables, adaptive) : createAdam(ir, variables, adaptive)
+export const createOptimizer = (ir: OptimizerIR, variables: ReadonlyArray<NamedVariable>, read: ScheduleReader = closedForm): Optimizer =>
+  ir.kind === "sgd" ? createSgd(ir, variables, read) : createAdam(ir, variables, read)

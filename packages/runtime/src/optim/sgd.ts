@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs"
-import { evaluateSchedule } from "@lrs/compiler"
-import type { Adaptive, OptimizerIR } from "@lrs/compiler"
+import type { OptimizerIR } from "@lrs/compiler"
+import { closedForm, type ScheduleReader } from "../schedule/ScheduleReader.ts"
 import type { NamedVariable } from "../model/variables.ts"
 import { checkVariableNames, gradientsInOrder } from "./common.ts"
 import type { Optimizer } from "./Optimizer.ts"
@@ -22,16 +22,16 @@ type SgdIR = Extract<OptimizerIR, { kind: "sgd" }>
  * and left untouched on steps where it is zero, exactly as torch does when
  * `param_group["momentum"]` is changed between steps.
  */
-export const createSgd = (ir: SgdIR, variables: ReadonlyArray<NamedVariable>, adaptive?: Adaptive): Optimizer => {
+export const createSgd = (ir: SgdIR, variables: ReadonlyArray<NamedVariable>, read: ScheduleReader = closedForm): Optimizer => {
   checkVariableNames(variables)
   const momentumBuffers = createSlots()
   let steps = 0
 
   const hyperparameters = (t: number) => ({
-    lr: evaluateSchedule(ir.lr, t, adaptive),
-    momentum: evaluateSchedule(ir.momentum, t, adaptive),
+    lr: read(ir.lr, t),
+    momentum: read(ir.momentum, t),
     dampening: ir.dampening,
-    weightDecay: evaluateSchedule(ir.weightDecay, t, adaptive)
+    weightDecay: read(ir.weightDecay, t)
   })
 
   return {

@@ -1,9 +1,11 @@
+import { evaluateSchedule, type SignalIR } from "@lrs/compiler"
 import { Context } from "effect"
 import { loadData } from "../data/load.ts"
 import { createModel } from "../model/create.ts"
 import { createOptimizer } from "../optim/createOptimizer.ts"
 import { loadLatestCheckpoint, saveCheckpoint } from "./checkpoint.ts"
 import { evaluate } from "./evaluate.ts"
+import { SignalBoard } from "./signals.ts"
 
 /**
  * The trainer's replaceable parts, as services whose default is the real implementation
@@ -37,3 +39,13 @@ export const Checkpointer = Context.Reference<{ readonly save: typeof saveCheckp
   "@lrs/runtime/Checkpointer",
   { defaultValue: () => ({ save: saveCheckpoint, loadLatest: loadLatestCheckpoint }) }
 )
+
+/** Evaluates a schedule at an update, given the run's adaptive state (what each `plateau` reduced). */
+export const Schedules = Context.Reference<{ readonly evaluate: typeof evaluateSchedule }>("@lrs/runtime/Schedules", {
+  defaultValue: () => ({ evaluate: evaluateSchedule })
+})
+
+/** Keeps the latest value of every signal a run uses (and their moving averages). */
+export const Signals = Context.Reference<{ readonly board: (used: ReadonlyArray<SignalIR>) => SignalBoard }>("@lrs/runtime/Signals", {
+  defaultValue: () => ({ board: (used) => new SignalBoard(used) })
+})

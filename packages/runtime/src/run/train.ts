@@ -1,5 +1,4 @@
 import type { RunIR } from "@lrs/compiler"
-import { evaluateSchedule } from "@lrs/compiler"
 import * as tf from "@tensorflow/tfjs"
 import { resolve } from "node:path"
 import { Clock, Effect } from "effect"
@@ -9,14 +8,15 @@ import type { DataOptions } from "../data/load.ts"
 import { softmaxCrossEntropy } from "../model/mlp.ts"
 import { lossAndGradients } from "../model/variables.ts"
 import type { OptimizerState } from "../optim/Optimizer.ts"
+import type { ScheduleReader } from "../schedule/ScheduleReader.ts"
 import type { LoadedCheckpoint } from "./checkpoint.ts"
 import { TrainingError } from "./errors.ts"
 import { runId } from "./identity.ts"
 import { Reporter } from "./Reporter.ts"
 import { type RunDirectory, RunStore } from "./RunStore.ts"
-import { Checkpointer, DataLoader, Evaluator, Models, Optimizers } from "./parts.ts"
+import { Checkpointer, DataLoader, Evaluator, Models, Optimizers, Schedules, Signals } from "./parts.ts"
 import { PlateauControllers, plateausOf } from "./plateau.ts"
-import { SignalBoard, signalKey, usesSignal } from "./signals.ts"
+import { signalKey, usesSignal } from "./signals.ts"
 
 /** `lrs resume`: the IR the run directory holds, and the directory. */
 export interface ResumeRequest {
@@ -120,6 +120,8 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
   const { create: createOptimizer } = yield* Optimizers
   const { evaluate } = yield* Evaluator
   const { save: saveCheckpoint, loadLatest: loadLatestCheckpoint } = yield* Checkpointer
+  const schedules = yield* Schedules
+  const signals = yield* Signals
   const id = runId(ir)
   const data = yield* loadData(ir.data, ir.seed, request.data ?? {})
   let dir: RunDirectory
@@ -145,14 +147,15 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
   const evalSplit = ir.evaluation.split === "validation" ? data.validation! : data.test
   const model = yield* Effect.acquireRelease(Effect.sync(() => createModel(ir.model, data.shape, data.classes, ir.seed)), (m) => Effect.sync(() => m.dispose()))
   const plateaus = new PlateauControllers(plateausOf(ir))
-  const adaptive = plateaus.adaptive
-  const optimizer = yield* Effect.acquireRelease(Effect.sync(() => createOptimizer(ir.optimizer, model.variables, adaptive)), (o) => Effect.sync(() => o.dispose()))
+  // Every scheduled value of the run (optimizer, dropout, logs) is read through this one function.
+  const read: ScheduleReader = (s, t) => schedules.evaluate(s, t, plateaus.adaptive)
+  const optimizer = yield* Effect.acquireRelease(Effect.sync(() => createOptimizer(ir.optimizer, model.variables, read)), (o) => Effect.sync(() => o.dispose()))
   const sampler = resumed === undefined ? createBatchSampler(data.train.n, ir.seed) : restoreBatchSampler(data.train.n, resumed.sampler)
   // Reading a scalar back is free on the synchronous backends; on a GPU it is a sync, so it waits for log steps
   // unless the spec asks what to do with a non-finite update (then every update is checked before it is applied).
   const readEveryStep = backend.name !== "tfjs-node-gpu" || ir.onNonfinite !== "halt"
   const used = [...ir.log.signals, ...(ir.stop === undefined ? [] : [ir.stop.signal]), ...plateaus.signals]
-  const board = new SignalBoard(used)
+  const board = signals.board(used)
   /** Records a signal and lets the `plateau` schedules watching it react before update `next`. */
   const observe = (name: string, value: number, next: number): void => {
     board.observe(name, value)
@@ -205,7 +208,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     const { loss, grads, norm } = tf.tidy(() => {
       const x = tf.tensor2d(batch.x, [ir.batch, features])
       const y = tf.tensor1d(batch.y, "int32")
-      const { loss, grads } = lossAndGradients(() => softmaxCrossEntropy(model.forward(x, { training: true, step: t, adaptive }), y), model.variables)
+      const { loss, grads } = lossAndGradients(() => softmaxCrossEntropy(model.forward(x, { training: true, step: t, read }), y), model.variables)
       // The global L2 norm of the gradients, only when a spec reads `grad_norm` or clips.
       const norm = wantGradNorm ? tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))) : undefined
       return { loss, grads, norm }
@@ -222,9 +225,9 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
       tf.dispose([loss, norm, ...Object.values(grads)])
       nonfinite++
       if (ir.onNonfinite === "halt") {
-        const values = Object.entries(ir.schedules).map(([name, s]) => `${name} = ${evaluateSchedule(s, t, adaptive).toPrecision(4)}`)
+        const values = Object.entries(ir.schedules).map(([name, s]) => `${name} = ${read(s, t).toPrecision(4)}`)
         return yield* new TrainingError({
-          message: `the training ${Number.isFinite(lastLoss) ? `gradient norm became ${gradNorm}` : `loss became ${lastLoss}`} at step ${t} (last finite loss ${Number.isFinite(lastFinite) ? lastFinite.toPrecision(6) : "none"}; lr ${evaluateSchedule(ir.optimizer.lr, t, adaptive).toExponential(3)}${values.length === 0 ? "" : `; ${values.join(", ")}`})`,
+          message: `the training ${Number.isFinite(lastLoss) ? `gradient norm became ${gradNorm}` : `loss became ${lastLoss}`} at step ${t} (last finite loss ${Number.isFinite(lastFinite) ? lastFinite.toPrecision(6) : "none"}; lr ${read(ir.optimizer.lr, t).toExponential(3)}${values.length === 0 ? "" : `; ${values.join(", ")}`})`,
           help: "lower the learning rate, lengthen the warmup, add `clip_norm`, or set `on_nonfinite = skip_step`",
           span: ir.optimizer.lr.span
         })
@@ -270,12 +273,12 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
       if (nanos > throughputMark.at) observe("throughput", ((t + 1 - throughputMark.step) * ir.batch * 1e9) / Number(nanos - throughputMark.at), t + 1)
       throughputMark = { at: nanos, step: t + 1 }
       const now = yield* Clock.currentTimeMillis
-      const row: Record<string, unknown> = { kind: "train", step: t, loss: lastLoss, lr: evaluateSchedule(ir.optimizer.lr, t, adaptive) }
-      for (const [name, s] of Object.entries(ir.schedules)) if (name !== "lr") row[name] = evaluateSchedule(s, t, adaptive)
+      const row: Record<string, unknown> = { kind: "train", step: t, loss: lastLoss, lr: read(ir.optimizer.lr, t) }
+      for (const [name, s] of Object.entries(ir.schedules)) if (name !== "lr") row[name] = read(s, t)
       for (const s of ir.log.signals) row[signalKey(s)] = board.value(s) ?? null
       yield* dir.appendMetrics(row)
       const perStep = (now - started) / (t + 1) / 1000
-      yield* reporter.progress({ step: t + 1, steps: ir.steps, loss: lastLoss, lr: evaluateSchedule(ir.optimizer.lr, t, adaptive), etaSeconds: perStep * (ir.steps - t - 1) })
+      yield* reporter.progress({ step: t + 1, steps: ir.steps, loss: lastLoss, lr: read(ir.optimizer.lr, t), etaSeconds: perStep * (ir.steps - t - 1) })
     }
     const u = t + 1
     if (u % ir.evaluation.every === 0 || u === ir.steps) {

@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Backend } from "../../src/backend/Backend.ts"
-import { Evaluator } from "../../src/run/parts.ts"
+import { Evaluator, Schedules } from "../../src/run/parts.ts"
 import { Reporter } from "../../src/run/Reporter.ts"
 import { RunStore } from "../../src/run/RunStore.ts"
 import { train } from "../../src/run/train.ts"
@@ -216,5 +216,18 @@ describe("train", () => {
       assert.strictEqual(lrAt(20), 0.1)
       assert.strictEqual(lrAt(30), 0.05)
       assert.strictEqual(lrAt(110), 0.1 / 16)
+    }))
+
+  it.effect("reads every scheduled value through the Schedules service: a zero lr leaves the weights as they were", () =>
+    Effect.gen(function*() {
+      const out = join(mkdtempSync(join(tmpdir(), "lrs-train-")), "run")
+      const text = spec("sgd(lr = lr, momentum = 0.9)", 60)
+      const zeroLr = { evaluate: (s: Parameters<typeof evaluateSchedule>[0], _t: number) => (s.kind === "constant" ? s.value : 0) }
+      yield* runIn(text, out).pipe(Effect.provideService(Schedules, zeroLr))
+      const all = rows(out)
+      assert.isTrue(all.filter((r) => r["kind"] === "train").every((r) => r["lr"] === 0))
+      const losses = all.filter((r) => r["kind"] === "eval").map((r) => r["loss"])
+      assert.isAbove(losses.length, 2)
+      assert.isTrue(losses.every((l) => l === losses[0]))
     }))
 })
