@@ -79,7 +79,8 @@ export class PlateauControllers {
       if (current === undefined) continue
       const state = this.states.get(key)!
       let { best, badObservations, cooldown, reductions } = state
-      if (best === null || better(node, current, best)) {
+      // Before the first value torch's best is +-inf, which every number but NaN beats.
+      if (best === null ? !Number.isNaN(current) : better(node, current, best)) {
         best = current
         badObservations = 0
       } else {
