@@ -107,6 +107,16 @@ const wasmKernel = (name: string): tf.KernelFunc => {
   return config.kernelFunc
 }
 
+type Shape4 = [number, number, number, number]
+
+/** The attributes both conv backprop kernels read (tfjs passes them untyped). */
+interface ConvAttrs {
+  readonly strides: [number, number] | number
+  readonly pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding
+  readonly dataFormat: "NHWC" | "NCHW"
+  readonly dimRoundingMode?: "floor" | "round" | "ceil"
+}
+
 /**
  * `Conv2DBackpropFilter` from wasm kernels (NHWC; other layouts use the cpu copy): the cpu kernel
  * is a naive loop (11.7 s per Fashion-CNN step at batch 32, measured), so this computes the filter
@@ -123,13 +133,7 @@ const conv2DBackpropFilterNative = (cpuFallback: tf.KernelFunc): tf.KernelFunc =
   const { inputs, backend, attrs } = args
   const x = inputs["x"]!
   const dy = inputs["dy"]!
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as {
-    strides: [number, number] | number
-    pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding
-    dataFormat: "NHWC" | "NCHW"
-    dimRoundingMode?: "floor" | "round" | "ceil"
-    filterShape: [number, number, number, number]
-  }
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as ConvAttrs & { filterShape: Shape4 }
   if (dataFormat === "NCHW" || x.dtype !== "float32" || dy.dtype !== "float32") return cpuFallback(args)
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
@@ -219,13 +223,7 @@ const conv2DBackpropInputNative = (stock: tf.KernelFunc): tf.KernelFunc => (args
   const { inputs, backend, attrs } = args
   const dy = inputs["dy"]!
   const filter = inputs["filter"]!
-  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as {
-    strides: [number, number] | number
-    pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding
-    dataFormat: "NHWC" | "NCHW"
-    dimRoundingMode?: "floor" | "round" | "ceil"
-    inputShape: [number, number, number, number]
-  }
+  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as ConvAttrs & { inputShape: Shape4 }
   if (dataFormat === "NCHW" || dy.dtype !== "float32" || filter.dtype !== "float32") return stock(args)
   const info = tf.backend_util.computeConv2DInfo(
     inputShape,

@@ -1,4 +1,5 @@
 /** Shared helpers for the data-loading tests (not a test file itself). */
+import type { SpiralsIR } from "@lrs/compiler"
 import type { Span } from "@lrs/dsl"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -6,6 +7,19 @@ import { join } from "node:path"
 import { encodeIdx } from "../../src/data/idx.ts"
 
 export const span: Span = { file: "spec.lrs", start: { offset: 0, line: 3, col: 8 }, end: { offset: 10, line: 3, col: 18 } }
+
+/** A spirals data IR: 1,000 samples, 3 classes, 20% test, no validation, unless overridden. */
+export const spiralsIR = (over: Partial<SpiralsIR> = {}): SpiralsIR => ({
+  kind: "spirals",
+  samples: 1000,
+  classes: 3,
+  noise: 0.05,
+  turns: 1.5,
+  testFraction: 0.2,
+  validationFraction: 0,
+  span,
+  ...over
+})
 
 export const tempDir = (prefix: string): string => mkdtempSync(join(tmpdir(), `lrs-${prefix}-`))
 

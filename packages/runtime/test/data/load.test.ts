@@ -1,23 +1,11 @@
 import { NodeServices } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import type { SpiralsIR } from "@lrs/compiler"
 import { Effect } from "effect"
 import { loadData } from "../../src/data/load.ts"
 import { makeSpirals } from "../../src/data/spirals.ts"
 import { carveTest, carveValidation, gatherRows } from "../../src/data/split.ts"
-import { span } from "./fixtures.ts"
+import { spiralsIR } from "./fixtures.ts"
 
-const spirals = (over: Partial<SpiralsIR> = {}): SpiralsIR => ({
-  kind: "spirals",
-  samples: 1000,
-  classes: 3,
-  noise: 0.05,
-  turns: 1.5,
-  testFraction: 0.2,
-  validationFraction: 0,
-  span,
-  ...over
-})
 const sorted = (xs: ArrayLike<number>) => Array.from(xs).sort((a, b) => a - b)
 
 describe("carving", () => {
@@ -61,8 +49,8 @@ describe("carving", () => {
 describe("loadData spirals", () => {
   it.effect("validation 0: exactly makeSpirals' splits, shape [2]", () =>
     Effect.gen(function*() {
-      const d = yield* loadData(spirals(), 11)
-      const s = makeSpirals(spirals(), 11)
+      const d = yield* loadData(spiralsIR(), 11)
+      const s = makeSpirals(spiralsIR(), 11)
       assert.deepStrictEqual(d.train, s.train)
       assert.deepStrictEqual(d.test, s.test)
       assert.isUndefined(d.validation)
@@ -73,7 +61,7 @@ describe("loadData spirals", () => {
 
   it.effect("validation carved out of train: sizes, determinism, same test split", () =>
     Effect.gen(function*() {
-      const ir = spirals({ validationFraction: 0.25 })
+      const ir = spiralsIR({ validationFraction: 0.25 })
       const d = yield* loadData(ir, 11)
       const s = makeSpirals(ir, 11)
       assert.strictEqual(d.validation!.n, Math.round(800 * 0.25))

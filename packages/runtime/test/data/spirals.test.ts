@@ -1,19 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import type { SpiralsIR } from "@lrs/compiler"
 import { makeSpirals } from "../../src/data/spirals.ts"
+import { spiralsIR } from "./fixtures.ts"
 
-const span = { start: 0, end: 0 } as unknown as SpiralsIR["span"]
-const ir = (over: Partial<SpiralsIR> = {}): SpiralsIR => ({
-  kind: "spirals",
-  samples: 1000,
-  classes: 3,
-  noise: 0.05,
-  turns: 1.5,
-  testFraction: 0.2,
-  validationFraction: 0,
-  span,
-  ...over
-})
 
 const counts = (y: Int32Array, k: number): Array<number> => {
   const c = new Array<number>(k).fill(0)
@@ -23,21 +11,21 @@ const counts = (y: Int32Array, k: number): Array<number> => {
 
 describe("makeSpirals", () => {
   it("same seed gives identical bytes", () => {
-    const a = makeSpirals(ir(), 11)
-    const b = makeSpirals(ir(), 11)
+    const a = makeSpirals(spiralsIR(), 11)
+    const b = makeSpirals(spiralsIR(), 11)
     assert.deepStrictEqual(Buffer.from(a.train.x.buffer), Buffer.from(b.train.x.buffer))
     assert.deepStrictEqual(Buffer.from(a.train.y.buffer), Buffer.from(b.train.y.buffer))
     assert.deepStrictEqual(Buffer.from(a.test.x.buffer), Buffer.from(b.test.x.buffer))
   })
 
   it("different seeds differ", () => {
-    const a = makeSpirals(ir(), 1)
-    const b = makeSpirals(ir(), 2)
+    const a = makeSpirals(spiralsIR(), 1)
+    const b = makeSpirals(spiralsIR(), 2)
     assert.notDeepEqual(Array.from(a.train.x.slice(0, 20)), Array.from(b.train.x.slice(0, 20)))
   })
 
   it("splits by testFraction and shapes match", () => {
-    const d = makeSpirals(ir(), 0)
+    const d = makeSpirals(spiralsIR(), 0)
     assert.strictEqual(d.test.n, 200)
     assert.strictEqual(d.train.n, 800)
     assert.strictEqual(d.train.x.length, 1600)
@@ -47,7 +35,7 @@ describe("makeSpirals", () => {
   })
 
   it("spreads examples evenly over classes (N mod K extra go to the first classes)", () => {
-    const d = makeSpirals(ir({ samples: 1001 }), 0)
+    const d = makeSpirals(spiralsIR({ samples: 1001 }), 0)
     const all = counts(d.train.y, 3).map((c, i) => c + counts(d.test.y, 3)[i]!)
     assert.deepStrictEqual(all, [334, 334, 333])
     // The shuffle keeps each split roughly balanced.
@@ -55,7 +43,7 @@ describe("makeSpirals", () => {
   })
 
   it("without noise, points lie within the unit disc on their arm", () => {
-    const d = makeSpirals(ir({ noise: 0, classes: 2, samples: 200, testFraction: 0 }), 0)
+    const d = makeSpirals(spiralsIR({ noise: 0, classes: 2, samples: 200, testFraction: 0 }), 0)
     assert.strictEqual(d.test.n, 0)
     for (let i = 0; i < d.train.n; i++) {
       const r = Math.hypot(d.train.x[2 * i]!, d.train.x[2 * i + 1]!)
