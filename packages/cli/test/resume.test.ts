@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { spawn, spawnSync } from "node:child_process"
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 
@@ -99,6 +99,28 @@ experiment plateau {
     const after = Object.values(summary.plateaus as Record<string, number>)[0]!
     expect(after).toBeGreaterThan(before)
     expect(summary.plateaus).toEqual(JSON.parse(readFileSync(join(dir, "whole", "summary.json"), "utf8")).plateaus)
+  })
+
+  it("says which file of a damaged run directory is wrong and how to go on, without a stack trace", () => {
+    const dir = mkdtempSync(join(tmpdir(), "lrs-resume-damaged-"))
+    const file = join(dir, "small.lrs")
+    writeFileSync(file, "lrs 1\nexperiment small {\n  steps = 40\n  data = spirals(samples = 300)\n  model = mlp(hidden = [8])\n  optimizer = adam(lr = 1e-2)\n  checkpoint every 20 steps\n}\n")
+    expect(lrs(["run", file, "--out", join(dir, "run")]).status).toBe(0)
+    const damage = (name: string, how: (run: string) => void) => {
+      cpSync(join(dir, "run"), join(dir, name), { recursive: true })
+      how(join(dir, name))
+      return lrs(["resume", join(dir, name)])
+    }
+    const state = damage("state", (run) => writeFileSync(join(run, "checkpoints", "step-00000040", "state.json"), "{bad"))
+    expect(state.status).toBe(1)
+    expect(state.stderr).toContain("step-00000040: this checkpoint is damaged (state.json is not JSON); remove its folder to resume from the one before")
+    const tensors = damage("tensors", (run) => truncateSync(join(run, "checkpoints", "step-00000040", "tensors.bin"), 100))
+    expect(tensors.status).toBe(1)
+    expect(tensors.stderr).toContain("tensors.bin holds 25 floats, fewer than state.json places in it")
+    const ir = damage("ir", (run) => writeFileSync(join(run, "ir.json"), "{"))
+    expect(ir.status).toBe(2)
+    expect(ir.stderr).toContain("ir.json is not valid JSON: the run directory is damaged")
+    for (const r of [state, tensors, ir]) expect(r.stderr).not.toMatch(/\n\s+at /)
   })
 
   it("says what is wrong with a directory that is not a run", () => {

@@ -21,8 +21,10 @@ export const resume = Command.make(
     const read = (name: string) =>
       fs.readFileString(join(run, name)).pipe(Effect.mapError(() => new UsageError({ message: `${run} is not a run directory (cannot read ${name})` })))
     // The runtime never re-reads the spec: a run directory's IR is the whole run.
-    const ir = JSON.parse(yield* read("ir.json")) as RunIR
-    const options = JSON.parse(yield* read("run.json").pipe(Effect.orElseSucceed(() => "{}"))) as { data?: { baseDir?: string; dataDir?: string } }
+    const parse = (name: string, text: string) =>
+      Effect.try({ try: () => JSON.parse(text) as unknown, catch: () => new UsageError({ message: `${join(run, name)} is not valid JSON: the run directory is damaged` }) })
+    const ir = (yield* parse("ir.json", yield* read("ir.json"))) as RunIR
+    const options = (yield* parse("run.json", yield* read("run.json").pipe(Effect.orElseSucceed(() => "{}")))) as { data?: { baseDir?: string; dataDir?: string } }
     const runtime = yield* Effect.promise(() => import("@lrs/runtime"))
     const layer = Layer.mergeAll(
       runtime.Backend.layer(backend),

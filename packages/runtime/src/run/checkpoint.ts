@@ -1,10 +1,10 @@
-import type { PlateauState } from "./plateau.ts"
 import type * as tf from "@tensorflow/tfjs"
 import { Effect } from "effect"
 import type { BatchSamplerState } from "../data/batches.ts"
-import type { Optimizer, OptimizerState } from "../optim/Optimizer.ts"
 import type { NamedVariable } from "../model/variables.ts"
-import type { RunDirectory } from "./RunStore.ts"
+import type { Optimizer, OptimizerState } from "../optim/Optimizer.ts"
+import type { PlateauState } from "./plateau.ts"
+import { type RunDirectory, RunStoreError } from "./RunStore.ts"
 
 /** Where one array lives in `tensors.bin` (float32, little-endian, row-major). */
 interface Entry {
@@ -60,6 +60,17 @@ export const saveCheckpoint = Effect.fnUntraced(function*(
   return folder
 })
 
+/** `state.json` as `saveCheckpoint` writes it. */
+interface StateJson {
+  readonly updates: number
+  readonly model: Record<string, Entry>
+  readonly optimizer: { kind: OptimizerState["kind"]; steps: number; slots: Record<string, Record<string, Entry>> }
+  readonly sampler: BatchSamplerState
+  readonly signals: Record<string, number>
+  readonly counters?: Record<string, number>
+  readonly plateaus?: Record<string, PlateauState>
+}
+
 /** What a checkpoint holds, read back for `lrs resume`. */
 export interface LoadedCheckpoint {
   readonly updates: number
@@ -77,18 +88,20 @@ export const loadLatestCheckpoint = Effect.fnUntraced(function*(dir: RunDirector
   const names = (yield* dir.list("checkpoints")).filter((n) => /^step-\d{8}$/.test(n)).sort()
   const last = names[names.length - 1]
   if (last === undefined) return undefined
-  const state = JSON.parse(yield* dir.readText(`checkpoints/${last}/state.json`)) as {
-    updates: number
-    model: Record<string, Entry>
-    optimizer: { kind: OptimizerState["kind"]; steps: number; slots: Record<string, Record<string, Entry>> }
-    sampler: BatchSamplerState
-    signals: Record<string, number>
-    counters?: Record<string, number>
-    plateaus?: Record<string, PlateauState>
-  }
+  // A checkpoint is written aside and renamed, so a damaged one was changed after the fact: say which and how to go on.
+  const damaged = (why: string) =>
+    new RunStoreError({ path: `${dir.path}/checkpoints/${last}`, message: `this checkpoint is damaged (${why}); remove its folder to resume from the one before` })
+  const text = yield* dir.readText(`checkpoints/${last}/state.json`)
+  const state = (yield* Effect.try({ try: () => JSON.parse(text) as unknown, catch: () => damaged("state.json is not JSON") })) as StateJson
   const bytes = yield* dir.readBytes(`checkpoints/${last}/tensors.bin`)
   // Copy into an aligned buffer: a file's bytes may start at any offset.
-  const floats = new Float32Array(bytes.slice().buffer)
+  const floats = new Float32Array(bytes.slice(0, bytes.length - (bytes.length % 4)).buffer)
+  const entries = [...Object.values(state.model ?? {}), ...Object.values(state.optimizer?.slots ?? {}).flatMap((byVar) => Object.values(byVar))]
+  const fits = (e: Entry) => Array.isArray(e.shape) && Number.isInteger(e.offset) && e.offset >= 0 && e.offset + e.length <= floats.length && e.length === e.shape.reduce((a, b) => a * b, 1)
+  if (typeof state.updates !== "number" || state.sampler === undefined || state.optimizer === undefined || entries.length === 0) {
+    return yield* damaged("state.json lacks the fields a checkpoint has")
+  }
+  if (!entries.every(fits)) return yield* damaged(`tensors.bin holds ${floats.length} floats, fewer than state.json places in it`)
   const take = (e: Entry) => floats.slice(e.offset, e.offset + e.length)
   const weights = Object.fromEntries(Object.entries(state.model).map(([k, e]) => [k, take(e)]))
   const slots = Object.fromEntries(Object.entries(state.optimizer.slots).map(([slot, byVar]) => [slot, Object.fromEntries(Object.entries(byVar).map(([k, e]) => [k, { shape: e.shape, values: take(e) }]))]))
