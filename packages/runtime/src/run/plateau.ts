@@ -59,6 +59,11 @@ export class PlateauControllers {
     }
   }
 
+  /** Whether the run has any plateau schedule. */
+  get isEmpty(): boolean {
+    return this.nodes.size === 0
+  }
+
   /** The signals the controllers read, so the signal board keeps them (and their moving averages). */
   get signals(): ReadonlyArray<SignalIR> {
     return [...this.nodes.values()].map((n) => n.signal)

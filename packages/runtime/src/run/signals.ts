@@ -45,6 +45,8 @@ export class SignalBoard {
 
   observe(name: string, value: number): void {
     this.values.set(name, value)
+    // Called at every update: without moving averages there is nothing more to do.
+    if (this.emas.length === 0) return
     const changed = new Set([name])
     for (const e of this.emas) {
       const of = signalKey(e.of)

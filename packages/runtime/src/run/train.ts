@@ -318,7 +318,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     wallSeconds: wallMs / 1000,
     msPerStep: wallMs / Math.max(done - start, 1),
     final: { train: { loss: lastFinite }, [ir.evaluation.split]: evaluated },
-    ...(plateausOf(ir).length === 0 ? {} : { plateaus: plateaus.reductions() }),
+    ...(plateaus.isEmpty ? {} : { plateaus: plateaus.reductions() }),
     runDir: dir.path
   }
   yield* dir.write("summary.json", JSON.stringify(summary, null, 2) + "\n")
