@@ -31,7 +31,8 @@
  * machine (the repeats damp this VM's run-to-run noise, which is of the size of the targets).
  *
  * Run: `node packages/runtime/bench/overhead.bench.ts [quick]` (`quick`: tiny step counts, to
- * check the script; `OVERHEAD_SKIP_CLI=1` skips the spawned CLI run).
+ * check the script; `OVERHEAD_SKIP_CLI=1` skips the spawned CLI run; `OVERHEAD_ONLY=tiny` or `=fashion`
+ * runs one setting and no CLI run).
  */
 import * as NodeServices from "@effect/platform-node/NodeServices"
 import { compile, evaluateSchedule, printResolved, type RunIR } from "@lrs/compiler"
@@ -327,8 +328,11 @@ const program = Effect.gen(function*() {
     `settings: seed 1, adamw lr warmup(min(200, T/4) steps, cosine(1e-3 -> 0)) over T steps wd 1e-4, evaluate every <T> steps on validation [accuracy, loss] (update 0 and the end), log every ${LOG_EVERY} steps [throughput]; lrs = train() in-process with RunStore (temp dir) and Reporter.layerMemory`
   )
 
+  const only = process.env["OVERHEAD_ONLY"]
+  const runs = (part: "fashion" | "tiny") => only === undefined || only === part
+
   // (a) fashion MLP on wasm
-  yield* Effect.gen(function*() {
+  if (runs("fashion")) yield* Effect.gen(function*() {
     const c = yield* compare(fashion, fashionWasm.steps, fashionWasm.reps, fashionWasm.warm)
     const ratio = c.lrsTrain / c.handTrain
     console.log(`${fashion.label} wasm (${fashion.dataNote}; ${fashionWasm.steps} steps, median of ${fashionWasm.reps} runs each):`)
@@ -341,6 +345,7 @@ const program = Effect.gen(function*() {
 
   // (b) tiny MLP on wasm, then cpu
   for (const backend of ["wasm", "cpu"] as const) {
+    if (!runs("tiny")) break
     yield* Effect.gen(function*() {
       const c = yield* compare(tiny, tinyRun.steps, tinyRun.reps, tinyRun.warm)
       const overheadUs = (c.lrsTrain - c.handTrain) * 1000
@@ -354,7 +359,7 @@ const program = Effect.gen(function*() {
   }
 
   // fashion MLP on cpu: few steps (about 200 ms/step)
-  yield* Effect.gen(function*() {
+  if (runs("fashion")) yield* Effect.gen(function*() {
     const c = yield* compare(fashion, fashionCpu.steps, fashionCpu.reps, fashionCpu.warm)
     console.log(`${fashion.label} cpu (${fashion.dataNote}; ${fashionCpu.steps} steps, 1 run each):`)
     console.log(`  fashion MLP b128 cpu: lrs ${c.lrsTrain.toFixed(1)} ms/step, hand-written ${c.handTrain.toFixed(1)} ms/step, ratio ${(c.lrsTrain / c.handTrain).toFixed(3)}`)
@@ -363,7 +368,7 @@ const program = Effect.gen(function*() {
   }).pipe(Effect.provide(layers("cpu")))
 
   // Whole process: `lrs run examples/fashion-mlp.lrs --backend wasm`.
-  if (process.env["OVERHEAD_SKIP_CLI"] === "1" || quick) {
+  if (process.env["OVERHEAD_SKIP_CLI"] === "1" || quick || only !== undefined) {
     console.log("whole process `lrs run examples/fashion-mlp.lrs --backend wasm`: skipped")
   } else {
     const out = join(work, "cli-run")

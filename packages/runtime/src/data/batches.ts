@@ -54,14 +54,22 @@ export const restoreBatchSampler = (n: number, saved: BatchSamplerState): BatchS
   }
 }
 
-/** Copies the rows `indices` of a split into a fresh batch (`x` row-major `[indices.length, features]`). */
+/**
+ * Copies the rows `indices` of a split into a batch (`x` row-major `[indices.length, features]`):
+ * into `into` when given (the trainer reuses one pair of buffers, once the tensors made from the
+ * previous batch are disposed), else into fresh arrays.
+ */
 export const gatherRows = (
   split: { readonly x: Float32Array; readonly y: Int32Array },
   features: number,
-  indices: Int32Array
+  indices: Int32Array,
+  into?: { readonly x: Float32Array; readonly y: Int32Array }
 ): { readonly x: Float32Array; readonly y: Int32Array } => {
-  const x = new Float32Array(indices.length * features)
-  const y = new Int32Array(indices.length)
+  const x = into?.x ?? new Float32Array(indices.length * features)
+  const y = into?.y ?? new Int32Array(indices.length)
+  if (x.length !== indices.length * features || y.length !== indices.length) {
+    throw new Error(`batch buffers hold ${y.length} rows of ${x.length / Math.max(y.length, 1)}, not ${indices.length} of ${features}`)
+  }
   for (let i = 0; i < indices.length; i++) {
     const src = indices[i]!
     x.set(split.x.subarray(src * features, (src + 1) * features), i * features)

@@ -140,6 +140,8 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     // Where the data was found, so `lrs resume` reads the same files from any working directory.
     yield* dir.write("run.json", JSON.stringify({ data: absoluteDataOptions(request.data ?? {}) }, null, 2) + "\n")
   }
+  // Opened after a resume cut the file back to its checkpoint, so rows append to what was kept.
+  const metrics = yield* dir.openMetrics
   yield* reporter.line(`backend: ${backend.name} (${backend.reason})`)
   yield* reporter.line(`run: ${dir.path}`)
 
@@ -174,6 +176,37 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
   const wantGradNorm = usesSignal(used, "grad_norm") || clip !== undefined
   const wantParamNorm = usesSignal(used, "param_norm")
 
+  // The per-update tensor work, as plain functions outside the generator (V8 optimises them better).
+  // One pair of batch buffers serves the run: each batch's tensors are disposed within its update.
+  const batch = { x: new Float32Array(ir.batch * features), y: new Int32Array(ir.batch) }
+  /** Loss and gradients of the next batch at update `t`; the caller disposes them. */
+  const forwardBackward = (t: number) => {
+    gatherRows(data.train, features, sampler.nextBatch(ir.batch), batch)
+    return tf.tidy(() => {
+      const x = tf.tensor2d(batch.x, [ir.batch, features])
+      const y = tf.tensor1d(batch.y, "int32")
+      const { loss, grads } = lossAndGradients(() => softmaxCrossEntropy(model.forward(x, { training: true, step: t, read }), y), model.variables)
+      // The global L2 norm of the gradients, only when a spec reads `grad_norm` or clips.
+      const norm = wantGradNorm ? tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))) : undefined
+      return { loss, grads, norm }
+    })
+  }
+  /** Clips (when the spec asks) and applies update `t`; disposes the gradients. */
+  const applyUpdate = (grads: Record<string, tf.Tensor>, norm: tf.Tensor | undefined, t: number): void => {
+    // clip_grad_norm_: scale by max_norm / (norm + 1e-6) when that is below 1.
+    if (clip !== undefined && norm !== undefined) {
+      const scale = clip / (norm.dataSync()[0]! + 1e-6)
+      if (scale < 1) {
+        for (const [name, g] of Object.entries(grads)) {
+          grads[name] = tf.tidy(() => tf.mul(g, scale))
+          g.dispose()
+        }
+      }
+    }
+    optimizer.step(grads, t)
+    for (const name in grads) grads[name]!.dispose()
+  }
+
   const evalRow = Effect.fnUntraced(function*(u: number) {
     const m = evaluate(model, evalSplit, features, u, data.classes)
     const row: Record<string, unknown> = { kind: "eval", step: u, split: ir.evaluation.split }
@@ -181,7 +214,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
       row[metric] = m[metric]
       observe(`${ir.evaluation.split}.${metric}`, m[metric], u)
     }
-    yield* dir.appendMetrics(row)
+    yield* metrics.append(row)
     return m
   })
 
@@ -204,15 +237,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
   let snapshot: Snapshot | undefined = ir.onNonfinite === "rollback" ? yield* takeSnapshot(start) : undefined
   let throughputMark = { at: yield* Clock.currentTimeNanos, step: 0 }
   for (let t = start; t < ir.steps && stopReason === undefined; t++) {
-    const batch = gatherRows(data.train, features, sampler.nextBatch(ir.batch))
-    const { loss, grads, norm } = tf.tidy(() => {
-      const x = tf.tensor2d(batch.x, [ir.batch, features])
-      const y = tf.tensor1d(batch.y, "int32")
-      const { loss, grads } = lossAndGradients(() => softmaxCrossEntropy(model.forward(x, { training: true, step: t, read }), y), model.variables)
-      // The global L2 norm of the gradients, only when a spec reads `grad_norm` or clips.
-      const norm = wantGradNorm ? tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))) : undefined
-      return { loss, grads, norm }
-    })
+    const { loss, grads, norm } = forwardBackward(t)
     const logged = t % ir.log.every === 0 || t === ir.steps - 1
     done = t + 1
     let gradNorm = Number.NaN
@@ -249,19 +274,8 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
       continue
     }
     lastFinite = lastLoss
-    // clip_grad_norm_: scale by max_norm / (norm + 1e-6) when that is below 1.
-    if (clip !== undefined && norm !== undefined) {
-      const total = norm.dataSync()[0]!
-      const scale = clip / (total + 1e-6)
-      if (scale < 1) {
-        for (const [name, g] of Object.entries(grads)) {
-          grads[name] = tf.tidy(() => tf.mul(g, scale))
-          g.dispose()
-        }
-      }
-    }
-    optimizer.step(grads, t)
-    tf.dispose([...Object.values(grads), loss])
+    applyUpdate(grads, norm, t)
+    loss.dispose()
     if (readEveryStep || logged) {
       observe("loss", lastLoss, t + 1)
       if (norm !== undefined) observe("grad_norm", gradNorm, t + 1)
@@ -276,7 +290,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
       const row: Record<string, unknown> = { kind: "train", step: t, loss: lastLoss, lr: read(ir.optimizer.lr, t) }
       for (const [name, s] of Object.entries(ir.schedules)) if (name !== "lr") row[name] = read(s, t)
       for (const s of ir.log.signals) row[signalKey(s)] = board.value(s) ?? null
-      yield* dir.appendMetrics(row)
+      yield* metrics.append(row)
       const perStep = (now - started) / (t + 1) / 1000
       yield* reporter.progress({ step: t + 1, steps: ir.steps, loss: lastLoss, lr: read(ir.optimizer.lr, t), etaSeconds: perStep * (ir.steps - t - 1) })
     }

@@ -45,4 +45,14 @@ describe("batch sampler", () => {
     assert.deepStrictEqual(Array.from(x), [20, 21, 0, 1])
     assert.deepStrictEqual(Array.from(y), [2, 0])
   })
+
+  it("gathers into given buffers, and refuses buffers of the wrong size", () => {
+    const split = { x: new Float32Array([0, 1, 10, 11, 20, 21]), y: new Int32Array([0, 1, 2]) }
+    const into = { x: new Float32Array(4), y: new Int32Array(2) }
+    const out = gatherRows(split, 2, new Int32Array([1, 2]), into)
+    assert.strictEqual(out.x, into.x)
+    assert.deepStrictEqual(Array.from(into.x), [10, 11, 20, 21])
+    assert.deepStrictEqual(Array.from(into.y), [1, 2])
+    assert.throws(() => gatherRows(split, 2, new Int32Array([1, 2, 0]), into), /batch buffers hold 2 rows/)
+  })
 })

@@ -29,9 +29,14 @@ describe("RunStore", () => {
     withStore((store) =>
       Effect.gen(function*() {
         const dir = yield* store.create({ out: join(mkdtempSync(join(tmpdir(), "lrs-store-")), "nested", "run") })
-        yield* dir.appendMetrics({ step: 0, loss: 1 })
-        yield* dir.appendMetrics({ step: 1, loss: 0.5 })
-        assert.strictEqual(readFileSync(join(dir.path, "metrics.jsonl"), "utf8"), "{\"step\":0,\"loss\":1}\n{\"step\":1,\"loss\":0.5}\n")
+        yield* Effect.scoped(Effect.gen(function*() {
+          const log = yield* dir.openMetrics
+          yield* log.append({ step: 0, loss: 1 })
+          yield* log.append({ step: 1, loss: 0.5 })
+        }))
+        // A reopened log appends after what is there.
+        yield* Effect.scoped(Effect.flatMap(dir.openMetrics, (log) => log.append({ step: 2, loss: 0.25 })))
+        assert.strictEqual(readFileSync(join(dir.path, "metrics.jsonl"), "utf8"), "{\"step\":0,\"loss\":1}\n{\"step\":1,\"loss\":0.5}\n{\"step\":2,\"loss\":0.25}\n")
       })
     ))
 })
