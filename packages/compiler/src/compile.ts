@@ -109,7 +109,7 @@ export const compile = (text: string, options: CompileOptions): CompileResult =>
   }
   const fromSet: Array<Assignment> = validOverrides.map((o) => ({ name: o.name, expr: o.expr, origin: { kind: "override", span: o.expr.span } }))
   const swept = sweep === undefined ? [] : sweep.groups.flatMap((g) => g.map((a) => a.name))
-  const run = checkRun(loaded.modules, root, experiment, [...assignments, ...fromSet], swept)
+  const run = checkRun(loaded.modules, root, experiment, [...assignments, ...fromSet], options.host, swept)
   diagnostics.add(run.diagnostics)
 
   // Each swept value is checked on its own, so a bad value is reported where it is written. Long
@@ -121,7 +121,7 @@ export const compile = (text: string, options: CompileOptions): CompileResult =>
       for (const axis of group) {
         const values = axis.values.length <= 2 * ends ? axis.values : [...axis.values.slice(0, ends), ...axis.values.slice(-ends)]
         for (const value of values) {
-          diagnostics.add(checkRun(loaded.modules, root, experiment, [{ name: axis.name, expr: value, origin: { kind: "sweep", span: value.span } }, ...fromSet]).diagnostics)
+          diagnostics.add(checkRun(loaded.modules, root, experiment, [{ name: axis.name, expr: value, origin: { kind: "sweep", span: value.span } }, ...fromSet], options.host).diagnostics)
         }
       }
     }
@@ -239,9 +239,9 @@ const buildScopes = (modules: ReadonlyMap<string, Module>, root: Module, assignm
   return rootScope
 }
 
-const checkRun = (modules: ReadonlyMap<string, Module>, root: Module, experiment: Block, assignments: ReadonlyArray<Assignment>, touched: ReadonlyArray<string> = []) => {
+const checkRun = (modules: ReadonlyMap<string, Module>, root: Module, experiment: Block, assignments: ReadonlyArray<Assignment>, host: SourceHost | undefined, touched: ReadonlyArray<string> = []) => {
   const scope = buildScopes(modules, root, assignments)
-  const ctx = Context.make(scope)
+  const ctx = Context.make(scope, host)
   const fieldOverrides = new Map<string, FieldValue>()
   for (const a of assignments) {
     if (scope.definitions.get(a.name)?.kind !== "param") fieldOverrides.set(a.name, { expr: a.expr, origin: a.origin })
@@ -332,7 +332,7 @@ export const compileSchedules = (text: string, options: CompileOptions & { reado
   const checked = compile(text, options)
   const diagnostics = checked.diagnostics.filter((d) => d.code !== "LRS1004")
   if (hasErrors(diagnostics)) return { diagnostics, sources: checked.sources }
-  const ctx = Context.make(buildScopes(loaded.modules, root, []))
+  const ctx = Context.make(buildScopes(loaded.modules, root, []), options.host)
   if (options.steps === undefined || !Number.isInteger(options.steps) || options.steps < 1) {
     ctx.report("LRS1007", { ...root.doc.span, end: root.doc.span.start }, "a file of schedules has no budget to draw them over", "give the number of steps, for example `--steps 1000`")
     return { diagnostics: [...diagnostics, ...ctx.diagnostics], sources: checked.sources }

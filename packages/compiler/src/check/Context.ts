@@ -1,6 +1,7 @@
 import type { Diagnostic, DiagnosticDetails, Expr, Span } from "@lrs/dsl"
 import { error, warning } from "@lrs/dsl"
 import { type Code, codes } from "../diagnostics/codes.ts"
+import type { SourceHost } from "../load/modules.ts"
 
 /** Where a value came from, for `resolved.lrs` and `lrs resolve`. */
 export type Origin =
@@ -67,6 +68,8 @@ interface State {
   /** Definitions and import aliases some reference resolved to, for the unused-name warnings. */
   readonly used: Set<Definition>
   readonly usedImports: Set<Scope>
+  /** Reads files the spec names besides imports (the run a `refined` schedule learns from). */
+  readonly host: SourceHost | undefined
 }
 
 /** What the checker threads through every phase: the scope in force, time axes and the shared diagnostics. */
@@ -83,8 +86,13 @@ export class Context {
     this.observed = observed
   }
 
-  static make(scope: Scope): Context {
-    return new Context({ diagnostics: [], reported: new Set(), resolving: new Set(), paramValues: new Map(), used: new Set(), usedImports: new Set() }, scope, {})
+  static make(scope: Scope, host?: SourceHost): Context {
+    return new Context({ diagnostics: [], reported: new Set(), resolving: new Set(), paramValues: new Map(), used: new Set(), usedImports: new Set(), host }, scope, {})
+  }
+
+  /** A file's text through the compiler's host (undefined without one, or when it cannot be read). */
+  read(path: string): string | undefined {
+    return this.state.host?.read(path)
   }
 
   /** The same diagnostics and caches, seen from another scope. */

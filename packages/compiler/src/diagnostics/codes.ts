@@ -35,6 +35,7 @@ export const codes = {
   LRS3003: "segments longer than their span",
   LRS3004: "malformed schedule shape",
   LRS3005: "schedule leaves its domain",
+  LRS3006: "run that a schedule learns from is missing or unusable",
   LRS4001: "unknown signal",
   LRS4002: "signal that is never observed",
   LRS4003: "malformed condition",

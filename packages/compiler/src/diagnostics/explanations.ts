@@ -859,6 +859,34 @@ export const explanations: { readonly [C in Code]: Explanation } = {
       )
     }
   },
+  LRS3006: {
+    explanation:
+      "`refined(from = RUN_DIR, peak = ...)` builds a learning-rate schedule from the gradient norms a previous run logged (Defazio et al.'s refinement), so it reads that run's `metrics.jsonl` while the spec compiles. The run directory must exist (relative paths start at the spec's folder), and its train rows must carry the signal being refined (`grad_norm` unless `signal` says otherwise) as positive numbers at two or more steps: log it in the baseline with `log every 1 steps [grad_norm]`.",
+    wrong: {
+      spec: lines(
+        "lrs 1",
+        "experiment refined_run {",
+        "  steps = 100",
+        "  data = spirals()",
+        "  model = mlp()",
+        "  optimizer = sgd(lr = refined(from = \"runs/baseline\", peak = 0.1))",
+        "}"
+      ),
+      files: { "runs/baseline/metrics.jsonl": lines("{\"kind\":\"train\",\"step\":0,\"loss\":1.1}", "{\"kind\":\"train\",\"step\":1,\"loss\":1.0}") }
+    },
+    fixed: {
+      spec: lines(
+        "lrs 1",
+        "experiment refined_run {",
+        "  steps = 100",
+        "  data = spirals()",
+        "  model = mlp()",
+        "  optimizer = sgd(lr = refined(from = \"runs/baseline\", peak = 0.1))",
+        "}"
+      ),
+      files: { "runs/baseline/metrics.jsonl": lines("{\"kind\":\"train\",\"step\":0,\"loss\":1.1,\"grad_norm\":2.0}", "{\"kind\":\"train\",\"step\":1,\"loss\":1.0,\"grad_norm\":1.5}") }
+    }
+  },
   LRS4001: {
     explanation:
       "`log` and `until` take signals: `loss` and `grad_norm` (observed at every update), `test.loss` and `test.accuracy` (observed at every evaluation), or `ema(signal, beta)` of one of them. Training accuracy is not measured, so there is no `accuracy` signal; use `test.accuracy`.",

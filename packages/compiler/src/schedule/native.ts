@@ -3,6 +3,7 @@ import type { CurveShape, PlateauIR, ScheduleIR } from "../ir/Ir.ts"
 import { curveDefaults, curveOption } from "./curves.ts"
 import { evaluateSchedule } from "./evaluate.ts"
 import type { Args, Constructor } from "./library.ts"
+import { refined } from "./refined.ts"
 
 /**
  * The native library: one vocabulary for all of it. Shapes go `from -> to` over the span they fill
@@ -439,6 +440,7 @@ export const native: Readonly<Record<string, Constructor>> = {
   slow_start_fast_decay: slowStartFastDecay,
   moderate_decay: moderateDecay,
   power_scheduler: powerScheduler,
+  refined,
   repeat,
   restart,
   sampled,
