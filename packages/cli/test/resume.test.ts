@@ -9,7 +9,8 @@ const repo = resolve(import.meta.dirname, "../../..")
 const bin = join(repo, "packages/cli/src/bin.ts")
 const lrs = (args: ReadonlyArray<string>) => spawnSync(process.execPath, [bin, ...args], { cwd: repo, encoding: "utf8" })
 
-const spec = `lrs 1
+// Each backend also keeps one kind of weight average, so both are resumed exactly.
+const spec = (average: string) => `lrs 1
 experiment killed {
   seed = 3
   steps = 1200
@@ -20,6 +21,7 @@ experiment killed {
   evaluate every 200 steps
   log every 10 steps [grad_norm, ema(loss, 0.9)]
   checkpoint every 100 steps
+  average = ${average}
 }
 `
 
@@ -37,11 +39,11 @@ const runAndKill = async (file: string, out: string, backend: string, after: num
 }
 
 describe("lrs resume", () => {
-  for (const backend of ["cpu", "wasm"]) {
+  for (const [backend, average] of [["cpu", "ema(0.99)"], ["wasm", "last(3, every = 50 steps)"]] as const) {
     it(`continues a run killed with SIGKILL and ends bitwise equal to an uninterrupted run (${backend})`, async () => {
       const dir = mkdtempSync(join(tmpdir(), `lrs-resume-${backend}-`))
       const file = join(dir, "killed.lrs")
-      writeFileSync(file, spec)
+      writeFileSync(file, spec(average))
       const whole = lrs(["run", file, "--backend", backend, "--out", join(dir, "whole")])
       expect(whole.status, whole.stderr).toBe(0)
 
@@ -63,6 +65,10 @@ describe("lrs resume", () => {
       expect(readFileSync(join(dir, "cut", "metrics.jsonl"), "utf8")).toBe(readFileSync(join(dir, "whole", "metrics.jsonl"), "utf8"))
       const summary = JSON.parse(readFileSync(join(dir, "cut", "summary.json"), "utf8"))
       expect(summary.steps).toBe(1200)
+      // The averaged weights were evaluated and checkpointed beside the raw ones.
+      expect(summary.final["test.average"].accuracy).toBeGreaterThan(0.5)
+      const state = JSON.parse(readFileSync(join(dir, "cut", "checkpoints", "step-00001200", "state.json"), "utf8"))
+      expect(state.average.sets.map((s: { step: number }) => s.step)).toEqual(average.startsWith("ema") ? [1200] : [1100, 1150, 1200])
     })
   }
 

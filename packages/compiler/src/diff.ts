@@ -13,7 +13,7 @@ const scheduleKinds = new Set(["constant", "curve", "geometric", "inverse_sqrt",
 const isSchedule = (v: unknown): v is ScheduleIR =>
   typeof v === "object" && v !== null && "kind" in v && scheduleKinds.has((v as { kind: string }).kind) && "span" in v
 const isSignal = (v: unknown): v is SignalIR =>
-  typeof v === "object" && v !== null && "kind" in v && ((v as { kind: string }).kind === "signal" || (v as { kind: string }).kind === "ema")
+  typeof v === "object" && v !== null && "kind" in v && ((v as { kind: string }).kind === "signal" || ((v as { kind: string }).kind === "ema" && "of" in v))
 
 /**
  * What differs between two compiled runs, field by field. Spans and the source path are not part

@@ -1,7 +1,7 @@
 import { formatSpan } from "@lrs/dsl"
 import type { Origin } from "./check/Context.ts"
 import type { Origins } from "./check/experiment.ts"
-import type { ConditionIR, OptimizerIR, RunIR, ScheduleIR } from "./ir/Ir.ts"
+import type { AverageIR, ConditionIR, OptimizerIR, RunIR, ScheduleIR } from "./ir/Ir.ts"
 import { printSignal } from "./check/signals.ts"
 
 /** A number as the language writes it (the shortest form that reads back to the same double). */
@@ -83,6 +83,8 @@ const optimizerText = (o: OptimizerIR, steps: number): string => {
 const originText = (o: Origin | undefined): string =>
   o === undefined || o.kind === "default" ? "default" : o.kind === "override" ? "--set" : o.kind === "sweep" ? `sweep, ${formatSpan(o.span)}` : formatSpan(o.span)
 
+const averageText = (a: AverageIR): string => (a.kind === "ema" ? `ema(${num(a.decay)})` : `last(${a.count}, every = ${steps(a.every)})`)
+
 const conditionText = (c: ConditionIR): string => `${printSignal(c.signal)} ${c.op} ${num(c.threshold)}`
 
 /**
@@ -119,6 +121,7 @@ export const printResolved = (ir: RunIR, origins: Origins): string => {
     [`model = ${modelText(ir.model, ir.steps)}`, originText(origins["model"])],
     [`optimizer = ${optimizerText(ir.optimizer, ir.steps)}`, originText(origins["optimizer"])],
     ...(ir.onNonfinite === "halt" ? [] : [[`on_nonfinite = ${ir.onNonfinite}`, originText(origins["on_nonfinite"])] as [string, string]]),
+    ...(ir.average === undefined ? [] : [[`average = ${averageText(ir.average)}`, originText(origins["average"])] as [string, string]]),
     ...Object.entries(ir.schedules).map(([name, s]): [string, string] => [`schedule ${name} = ${printSchedule(s, ir.steps)}`, originText(origins[`schedule ${name}`])]),
     [`evaluate every ${ir.evaluation.every} steps on ${ir.evaluation.split} [${ir.evaluation.metrics.join(", ")}]`, originText(origins["evaluate"])],
     [`log every ${ir.log.every} steps${ir.log.signals.length === 0 ? "" : ` [${ir.log.signals.map(printSignal).join(", ")}]`}`, originText(origins["log"])],

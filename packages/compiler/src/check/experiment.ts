@@ -1,6 +1,7 @@
 import type { Block, Expr, Member, Span, Statement } from "@lrs/dsl"
 import type { RunIR, ScheduleIR } from "../ir/Ir.ts"
 import { compileSchedule, type Extent } from "../schedule/compile.ts"
+import { checkAverage } from "./average.ts"
 import { checkData, checkModel, checkOptimizer, splitsOf, trainExamples } from "./constructors.ts"
 import { type Context, type Origin, Scope } from "./Context.ts"
 import { checkOptimizerRanges } from "./ranges.ts"
@@ -9,7 +10,7 @@ import { suggestionHelp } from "./suggest.ts"
 import { checkedChoice, checkedNumber } from "./values.ts"
 
 /** The fields an experiment block takes (`name = value`), in the order `resolve` prints them. */
-export const experimentFields = ["seed", "steps", "epochs", "batch", "data", "model", "optimizer", "on_nonfinite"] as const
+export const experimentFields = ["seed", "steps", "epochs", "batch", "data", "model", "optimizer", "on_nonfinite", "average"] as const
 export type ExperimentField = (typeof experimentFields)[number]
 export const statementKinds = ["evaluate", "log", "checkpoint"] as const
 const declarationKinds = ["schedule"] as const
@@ -109,6 +110,8 @@ export const checkExperiment = (
   const untilStatement = statements.get("until")
   const stop = untilStatement === undefined ? undefined : checkUntil(axesCtx, untilStatement, evaluated)
   origins["until"] = statementOrigin("until")
+  const averageExpr = field("average")
+  const average = averageExpr === undefined ? undefined : checkAverage(axesCtx, averageExpr, steps)
   if (optimizer !== undefined && budget !== undefined) checkOptimizerRanges(axesCtx, optimizer.ir, optimizer.args, budget.steps)
 
   // Warnings (an unused name) leave the run intact; only errors drop it.
@@ -116,7 +119,8 @@ export const checkExperiment = (
   if (
     seed === undefined || budget === undefined || batch === undefined || data === undefined || model === undefined ||
     optimizer === undefined || evaluation === undefined || log === undefined || onNonfinite === undefined ||
-    (checkpointStatement !== undefined && checkpoint === undefined) || (untilStatement !== undefined && stop === undefined)
+    (checkpointStatement !== undefined && checkpoint === undefined) || (untilStatement !== undefined && stop === undefined) ||
+    (averageExpr !== undefined && average === undefined)
   ) {
     return undefined
   }
@@ -136,6 +140,7 @@ export const checkExperiment = (
     onNonfinite,
     ...(checkpoint === undefined ? {} : { checkpoint }),
     ...(stop === undefined ? {} : { stop }),
+    ...(average === undefined ? {} : { average }),
     span: block.span
   }
   return { ir, origins }

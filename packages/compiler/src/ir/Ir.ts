@@ -27,8 +27,18 @@ export interface RunIR {
   readonly checkpoint?: { readonly every: number; readonly span: Span }
   /** Stop early, after the update at which this becomes true. */
   readonly stop?: ConditionIR
+  /** Averaged weights kept beside the raw ones, evaluated at every evaluation and checkpointed. */
+  readonly average?: AverageIR
   readonly span: Span
 }
+
+/**
+ * `ema`: after every update `avg += (w - avg) * (1 - decay)`, the first update copying `w`.
+ * `last`: the uniform mean of the weights after the last `count` updates that are multiples of `every`.
+ */
+export type AverageIR =
+  | { readonly kind: "ema"; readonly decay: number; readonly span: Span }
+  | { readonly kind: "last"; readonly count: number; readonly every: number; readonly span: Span }
 
 export type SignalName =
   | "loss"

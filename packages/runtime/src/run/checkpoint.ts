@@ -3,6 +3,7 @@ import { Effect } from "effect"
 import type { BatchSamplerState } from "../data/batches.ts"
 import type { NamedVariable } from "../model/variables.ts"
 import type { Optimizer, OptimizerState } from "../optim/Optimizer.ts"
+import type { AverageState } from "./average.ts"
 import type { PlateauState } from "./plateau.ts"
 import { type RunDirectory, RunStoreError } from "./RunStore.ts"
 
@@ -13,21 +14,27 @@ interface Entry {
   readonly length: number
 }
 
+/** Everything a checkpoint holds besides what the optimizer reports itself. */
+export interface CheckpointContents {
+  readonly updates: number
+  readonly variables: ReadonlyArray<NamedVariable>
+  readonly optimizer: Optimizer
+  readonly sampler: BatchSamplerState
+  readonly signals: Readonly<Record<string, number>>
+  readonly counters: Readonly<Record<string, number>>
+  readonly plateaus?: Readonly<Record<string, PlateauState>>
+  /** The averaged weights (`average = ...`), saved beside the model's own. */
+  readonly average?: AverageState
+}
+
 /**
- * Writes `checkpoints/step-<u>/`: `tensors.bin` with every model variable and optimizer slot as
- * float32, and `state.json` saying where each array is plus the optimizer's step count, the batch
- * sampler's state and the signals, which is all a resume needs to continue bit for bit.
+ * Writes `checkpoints/step-<u>/`: `tensors.bin` with every model variable, optimizer slot and
+ * averaged weight as float32, and `state.json` saying where each array is plus the optimizer's
+ * step count, the batch sampler's state and the signals, which is all a resume needs to continue
+ * bit for bit.
  */
-export const saveCheckpoint = Effect.fnUntraced(function*(
-  dir: RunDirectory,
-  updates: number,
-  variables: ReadonlyArray<NamedVariable>,
-  optimizer: Optimizer,
-  sampler: BatchSamplerState,
-  signals: Readonly<Record<string, number>>,
-  counters: Readonly<Record<string, number>>,
-  plateaus: Readonly<Record<string, PlateauState>> = {}
-) {
+export const saveCheckpoint = Effect.fnUntraced(function*(dir: RunDirectory, contents: CheckpointContents) {
+  const { updates, variables, optimizer, sampler, signals, counters, plateaus = {}, average } = contents
   const chunks: Array<Float32Array> = []
   let offset = 0
   const add = (shape: ReadonlyArray<number>, values: Float32Array): Entry => {
@@ -44,6 +51,13 @@ export const saveCheckpoint = Effect.fnUntraced(function*(
     slots[slot] = {}
     for (const [name, s] of Object.entries(byVariable)) slots[slot]![name] = add(s.shape, s.values)
   }
+  const averageEntries = average === undefined ? undefined : {
+    kind: average.kind,
+    sets: average.sets.map((set) => ({
+      step: set.step,
+      weights: Object.fromEntries(Object.entries(set.weights).map(([name, w]) => [name, add(model[name]?.shape ?? [w.length], w)]))
+    }))
+  }
   const bytes = new Uint8Array(offset * 4)
   const view = new Float32Array(bytes.buffer)
   let at = 0
@@ -55,7 +69,7 @@ export const saveCheckpoint = Effect.fnUntraced(function*(
   // Written aside and renamed into place: a crash leaves either the whole checkpoint or none of it.
   const aside = `checkpoints/.partial-step-${String(updates).padStart(8, "0")}`
   yield* dir.writeBytes(`${aside}/tensors.bin`, bytes)
-  yield* dir.write(`${aside}/state.json`, JSON.stringify({ updates, model, optimizer: { kind: state.kind, steps: state.steps, slots }, sampler, signals, counters, plateaus }, null, 2) + "\n")
+  yield* dir.write(`${aside}/state.json`, JSON.stringify({ updates, model, optimizer: { kind: state.kind, steps: state.steps, slots }, sampler, signals, counters, plateaus, ...(averageEntries === undefined ? {} : { average: averageEntries }) }, null, 2) + "\n")
   yield* dir.rename(aside, folder)
   return folder
 })
@@ -69,6 +83,7 @@ interface StateJson {
   readonly signals: Record<string, number>
   readonly counters?: Record<string, number>
   readonly plateaus?: Record<string, PlateauState>
+  readonly average?: { kind: AverageState["kind"]; sets: Array<{ step: number; weights: Record<string, Entry> }> }
 }
 
 /** What a checkpoint holds, read back for `lrs resume`. */
@@ -81,6 +96,7 @@ export interface LoadedCheckpoint {
   readonly counters: Readonly<Record<string, number>>
   /** The `plateau` schedules' controllers (absent in checkpoints from before they existed). */
   readonly plateaus: Readonly<Record<string, PlateauState>>
+  readonly average?: AverageState
 }
 
 /** The newest complete checkpoint of a run directory, or undefined when it has none. */
@@ -96,7 +112,11 @@ export const loadLatestCheckpoint = Effect.fnUntraced(function*(dir: RunDirector
   const bytes = yield* dir.readBytes(`checkpoints/${last}/tensors.bin`)
   // Copy into an aligned buffer: a file's bytes may start at any offset.
   const floats = new Float32Array(bytes.slice(0, bytes.length - (bytes.length % 4)).buffer)
-  const entries = [...Object.values(state.model ?? {}), ...Object.values(state.optimizer?.slots ?? {}).flatMap((byVar) => Object.values(byVar))]
+  const entries = [
+    ...Object.values(state.model ?? {}),
+    ...Object.values(state.optimizer?.slots ?? {}).flatMap((byVar) => Object.values(byVar)),
+    ...(state.average?.sets ?? []).flatMap((set) => Object.values(set.weights))
+  ]
   const fits = (e: Entry) => Array.isArray(e.shape) && Number.isInteger(e.offset) && e.offset >= 0 && e.offset + e.length <= floats.length && e.length === e.shape.reduce((a, b) => a * b, 1)
   if (typeof state.updates !== "number" || state.sampler === undefined || state.optimizer === undefined || entries.length === 0) {
     return yield* damaged("state.json lacks the fields a checkpoint has")
@@ -112,6 +132,12 @@ export const loadLatestCheckpoint = Effect.fnUntraced(function*(dir: RunDirector
     sampler: state.sampler,
     signals: state.signals,
     counters: state.counters ?? {},
-    plateaus: state.plateaus ?? {}
+    plateaus: state.plateaus ?? {},
+    ...(state.average === undefined ? {} : {
+      average: {
+        kind: state.average.kind,
+        sets: state.average.sets.map((set) => ({ step: set.step, weights: Object.fromEntries(Object.entries(set.weights).map(([k, e]) => [k, take(e)])) }))
+      }
+    })
   } satisfies LoadedCheckpoint
 })

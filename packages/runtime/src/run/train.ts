@@ -15,6 +15,7 @@ import { runId } from "./identity.ts"
 import { Reporter } from "./Reporter.ts"
 import { type RunDirectory, RunStore } from "./RunStore.ts"
 import { Checkpointer, DataLoader, Evaluator, Models, Optimizers, Schedules, Signals } from "./parts.ts"
+import { type AverageState, createWeightAverage } from "./average.ts"
 import { PlateauControllers, plateausOf } from "./plateau.ts"
 import { signalKey, usesSignal } from "./signals.ts"
 
@@ -52,7 +53,7 @@ export interface Summary {
   readonly nonfinite: number
   readonly wallSeconds: number
   readonly msPerStep: number
-  /** `train.loss` (the last batch) and the evaluated split's metrics. */
+  /** `train.loss` (the last batch), the evaluated split's metrics, and under `<split>.average` those of the averaged weights. */
   readonly final: Readonly<Record<string, Readonly<Record<string, number>>>>
   /** How many times each `plateau` schedule reduced its value (`spec.lrs:9:17 on test.loss` -> 2); absent without one. */
   readonly plateaus?: Readonly<Record<string, number>>
@@ -92,6 +93,7 @@ interface Snapshot {
   readonly step: number
   readonly weights: ReadonlyArray<Float32Array>
   readonly optimizer: OptimizerState
+  readonly average?: AverageState
 }
 
 /** Consecutive rollbacks without reaching a new checkpoint before the run gives up. */
@@ -152,6 +154,9 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
   // Every scheduled value of the run (optimizer, dropout, logs) is read through this one function.
   const read: ScheduleReader = (s, t) => schedules.evaluate(s, t, plateaus.adaptive)
   const optimizer = yield* Effect.acquireRelease(Effect.sync(() => createOptimizer(ir.optimizer, model.variables, read)), (o) => Effect.sync(() => o.dispose()))
+  const average = ir.average === undefined
+    ? undefined
+    : yield* Effect.acquireRelease(Effect.sync(() => createWeightAverage(ir.average!, model.variables)), (a) => Effect.sync(() => a.dispose()))
   const sampler = resumed === undefined ? createBatchSampler(data.train.n, ir.seed) : restoreBatchSampler(data.train.n, resumed.sampler)
   // Reading a scalar back is free on the synchronous backends; on a GPU it is a sync, so it waits for log steps
   // unless the spec asks what to do with a non-finite update (then every update is checked before it is applied).
@@ -170,6 +175,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     optimizer.restore(resumed.optimizer)
     board.restore(resumed.signals)
     plateaus.restore(resumed.plateaus)
+    if (average !== undefined && resumed.average !== undefined) average.restore(resumed.average)
   }
   const start = resumed?.updates ?? 0
   const clip = ir.optimizer.clipNorm
@@ -205,8 +211,13 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     }
     optimizer.step(grads, t)
     for (const name in grads) grads[name]!.dispose()
+    average?.update(t + 1)
   }
 
+  /** The evaluated split's metrics under the averaged weights, once there are any. */
+  const evaluateAverage = (u: number) =>
+    average?.ready() === true ? average.withAveraged(() => evaluate(model, evalSplit, features, u, data.classes)) : undefined
+  let lastAverageEval: ReturnType<typeof evaluateAverage>
   const evalRow = Effect.fnUntraced(function*(u: number) {
     const m = evaluate(model, evalSplit, features, u, data.classes)
     const row: Record<string, unknown> = { kind: "eval", step: u, split: ir.evaluation.split }
@@ -215,18 +226,25 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
       observe(`${ir.evaluation.split}.${metric}`, m[metric], u)
     }
     yield* metrics.append(row)
+    lastAverageEval = evaluateAverage(u)
+    if (lastAverageEval !== undefined) {
+      const averaged: Record<string, unknown> = { kind: "eval", step: u, split: ir.evaluation.split, weights: "average" }
+      for (const metric of ir.evaluation.metrics) averaged[metric] = lastAverageEval[metric]
+      yield* metrics.append(averaged)
+    }
     return m
   })
 
   const takeSnapshot = Effect.fnUntraced(function*(step: number) {
     const weights = model.variables.map((v) => (v.variable.dataSync() as Float32Array).slice())
     const state = yield* Effect.promise(() => optimizer.state())
-    return { step, weights, optimizer: state } satisfies Snapshot
+    return { step, weights, optimizer: state, ...(average === undefined ? {} : { average: average.state() }) } satisfies Snapshot
   })
 
   const started = yield* Clock.currentTimeMillis
   // A resumed run's evaluation at its checkpoint is already in metrics.jsonl; it is only recomputed.
   let lastEval = resumed === undefined ? yield* evalRow(0) : evaluate(model, evalSplit, features, start, data.classes)
+  if (resumed !== undefined) lastAverageEval = evaluateAverage(start)
   let lastEvalAt = start
   let lastLoss = Number.NaN
   let lastFinite = Number.NaN
@@ -267,6 +285,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
         }
         model.variables.forEach((v, i) => v.variable.assign(tf.tensor(snapshot!.weights[i]!, v.variable.shape)))
         optimizer.restore(snapshot.optimizer)
+        if (snapshot.average !== undefined) average?.restore(snapshot.average)
         yield* reporter.line(`step ${t}: non-finite loss; rolled back to step ${snapshot.step}`)
         t = snapshot.step - 1
         continue
@@ -307,7 +326,16 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
       }
     }
     if (ir.checkpoint !== undefined && (u % ir.checkpoint.every === 0 || u === ir.steps || stopReason !== undefined)) {
-      yield* saveCheckpoint(dir, u, model.variables, optimizer, sampler.state(), board.snapshot(), { nonfinite }, plateaus.snapshot())
+      yield* saveCheckpoint(dir, {
+        updates: u,
+        variables: model.variables,
+        optimizer,
+        sampler: sampler.state(),
+        signals: board.snapshot(),
+        counters: { nonfinite },
+        plateaus: plateaus.snapshot(),
+        ...(average === undefined ? {} : { average: average.state() })
+      })
       if (ir.onNonfinite === "rollback") {
         snapshot = yield* takeSnapshot(u)
         rollbacks = 0
@@ -331,7 +359,11 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     nonfinite,
     wallSeconds: wallMs / 1000,
     msPerStep: wallMs / Math.max(done - start, 1),
-    final: { train: { loss: lastFinite }, [ir.evaluation.split]: evaluated },
+    final: {
+      train: { loss: lastFinite },
+      [ir.evaluation.split]: evaluated,
+      ...(lastAverageEval === undefined ? {} : { [`${ir.evaluation.split}.average`]: Object.fromEntries(ir.evaluation.metrics.map((m) => [m, lastAverageEval![m]])) })
+    },
     ...(plateaus.isEmpty ? {} : { plateaus: plateaus.reductions() }),
     runDir: dir.path
   }
