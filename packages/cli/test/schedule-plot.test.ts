@@ -101,6 +101,43 @@ describe("lrs schedule", () => {
   })
 })
 
+describe("lrs schedule --signals", () => {
+  it("replays a run's recorded signals through a plateau and gives the lr that run used at every logged step", () => {
+    const spec = file("replay.lrs", `lrs 1
+experiment replay {
+  seed = 7
+  steps = 300
+  batch = 64
+  data = spirals(samples = 1200, classes = 3, noise = 0.03)
+  model = mlp(hidden = [32])
+  optimizer = sgd(lr = plateau(0.5, on = ema(test.loss, 0.5), factor = 0.5, patience = 0, threshold = 0.05), momentum = 0.9)
+  evaluate every 20 steps on test [accuracy, loss]
+  log every 7 steps
+}
+`)
+    const out = join(dir, "replay-run")
+    const run = lrs(["run", spec, "--backend", "cpu", "--out", out])
+    expect(run.code, run.stderr).toBe(0)
+    const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"))
+    expect(Object.values(summary.plateaus as Record<string, number>)[0]).toBeGreaterThan(0)
+    const r = lrs(["schedule", spec, "--name", "optimizer.lr", "--signals", join(out, "metrics.jsonl"), "--format", "json"])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toBe("")
+    const replayed = JSON.parse(r.stdout).values as Array<number>
+    const logged = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((row) => row.kind === "train")
+    expect(logged.length).toBeGreaterThan(40)
+    for (const row of logged) expect(replayed[row.step]).toBe(row.lr)
+  })
+
+  it("says which line of the signals file is not JSON (exit 2)", () => {
+    const path = file("plateau2.lrs", "lrs 1\nschedule s = plateau(1, on = test.loss)\n")
+    const bad = file("bad.jsonl", "{\"kind\":\"eval\",\"step\":0,\"split\":\"test\",\"loss\":1}\nnope\n{}\n")
+    const r = lrs(["schedule", path, "--steps", "3", "--signals", bad])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain(`${bad}: line 2 is not JSON; --signals takes a run's metrics.jsonl`)
+  })
+})
+
 describe("lrs plot", () => {
   it("writes an SVG with every schedule in its legend", () => {
     const out = join(dir, "two.svg")

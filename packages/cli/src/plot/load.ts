@@ -1,4 +1,5 @@
 import { closest, compileSchedules, type PlateauIR, type ScheduleIR } from "@lrs/compiler"
+import { plateausIn } from "@lrs/runtime/replay"
 import { formatSpan, renderDiagnostic } from "@lrs/dsl"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
@@ -58,15 +59,9 @@ export const only = (file: string, schedules: ReadonlyMap<string, ScheduleIR>): 
   return Effect.fail(new UsageError({ message: `${file} has ${all.length} schedules; choose one with --name: ${list(schedules.keys())}` }))
 }
 
-const firstPlateau = (v: unknown): PlateauIR | undefined => {
-  if (typeof v !== "object" || v === null) return undefined
-  if ((v as { kind?: unknown }).kind === "plateau") return v as PlateauIR
-  for (const child of Object.values(v)) {
-    const found = firstPlateau(child)
-    if (found !== undefined) return found
-  }
-  return undefined
-}
+/** The first `plateau` node of these schedules: its reductions depend on the run. */
+export const firstPlateau = (irs: ScheduleIR | ReadonlyArray<ScheduleIR>): PlateauIR | undefined =>
+  ("kind" in irs ? [irs] : irs).flatMap((ir) => plateausIn(ir))[0]
 
 /** Says on stderr that a `plateau` is shown before any reduction: what it reduces depends on the run. */
 export const noteAdaptive = Effect.fn("noteAdaptive")(function*(irs: ReadonlyArray<ScheduleIR>) {

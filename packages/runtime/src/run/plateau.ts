@@ -13,32 +13,35 @@ export interface PlateauState {
   readonly reductions: number
 }
 
+/** Every `plateau` node of a schedule, outermost first. */
+export const plateausIn = (s: ScheduleIR | undefined, found: Array<PlateauIR> = []): Array<PlateauIR> => {
+  if (s === undefined) return found
+  switch (s.kind) {
+    case "plateau":
+      found.push(s)
+      return plateausIn(s.schedule, found)
+    case "repeat":
+    case "sampled":
+      return plateausIn(s.schedule, found)
+    case "sequence":
+      for (const seg of s.segments) plateausIn(seg.schedule, found)
+      return found
+    case "binary":
+      plateausIn(s.left, found)
+      return plateausIn(s.right, found)
+    case "negate":
+      return plateausIn(s.operand, found)
+    default:
+      return found
+  }
+}
+
 /** Every `plateau` node of a run: optimizer hyperparameters, named schedules, the model's dropout. */
 export const plateausOf = (ir: RunIR): ReadonlyArray<PlateauIR> => {
   const found: Array<PlateauIR> = []
-  const visit = (s: ScheduleIR | undefined): void => {
-    if (s === undefined) return
-    switch (s.kind) {
-      case "plateau":
-        found.push(s)
-        return visit(s.schedule)
-      case "repeat":
-      case "sampled":
-        return visit(s.schedule)
-      case "sequence":
-        return s.segments.forEach((seg) => visit(seg.schedule))
-      case "binary":
-        visit(s.left)
-        return visit(s.right)
-      case "negate":
-        return visit(s.operand)
-      default:
-        return
-    }
-  }
-  for (const value of Object.values(ir.optimizer)) if (typeof value === "object" && value !== null && "kind" in value && "span" in value) visit(value as ScheduleIR)
-  Object.values(ir.schedules).forEach(visit)
-  visit(ir.model.dropout)
+  for (const value of Object.values(ir.optimizer)) if (typeof value === "object" && value !== null && "kind" in value && "span" in value) plateausIn(value as ScheduleIR, found)
+  for (const s of Object.values(ir.schedules)) plateausIn(s, found)
+  plateausIn(ir.model.dropout, found)
   return found
 }
 
