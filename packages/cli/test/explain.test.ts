@@ -46,7 +46,7 @@ describe("lrs explain", () => {
     expect(r.stderr.trim()).toBe("lrs: unknown code LRS1104; the closest is LRS1004")
     const several = lrs(["explain", "3009"])
     expect(several.code).toBe(2)
-    expect(several.stderr.trim()).toBe("lrs: unknown code LRS3009; the closest are LRS3001, LRS3002, LRS3003, LRS3004, LRS3005")
+    expect(several.stderr.trim()).toBe("lrs: unknown code LRS3009; the closest are LRS3001, LRS3002, LRS3003, LRS3004, LRS3005, LRS3006")
   })
 
   it("lists the codes when none is close", () => {

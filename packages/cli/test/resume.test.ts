@@ -107,6 +107,42 @@ experiment plateau {
     expect(summary.plateaus).toEqual(JSON.parse(readFileSync(join(dir, "whole", "summary.json"), "utf8")).plateaus)
   })
 
+  it("resumes an autolrs search killed with SIGKILL: same choices, same weights as an uninterrupted run", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lrs-resume-autolrs-"))
+    const file = join(dir, "search.lrs")
+    writeFileSync(file, `lrs 1
+experiment search {
+  seed = 4
+  steps = 500
+  batch = 64
+  data = spirals(samples = 1200, classes = 3, noise = 0.03)
+  model = mlp(hidden = [32, 32])
+  optimizer = adamw(lr = autolrs(min = 1e-4, max = 0.1, every = 100 steps, trial = 15 steps, trials = 4))
+  evaluate every 100 steps
+  log every 10 steps
+  checkpoint every 50 steps
+}
+`)
+    const whole = lrs(["run", file, "--backend", "cpu", "--out", join(dir, "whole")])
+    expect(whole.status, whole.stderr).toBe(0)
+    expect(await runAndKill(file, join(dir, "cut"), "cpu", 250)).toBe("SIGKILL")
+    expect(existsSync(join(dir, "cut", "checkpoints", "step-00000500"))).toBe(false)
+    const resumed = lrs(["resume", join(dir, "cut"), "--backend", "cpu"])
+    expect(resumed.status, resumed.stderr).toBe(0)
+    const final = (run: string) => readFileSync(join(dir, run, "checkpoints", "step-00000500", "tensors.bin"))
+    expect(Buffer.compare(final("cut"), final("whole"))).toBe(0)
+    const metrics = readFileSync(join(dir, "whole", "metrics.jsonl"), "utf8")
+    expect(readFileSync(join(dir, "cut", "metrics.jsonl"), "utf8")).toBe(metrics)
+    // One search per stage, each choosing among its candidates; the lr logged is the stage's choice.
+    const rows = metrics.trim().split("\n").map((l) => JSON.parse(l))
+    const searches = rows.filter((r) => r.kind === "search")
+    expect(searches.map((r) => r.step)).toEqual([0, 100, 200, 300, 400])
+    for (const r of searches) expect(r.candidates).toContain(r.chosen)
+    for (const r of rows.filter((r) => r.kind === "train")) expect(r.lr).toBe(searches[Math.floor(r.step / 100)].chosen)
+    const state = JSON.parse(readFileSync(join(dir, "cut", "checkpoints", "step-00000500", "state.json"), "utf8"))
+    expect(state.search.chosen).toEqual(searches.map((r) => r.chosen))
+  })
+
   it("says which file of a damaged run directory is wrong and how to go on, without a stack trace", () => {
     const dir = mkdtempSync(join(tmpdir(), "lrs-resume-damaged-"))
     const file = join(dir, "small.lrs")

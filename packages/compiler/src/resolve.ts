@@ -67,6 +67,8 @@ export const printSchedule = (s: ScheduleIR, span: number): string => {
     }
     case "plateau":
       return `plateau(${printSchedule(s.schedule, span)}, on = ${printSignal(s.signal)}, mode = ${s.mode}, factor = ${num(s.factor)}, patience = ${s.patience}, threshold = ${num(s.threshold)}, threshold_mode = ${s.thresholdMode}, cooldown = ${s.cooldown}, min = ${num(s.min)}, eps = ${num(s.eps)})`
+    case "autolrs":
+      return `autolrs(min = ${num(s.min)}, max = ${num(s.max)}, every = ${steps(s.every)}, trial = ${steps(s.trial)}, trials = ${s.trials})`
     case "negate":
       return s.operand.kind === "constant" || s.operand.kind === "curve" ? `-${printSchedule(s.operand, span)}` : `-(${printSchedule(s.operand, span)})`
   }

@@ -2,6 +2,7 @@ import type { Block, Expr, Member, Span, Statement } from "@lrs/dsl"
 import type { RunIR, ScheduleIR } from "../ir/Ir.ts"
 import { compileSchedule, type Extent } from "../schedule/compile.ts"
 import { checkAverage } from "./average.ts"
+import { checkSearches } from "./searches.ts"
 import { checkData, checkModel, checkOptimizer, splitsOf, trainExamples } from "./constructors.ts"
 import { type Context, type Origin, Scope } from "./Context.ts"
 import { checkOptimizerRanges } from "./ranges.ts"
@@ -110,6 +111,7 @@ export const checkExperiment = (
   const untilStatement = statements.get("until")
   const stop = untilStatement === undefined ? undefined : checkUntil(axesCtx, untilStatement, evaluated)
   origins["until"] = statementOrigin("until")
+  if (optimizer !== undefined) checkSearches(observing, optimizer.ir, schedules, model?.dropout)
   const averageExpr = field("average")
   const average = averageExpr === undefined ? undefined : checkAverage(axesCtx, averageExpr, steps)
   if (optimizer !== undefined && budget !== undefined) checkOptimizerRanges(axesCtx, optimizer.ir, optimizer.args, budget.steps)

@@ -273,6 +273,24 @@ export type ScheduleIR =
   }
   | { readonly kind: "negate"; readonly operand: ScheduleIR; readonly span: Span }
   | PlateauIR
+  | AutoLrsIR
+
+/**
+ * AutoLRS (Jin et al. 2021): training in stages of `every` updates; at the start of each, `trials`
+ * candidate values in `[min, max]` (log scale, proposed by Bayesian optimisation) are each tried
+ * for `trial` updates from the same snapshot, each trial's loss curve is extrapolated to the end of
+ * the stage by `a * exp(b * t) + c`, and the stage runs with the best. The value of stage `k` is
+ * chosen by the run; drawn (plots, range checks) at the geometric mean of `min` and `max`.
+ */
+export interface AutoLrsIR {
+  readonly kind: "autolrs"
+  readonly min: number
+  readonly max: number
+  readonly every: number
+  readonly trial: number
+  readonly trials: number
+  readonly span: Span
+}
 
 /**
  * Reduce on plateau (PyTorch's ReduceLROnPlateau): `max(schedule(t) * factor^k, min)`, where `k`

@@ -1,4 +1,4 @@
-import type { CurveShape, ScheduleIR } from "../ir/Ir.ts"
+import type { AutoLrsIR, CurveShape, PlateauIR, ScheduleIR } from "../ir/Ir.ts"
 import { curveOption } from "./curves.ts"
 
 /**
@@ -44,8 +44,16 @@ const progress = (t: number, steps: number, continues: boolean): number => {
   return continues ? p : Math.min(p, 1)
 }
 
-/** The state of the stateful (adaptive) schedules of a run: the multiplier each `plateau` node has reached. */
-export type Adaptive = (node: ScheduleIR & { kind: "plateau" }) => number
+/** The state of the stateful (adaptive) schedules of a run, from its controllers. */
+export interface Adaptive {
+  /** The multiplier a `plateau` node has reached (`factor^k`). */
+  readonly plateau?: (node: PlateauIR) => number
+  /** The value a search (`autolrs`) chose for update `t`; undefined before it has chosen. */
+  readonly search?: (node: AutoLrsIR, t: number) => number | undefined
+}
+
+/** Where a search schedule stands before a run has chosen anything: the middle of its range on a log scale. */
+export const searchMiddle = (s: AutoLrsIR): number => Math.sqrt(s.min * s.max)
 
 /**
  * The value a schedule gives update `t` (0-indexed: `t` updates already applied). Closed-form; no
@@ -119,7 +127,9 @@ export const evaluateSchedule = (s: ScheduleIR, t: number, adaptive?: Adaptive):
     case "negate":
       return -at(s.operand, t)
     case "plateau":
-      return Math.max(at(s.schedule, t) * (adaptive?.(s) ?? 1), s.min)
+      return Math.max(at(s.schedule, t) * (adaptive?.plateau?.(s) ?? 1), s.min)
+    case "autolrs":
+      return adaptive?.search?.(s, t) ?? searchMiddle(s)
   }
 }
 

@@ -417,6 +417,29 @@ const plateau: Constructor = {
   build: (a) => buildPlateau(a, { schedule: "schedule", on: "on", min: "min" })
 }
 
+/**
+ * AutoLRS: the learning rate chosen stage by stage by a search the run performs (see AutoLrsIR).
+ * `every` is the stage length, `trial` how long each candidate trains (a tenth of a stage by
+ * default, the paper's tau' = tau / 10), `trials` how many candidates each stage tries.
+ */
+const autolrs: Constructor = {
+  params: ["min", "max", "every", "trial", "trials"],
+  required: ["min", "max"],
+  build: (a) => {
+    const min = a.number("min", undefined, { min: 0, exclusive: true })
+    const max = a.number("max", undefined, { min: 0, exclusive: true })
+    const every = a.length("every", Math.max(1, Math.round(a.extent.steps / 10)))
+    const trials = a.number("trials", 6, { integer: true, min: 2 })
+    if (min === undefined || max === undefined || every === undefined || trials === undefined) return undefined
+    if (max <= min) return a.fail(`\`autolrs\` searches between \`min\` and \`max\`, but ${max} is not above ${min}`, "give `max` a larger value than `min`", "max")
+    if (every < 2) return a.fail("a stage (`every`) must be at least 2 steps", undefined, "every")
+    const trial = a.length("trial", Math.max(1, Math.round(every / 10)))
+    if (trial === undefined) return undefined
+    if (trial < 1 || trial >= every) return a.fail(`each trial (${trial} steps) must be at least 1 step and shorter than a stage (${every} steps)`, "shorten `trial` or lengthen `every`", "trial")
+    return { kind: "autolrs", min, max, every, trial, trials, span: a.span }
+  }
+}
+
 export const native: Readonly<Record<string, Constructor>> = {
   constant: { params: ["value"], required: ["value"], build: (a) => { const v = a.number("value"); return v === undefined ? undefined : constant(a, v) } },
   linear: curve("linear"),
@@ -441,6 +464,7 @@ export const native: Readonly<Record<string, Constructor>> = {
   moderate_decay: moderateDecay,
   power_scheduler: powerScheduler,
   refined,
+  autolrs,
   repeat,
   restart,
   sampled,

@@ -21,6 +21,8 @@ export interface BatchSampler {
    */
   nextBatch(size: number): Int32Array
   state(): BatchSamplerState
+  /** Goes back to a state `state()` gave: the next batches are the ones drawn after it. */
+  restore(state: BatchSamplerState): void
 }
 
 /** A sampler over `n` examples, seeded from the run seed (stream `"data/batches"`). */
@@ -31,7 +33,7 @@ export const createBatchSampler = (n: number, seed: number): BatchSampler =>
 export const restoreBatchSampler = (n: number, saved: BatchSamplerState): BatchSampler => {
   if (!(n > 0)) throw new Error(`batch sampler needs a non-empty train set (n = ${n})`)
   let { epoch, cursor, permutationRng } = saved
-  const rng = rngFromState(permutationRng)
+  let rng = rngFromState(permutationRng)
   const permute = (): Int32Array => shuffleInPlace(Int32Array.from({ length: n }, (_, i) => i), rng)
   let permutation = permute()
   return {
@@ -50,7 +52,12 @@ export const restoreBatchSampler = (n: number, saved: BatchSamplerState): BatchS
       }
       return out
     },
-    state: () => ({ epoch, cursor, permutationRng })
+    state: () => ({ epoch, cursor, permutationRng }),
+    restore: (state) => {
+      ;({ epoch, cursor, permutationRng } = state)
+      rng = rngFromState(permutationRng)
+      permutation = permute()
+    }
   }
 }
 

@@ -3,6 +3,7 @@ import { Effect } from "effect"
 import type { BatchSamplerState } from "../data/batches.ts"
 import type { NamedVariable } from "../model/variables.ts"
 import type { Optimizer, OptimizerState } from "../optim/Optimizer.ts"
+import type { SearchState } from "../search/autolrs.ts"
 import type { AverageState } from "./average.ts"
 import type { PlateauState } from "./plateau.ts"
 import { type RunDirectory, RunStoreError } from "./RunStore.ts"
@@ -25,6 +26,8 @@ export interface CheckpointContents {
   readonly plateaus?: Readonly<Record<string, PlateauState>>
   /** The averaged weights (`average = ...`), saved beside the model's own. */
   readonly average?: AverageState
+  /** What an `autolrs` search chose so far. */
+  readonly search?: SearchState
 }
 
 /**
@@ -34,7 +37,7 @@ export interface CheckpointContents {
  * bit for bit.
  */
 export const saveCheckpoint = Effect.fnUntraced(function*(dir: RunDirectory, contents: CheckpointContents) {
-  const { updates, variables, optimizer, sampler, signals, counters, plateaus = {}, average } = contents
+  const { updates, variables, optimizer, sampler, signals, counters, plateaus = {}, average, search } = contents
   const chunks: Array<Float32Array> = []
   let offset = 0
   const add = (shape: ReadonlyArray<number>, values: Float32Array): Entry => {
@@ -69,7 +72,7 @@ export const saveCheckpoint = Effect.fnUntraced(function*(dir: RunDirectory, con
   // Written aside and renamed into place: a crash leaves either the whole checkpoint or none of it.
   const aside = `checkpoints/.partial-step-${String(updates).padStart(8, "0")}`
   yield* dir.writeBytes(`${aside}/tensors.bin`, bytes)
-  yield* dir.write(`${aside}/state.json`, JSON.stringify({ updates, model, optimizer: { kind: state.kind, steps: state.steps, slots }, sampler, signals, counters, plateaus, ...(averageEntries === undefined ? {} : { average: averageEntries }) }, null, 2) + "\n")
+  yield* dir.write(`${aside}/state.json`, JSON.stringify({ updates, model, optimizer: { kind: state.kind, steps: state.steps, slots }, sampler, signals, counters, plateaus, ...(averageEntries === undefined ? {} : { average: averageEntries }), ...(search === undefined ? {} : { search }) }, null, 2) + "\n")
   yield* dir.rename(aside, folder)
   return folder
 })
@@ -84,6 +87,7 @@ interface StateJson {
   readonly counters?: Record<string, number>
   readonly plateaus?: Record<string, PlateauState>
   readonly average?: { kind: AverageState["kind"]; sets: Array<{ step: number; weights: Record<string, Entry> }> }
+  readonly search?: SearchState
 }
 
 /** What a checkpoint holds, read back for `lrs resume`. */
@@ -97,6 +101,7 @@ export interface LoadedCheckpoint {
   /** The `plateau` schedules' controllers (absent in checkpoints from before they existed). */
   readonly plateaus: Readonly<Record<string, PlateauState>>
   readonly average?: AverageState
+  readonly search?: SearchState
 }
 
 /** The newest complete checkpoint of a run directory, or undefined when it has none. */
@@ -133,6 +138,7 @@ export const loadLatestCheckpoint = Effect.fnUntraced(function*(dir: RunDirector
     signals: state.signals,
     counters: state.counters ?? {},
     plateaus: state.plateaus ?? {},
+    ...(state.search === undefined ? {} : { search: state.search }),
     ...(state.average === undefined ? {} : {
       average: {
         kind: state.average.kind,

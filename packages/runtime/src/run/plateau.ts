@@ -73,7 +73,7 @@ export class PlateauControllers {
   }
 
   /** How schedules read the controllers: `factor^reductions` for a node (1 for one never seen). */
-  readonly adaptive: Adaptive = (node) => node.factor ** (this.states.get(keyOf(node))?.reductions ?? 0)
+  readonly adaptive: Adaptive = { plateau: (node) => node.factor ** (this.states.get(keyOf(node))?.reductions ?? 0) }
 
   /**
    * After `name` was observed (and `value` reads the board): one ReduceLROnPlateau `step(metric)`

@@ -7,7 +7,6 @@ import { createBatchSampler, gatherRows, restoreBatchSampler } from "../data/bat
 import type { DataOptions } from "../data/load.ts"
 import { softmaxCrossEntropy } from "../model/mlp.ts"
 import { lossAndGradients } from "../model/variables.ts"
-import type { OptimizerState } from "../optim/Optimizer.ts"
 import type { ScheduleReader } from "../schedule/ScheduleReader.ts"
 import type { LoadedCheckpoint } from "./checkpoint.ts"
 import { TrainingError } from "./errors.ts"
@@ -15,9 +14,11 @@ import { runId } from "./identity.ts"
 import { Reporter } from "./Reporter.ts"
 import { type RunDirectory, RunStore } from "./RunStore.ts"
 import { Checkpointer, DataLoader, Evaluator, Models, Optimizers, Schedules, Signals } from "./parts.ts"
-import { type AverageState, createWeightAverage } from "./average.ts"
+import { SearchController } from "../search/autolrs.ts"
+import { createWeightAverage } from "./average.ts"
 import { PlateauControllers, plateausOf } from "./plateau.ts"
 import { signalKey, usesSignal } from "./signals.ts"
+import { type RunSnapshot, restoreSnapshot, takeSnapshot as snapshotOf, type TrainingState } from "./snapshot.ts"
 
 /** `lrs resume`: the IR the run directory holds, and the directory. */
 export interface ResumeRequest {
@@ -82,19 +83,11 @@ const keepMetricsBefore = Effect.fnUntraced(function*(dir: RunDirectory, updates
       continue // the line a kill cut short
     }
     const step = row.step ?? Number.POSITIVE_INFINITY
-    if ((row.kind === "train" && step < updates) || (row.kind === "eval" && step <= updates)) kept.push(line)
+    if (((row.kind === "train" || row.kind === "search") && step < updates) || (row.kind === "eval" && step <= updates)) kept.push(line)
   }
   yield* dir.write("metrics.jsonl.partial", kept.map((l) => l + "\n").join(""))
   yield* dir.rename("metrics.jsonl.partial", "metrics.jsonl")
 })
-
-/** Weights and optimizer slots at a step, kept in memory for `on_nonfinite = rollback`. */
-interface Snapshot {
-  readonly step: number
-  readonly weights: ReadonlyArray<Float32Array>
-  readonly optimizer: OptimizerState
-  readonly average?: AverageState
-}
 
 /** Consecutive rollbacks without reaching a new checkpoint before the run gives up. */
 const maxRollbacks = 3
@@ -151,8 +144,10 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
   const evalSplit = ir.evaluation.split === "validation" ? data.validation! : data.test
   const model = yield* Effect.acquireRelease(Effect.sync(() => createModel(ir.model, data.shape, data.classes, ir.seed)), (m) => Effect.sync(() => m.dispose()))
   const plateaus = new PlateauControllers(plateausOf(ir))
+  const search = new SearchController(ir.optimizer.lr.kind === "autolrs" ? ir.optimizer.lr : undefined, ir.seed)
+  const adaptive = { ...plateaus.adaptive, ...search.adaptive }
   // Every scheduled value of the run (optimizer, dropout, logs) is read through this one function.
-  const read: ScheduleReader = (s, t) => schedules.evaluate(s, t, plateaus.adaptive)
+  const read: ScheduleReader = (s, t) => schedules.evaluate(s, t, adaptive)
   const optimizer = yield* Effect.acquireRelease(Effect.sync(() => createOptimizer(ir.optimizer, model.variables, read)), (o) => Effect.sync(() => o.dispose()))
   const average = ir.average === undefined
     ? undefined
@@ -176,7 +171,9 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     board.restore(resumed.signals)
     plateaus.restore(resumed.plateaus)
     if (average !== undefined && resumed.average !== undefined) average.restore(resumed.average)
+    search.restore(resumed.search)
   }
+  const training: TrainingState = { variables: model.variables, optimizer, sampler, average }
   const start = resumed?.updates ?? 0
   const clip = ir.optimizer.clipNorm
   const wantGradNorm = usesSignal(used, "grad_norm") || clip !== undefined
@@ -197,8 +194,8 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
       return { loss, grads, norm }
     })
   }
-  /** Clips (when the spec asks) and applies update `t`; disposes the gradients. */
-  const applyUpdate = (grads: Record<string, tf.Tensor>, norm: tf.Tensor | undefined, t: number): void => {
+  /** Clips (when the spec asks) and applies update `t`; disposes the gradients. A search's trial updates leave the average alone. */
+  const applyUpdate = (grads: Record<string, tf.Tensor>, norm: tf.Tensor | undefined, t: number, trial = false): void => {
     // clip_grad_norm_: scale by max_norm / (norm + 1e-6) when that is below 1.
     if (clip !== undefined && norm !== undefined) {
       const scale = clip / (norm.dataSync()[0]! + 1e-6)
@@ -211,8 +208,36 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     }
     optimizer.step(grads, t)
     for (const name in grads) grads[name]!.dispose()
-    average?.update(t + 1)
+    if (!trial) average?.update(t + 1)
   }
+
+  /**
+   * AutoLRS, before the first update of a stage: every candidate trains `updates` trial updates
+   * from a snapshot of this point (the same batches for each), nothing observed or logged but the
+   * outcome; then the snapshot comes back and the stage goes on with the chosen value.
+   */
+  const searchStage = Effect.fnUntraced(function*(t: number) {
+    const before = yield* Effect.promise(() => snapshotOf(training, t))
+    const outcome = search.searchStage(t, ir.steps, (_candidate, updates) => {
+      restoreSnapshot(training, before, { data: true })
+      const losses: Array<number> = []
+      for (let i = 0; i < updates; i++) {
+        const { loss, grads, norm } = forwardBackward(t + i)
+        const value = loss.dataSync()[0]!
+        loss.dispose()
+        if (!Number.isFinite(value) || (norm !== undefined && !Number.isFinite(norm.dataSync()[0]!))) {
+          tf.dispose([norm, ...Object.values(grads)])
+          break
+        }
+        losses.push(value)
+        applyUpdate(grads, norm, t + i, true)
+        norm?.dispose()
+      }
+      return losses
+    })
+    restoreSnapshot(training, before, { data: true })
+    yield* metrics.append({ kind: "search", step: t, stage: outcome.stage, candidates: outcome.candidates, forecasts: outcome.forecasts.map((f) => (Number.isFinite(f) ? f : null)), chosen: outcome.chosen })
+  })
 
   /** The evaluated split's metrics under the averaged weights, once there are any. */
   const evaluateAverage = (u: number) =>
@@ -235,11 +260,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     return m
   })
 
-  const takeSnapshot = Effect.fnUntraced(function*(step: number) {
-    const weights = model.variables.map((v) => (v.variable.dataSync() as Float32Array).slice())
-    const state = yield* Effect.promise(() => optimizer.state())
-    return { step, weights, optimizer: state, ...(average === undefined ? {} : { average: average.state() }) } satisfies Snapshot
-  })
+  const takeSnapshot = (step: number) => Effect.promise(() => snapshotOf(training, step))
 
   const started = yield* Clock.currentTimeMillis
   // A resumed run's evaluation at its checkpoint is already in metrics.jsonl; it is only recomputed.
@@ -252,9 +273,10 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
   let done = start
   let nonfinite = resumed?.counters["nonfinite"] ?? 0
   let rollbacks = 0
-  let snapshot: Snapshot | undefined = ir.onNonfinite === "rollback" ? yield* takeSnapshot(start) : undefined
+  let snapshot: RunSnapshot | undefined = ir.onNonfinite === "rollback" ? yield* takeSnapshot(start) : undefined
   let throughputMark = { at: yield* Clock.currentTimeNanos, step: 0 }
   for (let t = start; t < ir.steps && stopReason === undefined; t++) {
+    if (search.due(t)) yield* searchStage(t)
     const { loss, grads, norm } = forwardBackward(t)
     const logged = t % ir.log.every === 0 || t === ir.steps - 1
     done = t + 1
@@ -283,9 +305,8 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
             span: ir.optimizer.lr.span
           })
         }
-        model.variables.forEach((v, i) => v.variable.assign(tf.tensor(snapshot!.weights[i]!, v.variable.shape)))
-        optimizer.restore(snapshot.optimizer)
-        if (snapshot.average !== undefined) average?.restore(snapshot.average)
+        // The weights, optimizer and average of the checkpoint, with the next batches (not the ones that failed).
+        restoreSnapshot(training, snapshot, { data: false })
         yield* reporter.line(`step ${t}: non-finite loss; rolled back to step ${snapshot.step}`)
         t = snapshot.step - 1
         continue
@@ -334,7 +355,8 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
         signals: board.snapshot(),
         counters: { nonfinite },
         plateaus: plateaus.snapshot(),
-        ...(average === undefined ? {} : { average: average.state() })
+        ...(average === undefined ? {} : { average: average.state() }),
+        ...(search.node === undefined ? {} : { search: search.state() })
       })
       if (ir.onNonfinite === "rollback") {
         snapshot = yield* takeSnapshot(u)

@@ -39,6 +39,16 @@ describe("batch sampler", () => {
     assert.deepStrictEqual(draw(a, [9]), draw(c, [9]))
   })
 
+  it("goes back in place to a state it gave, across epoch boundaries", () => {
+    const a = createBatchSampler(37, 9)
+    draw(a, [30])
+    const saved = a.state()
+    const first = draw(a, [20, 40])
+    a.restore(saved)
+    assert.deepStrictEqual(draw(a, [20, 40]), first)
+    assert.notDeepEqual(draw(a, [20]), draw(createBatchSampler(37, 9), [20]))
+  })
+
   it("gathers rows", () => {
     const split = { x: new Float32Array([0, 1, 10, 11, 20, 21]), y: new Int32Array([0, 1, 2]) }
     const { x, y } = gatherRows(split, 2, new Int32Array([2, 0]))
