@@ -1,16 +1,16 @@
 import { evaluateSchedule, type ScheduleIR } from "@lrs/compiler"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
-import * as FileSystem from "effect/FileSystem"
 import * as Option from "effect/Option"
 import { Command, Flag } from "effect/cli"
-import { basename, extname } from "node:path"
-import { RunFailed, UsageError } from "../errors.ts"
+import { basename } from "node:path"
+import { UsageError } from "../errors.ts"
 import { set, specFile } from "../flags.ts"
 import { phaseBoundaries } from "../plot/boundaries.ts"
-import { chartSpec, type Line, renderPng, renderSvg } from "../plot/chart.ts"
+import { chartSpec, type Line } from "../plot/chart.ts"
 import { loadSchedules, noteAdaptive, pick } from "../plot/load.ts"
 import { sampleSchedule } from "../plot/sample.ts"
+import { chartFormat, writeChart } from "../plot/write.ts"
 import { steps } from "./schedule.ts"
 
 const names = Flag.String("name").pipe(
@@ -37,10 +37,7 @@ export const plot = Command.make(
   "plot",
   { spec: specFile, names, steps, set, log, output },
   Effect.fn("lrs.plot")(function*({ spec, names, steps, set, log, output }) {
-    const kind = extname(output).toLowerCase()
-    if (kind !== ".svg" && kind !== ".png") {
-      return yield* new UsageError({ message: `-o ${output}: the chart is written as SVG or PNG; end the file name in .svg or .png` })
-    }
+    yield* chartFormat(output)
     const loaded = yield* loadSchedules(spec, set, Option.getOrUndefined(steps))
     // By default a constant optimizer setting (beta2 = 0.999) is left out: it would only squash the scheduled lines.
     const wanted = Option.isSome(names)
@@ -73,14 +70,7 @@ export const plot = Command.make(
       lines.push({ name, steps: sampled.steps, values: sampled.values, boundaries: boundaries.at.length > 64 ? [] : boundaries.at })
     }
     const chart = chartSpec(lines, { title: `${basename(spec)}, ${n.toLocaleString("en-US")} steps`, steps: n, log })
-    const draw = <A>(what: string, f: () => Promise<A>) =>
-      Effect.tryPromise({ try: f, catch: (e) => new RunFailed({ message: `cannot draw the chart (${what}): ${e instanceof Error ? e.message : String(e)}` }) })
-    const svg = yield* draw("svg", () => renderSvg(chart))
-    const fs = yield* FileSystem.FileSystem
-    const written = kind === ".svg" ? fs.writeFileString(output, svg) : Effect.flatMap(draw("png", () => renderPng(svg)), (png) => fs.writeFile(output, png))
-    yield* written.pipe(
-      Effect.catchTag("PlatformError", (e) => Effect.fail(new UsageError({ message: `cannot write ${output}: ${e.message}` })))
-    )
+    yield* writeChart(chart, output)
     yield* Console.log(`wrote ${output}`)
   })
 ).pipe(

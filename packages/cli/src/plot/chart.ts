@@ -17,6 +17,9 @@ export interface Line {
 
 export interface ChartOptions {
   readonly title: string
+  /** What the lines are (the legend's title) and what they measure (the y axis); schedules by default. */
+  readonly series?: string
+  readonly measure?: string
   /** The x axis runs over 0..steps-1. */
   readonly steps: number
   readonly log: boolean
@@ -39,7 +42,7 @@ export const chartSpec = (lines: ReadonlyArray<Line>, options: ChartOptions): To
   )
   const rules = lines.flatMap((l) => l.boundaries.map((step) => ({ schedule: l.name, step })))
   const names = lines.map((l) => l.name)
-  const color: Encoding = { field: "schedule", type: "nominal", title: "schedule", sort: names }
+  const color: Encoding = { field: "schedule", type: "nominal", title: options.series ?? "schedule", sort: names }
   const x: Encoding = {
     field: "step",
     type: "quantitative",
@@ -48,7 +51,8 @@ export const chartSpec = (lines: ReadonlyArray<Line>, options: ChartOptions): To
     // SI prefixes (2.5k, 1M) with a plain 0, not the axis's shared-prefix `0k`.
     axis: { labelExpr: "datum.value === 0 ? '0' : format(datum.value, '~s')" }
   }
-  const y: Encoding = { field: "value", type: "quantitative", title: options.log ? "value (log scale)" : "value", scale: options.log ? { type: "log" } : {} }
+  const measure = options.measure ?? "value"
+  const y: Encoding = { field: "value", type: "quantitative", title: options.log ? `${measure} (log scale)` : measure, scale: options.log ? { type: "log" } : {} }
   const layer: Array<Layer> = [{ data: { values: points }, mark: { type: "line", strokeWidth: 1.75, clip: true }, encoding: { x, y, color } }]
   if (rules.length > 0) {
     layer.push({ data: { values: rules }, mark: { type: "rule", strokeDash: [4, 3], strokeWidth: 1, opacity: 0.55 }, encoding: { x, color } })
