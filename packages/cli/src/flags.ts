@@ -19,3 +19,8 @@ export const trial = Flag.Int("trial").pipe(
   Flag.withDescription("Use trial N (0-based) of the spec's sweep instead of its base values; `lrs resolve --sweep` lists the trials"),
   Flag.optional
 )
+
+export const threads = Flag.Int("threads").pipe(
+  Flag.withDescription("Threads for an ensemble's replicas (default: the machine's cores); the results do not depend on it"),
+  Flag.optional
+)

@@ -28,8 +28,8 @@ experiment killed {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Starts a run and SIGKILLs it once the checkpoint after `after` updates exists. */
-const runAndKill = async (file: string, out: string, backend: string, after: number) => {
-  const child = spawn(process.execPath, [bin, "run", file, "--backend", backend, "--out", out], { cwd: repo, stdio: "ignore" })
+const runAndKill = async (file: string, out: string, backend: string, after: number, extra: ReadonlyArray<string> = []) => {
+  const child = spawn(process.execPath, [bin, "run", file, "--backend", backend, "--out", out, ...extra], { cwd: repo, stdio: "ignore" })
   const marker = join(out, "checkpoints", `step-${String(after).padStart(8, "0")}`)
   const deadline = Date.now() + 60_000
   while (!existsSync(marker) && Date.now() < deadline && child.exitCode === null) await sleep(5)
@@ -141,6 +141,46 @@ experiment search {
     for (const r of rows.filter((r) => r.kind === "train")) expect(r.lr).toBe(searches[Math.floor(r.step / 100)].chosen)
     const state = JSON.parse(readFileSync(join(dir, "cut", "checkpoints", "step-00000500", "state.json"), "utf8"))
     expect(state.search.chosen).toEqual(searches.map((r) => r.chosen))
+  })
+
+  it("resumes an HDET ensemble killed with SIGKILL: every replica, optimizer and the exploration come back, whatever the threads", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lrs-resume-hdet-"))
+    const file = join(dir, "ensemble.lrs")
+    writeFileSync(file, `lrs 1
+experiment ensemble {
+  seed = 6
+  steps = 400
+  batch = 48
+  data = spirals(samples = 1200, classes = 3, noise = 0.03)
+  model = mlp(hidden = [32, 32], dropout = 0.1)
+  optimizer = adamw(lr = cosine(1e-2 -> 0))
+  ensemble = hdet(replicas = 3, spread = 0.5, average_every = 40 steps, meta_from = 80 steps, explore = [lr, dropout])
+  evaluate every 100 steps
+  log every 10 steps
+  checkpoint every 50 steps
+}
+`)
+    // The uninterrupted run on one thread, the killed one on two worker threads: the same numbers.
+    const whole = lrs(["run", file, "--backend", "cpu", "--threads", "1", "--out", join(dir, "whole")])
+    expect(whole.status, whole.stderr).toBe(0)
+    expect(whole.stdout).toContain("ensemble: 3 replicas on 1 thread")
+    expect(await runAndKill(file, join(dir, "cut"), "cpu", 150, ["--threads", "2"])).toBe("SIGKILL")
+    expect(existsSync(join(dir, "cut", "checkpoints", "step-00000400"))).toBe(false)
+    const resumed = lrs(["resume", join(dir, "cut"), "--backend", "cpu", "--threads", "2"])
+    expect(resumed.stdout).toContain("ensemble: 3 replicas on 2 threads")
+    expect(resumed.status, resumed.stderr).toBe(0)
+    const final = (run: string) => readFileSync(join(dir, run, "checkpoints", "step-00000400", "tensors.bin"))
+    expect(Buffer.compare(final("cut"), final("whole"))).toBe(0)
+    const metrics = readFileSync(join(dir, "whole", "metrics.jsonl"), "utf8")
+    expect(readFileSync(join(dir, "cut", "metrics.jsonl"), "utf8")).toBe(metrics)
+    // Averaged every 40 updates and at the end; rescaled from update 80 on.
+    const syncs = metrics.trim().split("\n").map((l) => JSON.parse(l)).filter((r) => r.kind === "ensemble")
+    expect(syncs.map((r) => r.step)).toEqual([40, 80, 120, 160, 200, 240, 280, 320, 360, 400])
+    expect(syncs.map((r) => r.meta)).toEqual([false, true, true, true, true, true, true, true, true, true])
+    expect(syncs.at(-1).scales.lr).not.toBe(1)
+    const state = JSON.parse(readFileSync(join(dir, "cut", "checkpoints", "step-00000400", "state.json"), "utf8"))
+    expect(Object.keys(state.model).filter((k) => k.startsWith("replica2/")).length).toBeGreaterThan(0)
+    expect(state.replicas).toHaveLength(2)
   })
 
   it("says which file of a damaged run directory is wrong and how to go on, without a stack trace", () => {

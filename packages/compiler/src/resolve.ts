@@ -1,7 +1,7 @@
 import { formatSpan } from "@lrs/dsl"
 import type { Origin } from "./check/Context.ts"
 import type { Origins } from "./check/experiment.ts"
-import type { AverageIR, ConditionIR, OptimizerIR, RunIR, ScheduleIR } from "./ir/Ir.ts"
+import type { AverageIR, ConditionIR, EnsembleIR, OptimizerIR, RunIR, ScheduleIR } from "./ir/Ir.ts"
 import { printSignal } from "./check/signals.ts"
 
 /** A number as the language writes it (the shortest form that reads back to the same double). */
@@ -87,6 +87,9 @@ const originText = (o: Origin | undefined): string =>
 
 const averageText = (a: AverageIR): string => (a.kind === "ema" ? `ema(${num(a.decay)})` : `last(${a.count}, every = ${steps(a.every)})`)
 
+const ensembleText = (e: EnsembleIR): string =>
+  `hdet(replicas = ${e.replicas}, spread = ${num(e.spread)}, average_every = ${steps(e.averageEvery)}, meta_from = ${steps(e.metaFrom)}, meta_lr = ${num(e.metaLr)}, momentum = ${num(e.momentum)}, temperature = ${num(e.temperature)}, explore = [${e.explore.join(", ")}])`
+
 const conditionText = (c: ConditionIR): string => `${printSignal(c.signal)} ${c.op} ${num(c.threshold)}`
 
 /**
@@ -124,6 +127,7 @@ export const printResolved = (ir: RunIR, origins: Origins): string => {
     [`optimizer = ${optimizerText(ir.optimizer, ir.steps)}`, originText(origins["optimizer"])],
     ...(ir.onNonfinite === "halt" ? [] : [[`on_nonfinite = ${ir.onNonfinite}`, originText(origins["on_nonfinite"])] as [string, string]]),
     ...(ir.average === undefined ? [] : [[`average = ${averageText(ir.average)}`, originText(origins["average"])] as [string, string]]),
+    ...(ir.ensemble === undefined ? [] : [[`ensemble = ${ensembleText(ir.ensemble)}`, originText(origins["ensemble"])] as [string, string]]),
     ...Object.entries(ir.schedules).map(([name, s]): [string, string] => [`schedule ${name} = ${printSchedule(s, ir.steps)}`, originText(origins[`schedule ${name}`])]),
     [`evaluate every ${ir.evaluation.every} steps on ${ir.evaluation.split} [${ir.evaluation.metrics.join(", ")}]`, originText(origins["evaluate"])],
     [`log every ${ir.log.every} steps${ir.log.signals.length === 0 ? "" : ` [${ir.log.signals.map(printSignal).join(", ")}]`}`, originText(origins["log"])],

@@ -3,9 +3,11 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { Argument, Command, Flag } from "effect/cli"
 import { join } from "node:path"
 import { RunFailed, UsageError } from "../errors.ts"
+import { threads } from "../flags.ts"
 
 const runDir = Argument.String("run").pipe(Argument.withDescription("The run directory to continue"))
 const backend = Flag.Literals("backend", ["auto", "gpu", "wasm", "cpu"]).pipe(
@@ -15,8 +17,9 @@ const backend = Flag.Literals("backend", ["auto", "gpu", "wasm", "cpu"]).pipe(
 
 export const resume = Command.make(
   "resume",
-  { run: runDir, backend },
-  Effect.fn("lrs.resume")(function*({ run, backend }) {
+  { run: runDir, backend, threads },
+  Effect.fn("lrs.resume")(function*({ run, backend, threads }) {
+    if (Option.isSome(threads) && threads.value < 1) return yield* new UsageError({ message: `--threads must be at least 1, got ${threads.value}` })
     const fs = yield* FileSystem.FileSystem
     const read = (name: string) =>
       fs.readFileString(join(run, name)).pipe(Effect.mapError(() => new UsageError({ message: `${run} is not a run directory (cannot read ${name})` })))
@@ -31,7 +34,7 @@ export const resume = Command.make(
       runtime.RunStore.layer,
       runtime.Reporter.layer({ tty: process.stdout.isTTY === true, write: (s) => void process.stdout.write(s), columns: process.stdout.columns ?? 80 })
     )
-    const summary = yield* runtime.train({ ir, runDir: run, data: options.data ?? {} }).pipe(
+    const summary = yield* runtime.train({ ir, runDir: run, data: options.data ?? {}, ...(Option.isSome(threads) ? { threads: threads.value } : {}) }).pipe(
       Effect.provide(layer),
       Effect.catchTags({
         BackendUnavailable: (e) => Effect.fail(new UsageError({ message: `backend ${backend} (${e.backend}) is unavailable: ${e.message}\n  help: ${e.help}` })),

@@ -6,7 +6,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { Command, Flag } from "effect/cli"
 import { RunFailed, UsageError } from "../errors.ts"
-import { format, set, specFile, trial } from "../flags.ts"
+import { format, set, specFile, threads, trial } from "../flags.ts"
 import { stderrColor } from "../report.ts"
 import { loadSpec } from "../spec.ts"
 
@@ -25,8 +25,9 @@ const runs = Flag.String("runs").pipe(
 
 export const run = Command.make(
   "run",
-  { spec: specFile, set, backend, out, runs, format, trial },
-  Effect.fn("lrs.run")(function*({ spec, set, backend, out, runs, format, trial }) {
+  { spec: specFile, set, backend, out, runs, format, trial, threads },
+  Effect.fn("lrs.run")(function*({ spec, set, backend, out, runs, format, trial, threads }) {
+    if (Option.isSome(threads) && threads.value < 1) return yield* new UsageError({ message: `--threads must be at least 1, got ${threads.value}` })
     const { text, ir, origins, sweep } = yield* loadSpec(spec, set, { format, json: "stderr", color: stderrColor() }, Option.getOrUndefined(trial))
     // A sweep is never dropped silently: say what runs when no trial is chosen.
     if (sweep !== undefined && Option.isNone(trial)) {
@@ -45,7 +46,8 @@ export const run = Command.make(
       resolved: printResolved(ir, origins),
       destination: Option.isSome(out) ? { out: out.value } : { root: runs },
       // Data paths in a spec are relative to the spec; LRS_DATA_DIR is where datasets are looked for first.
-      data: { baseDir: dirname(spec), ...(process.env["LRS_DATA_DIR"] ? { dataDir: process.env["LRS_DATA_DIR"] } : {}) }
+      data: { baseDir: dirname(spec), ...(process.env["LRS_DATA_DIR"] ? { dataDir: process.env["LRS_DATA_DIR"] } : {}) },
+      ...(Option.isSome(threads) ? { threads: threads.value } : {})
     }).pipe(
       Effect.provide(layer),
       Effect.catchTags({

@@ -2,6 +2,7 @@ import type { Block, Expr, Member, Span, Statement } from "@lrs/dsl"
 import type { RunIR, ScheduleIR } from "../ir/Ir.ts"
 import { compileSchedule, type Extent } from "../schedule/compile.ts"
 import { checkAverage } from "./average.ts"
+import { checkEnsemble } from "./ensemble.ts"
 import { checkSearches } from "./searches.ts"
 import { checkData, checkModel, checkOptimizer, splitsOf, trainExamples } from "./constructors.ts"
 import { type Context, type Origin, Scope } from "./Context.ts"
@@ -11,7 +12,7 @@ import { suggestionHelp } from "./suggest.ts"
 import { checkedChoice, checkedNumber } from "./values.ts"
 
 /** The fields an experiment block takes (`name = value`), in the order `resolve` prints them. */
-export const experimentFields = ["seed", "steps", "epochs", "batch", "data", "model", "optimizer", "on_nonfinite", "average"] as const
+export const experimentFields = ["seed", "steps", "epochs", "batch", "data", "model", "optimizer", "on_nonfinite", "average", "ensemble"] as const
 export type ExperimentField = (typeof experimentFields)[number]
 export const statementKinds = ["evaluate", "log", "checkpoint"] as const
 const declarationKinds = ["schedule"] as const
@@ -114,6 +115,21 @@ export const checkExperiment = (
   if (optimizer !== undefined) checkSearches(observing, optimizer.ir, schedules, model?.dropout)
   const averageExpr = field("average")
   const average = averageExpr === undefined ? undefined : checkAverage(axesCtx, averageExpr, steps)
+  const ensembleExpr = field("ensemble")
+  const ensemble = ensembleExpr === undefined ? undefined : checkEnsemble(axesCtx, ensembleExpr, steps)
+  if (ensemble !== undefined && ensembleExpr !== undefined) {
+    // What an ensemble cannot be combined with yet, said rather than ignored.
+    const clash = (what: string, help: string) => ctx.report("LRS1016", ensembleExpr.span, `an \`ensemble\` cannot be combined with ${what} in this release`, help)
+    if (averageExpr !== undefined) clash("`average` (its replicas are averaged already)", "remove `average`; the ensemble's replicas are averaged every `average_every` updates")
+    if (optimizer?.ir.lr.kind === "autolrs") clash("an `autolrs` learning rate", "give the ensemble an ordinary lr schedule to explore around")
+    if (onNonfinite === "rollback") clash("`on_nonfinite = rollback`", "use `on_nonfinite = halt` or `skip_step`")
+    if (batch !== undefined && batch % ensemble.replicas !== 0) {
+      ctx.report("LRS2002", ensembleExpr.span, `the ensemble's ${ensemble.replicas} replicas split each batch, but \`batch = ${batch}\` does not divide by ${ensemble.replicas}`, `make \`batch\` a multiple of ${ensemble.replicas}, such as ${Math.max(1, Math.round(batch / ensemble.replicas)) * ensemble.replicas}`)
+    }
+    if (ensemble.explore.includes("dropout") && model !== undefined && model.dropout.kind === "constant" && model.dropout.value === 0) {
+      ctx.report("LRS2001", ensembleExpr.span, "the ensemble explores `dropout`, but the model has none (its multiples of 0 are all 0)", "give the model a dropout, such as `dropout = 0.1`, or leave `dropout` out of `explore`")
+    }
+  }
   if (optimizer !== undefined && budget !== undefined) checkOptimizerRanges(axesCtx, optimizer.ir, optimizer.args, budget.steps)
 
   // Warnings (an unused name) leave the run intact; only errors drop it.
@@ -122,7 +138,7 @@ export const checkExperiment = (
     seed === undefined || budget === undefined || batch === undefined || data === undefined || model === undefined ||
     optimizer === undefined || evaluation === undefined || log === undefined || onNonfinite === undefined ||
     (checkpointStatement !== undefined && checkpoint === undefined) || (untilStatement !== undefined && stop === undefined) ||
-    (averageExpr !== undefined && average === undefined)
+    (averageExpr !== undefined && average === undefined) || (ensembleExpr !== undefined && ensemble === undefined)
   ) {
     return undefined
   }
@@ -143,6 +159,7 @@ export const checkExperiment = (
     ...(checkpoint === undefined ? {} : { checkpoint }),
     ...(stop === undefined ? {} : { stop }),
     ...(average === undefined ? {} : { average }),
+    ...(ensemble === undefined ? {} : { ensemble }),
     span: block.span
   }
   return { ir, origins }

@@ -25,6 +25,7 @@ export const codes = {
   LRS1013: "reserved block",
   LRS1014: "budget given twice",
   LRS1015: "unused definition",
+  LRS1016: "fields that cannot be combined",
   LRS2001: "wrong type",
   LRS2002: "value out of range",
   LRS2003: "unknown unit",

@@ -595,6 +595,35 @@ export const explanations: { readonly [C in Code]: Explanation } = {
       )
     }
   },
+  LRS1016: {
+    explanation:
+      "Two fields of an experiment ask for things that do not work together in this release, so the run would not do what the spec says. An `ensemble` (HDET) averages its replicas itself and drives their learning rates from an ordinary schedule, so it cannot be combined with `average`, with an `autolrs` learning rate, or with `on_nonfinite = rollback`. Remove one of the two; the message says which and why.",
+    wrong: {
+      spec: lines(
+        "lrs 1",
+        "experiment together {",
+        "  steps = 1000",
+        "  data = spirals()",
+        "  model = mlp()",
+        "  optimizer = adamw(lr = cosine(1e-2 -> 0))",
+        "  ensemble = hdet(replicas = 4)",
+        "  average = ema(0.99)",
+        "}"
+      )
+    },
+    fixed: {
+      spec: lines(
+        "lrs 1",
+        "experiment together {",
+        "  steps = 1000",
+        "  data = spirals()",
+        "  model = mlp()",
+        "  optimizer = adamw(lr = cosine(1e-2 -> 0))",
+        "  ensemble = hdet(replicas = 4)",
+        "}"
+      )
+    }
+  },
   LRS2001: {
     explanation:
       "A value has the wrong kind: a number where a list is expected, a fraction where a whole number is expected, a bare number where a length with a unit is expected, or a schedule where a constant is expected. The message says what was expected and what was found.",

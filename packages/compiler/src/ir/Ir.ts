@@ -29,6 +29,33 @@ export interface RunIR {
   readonly stop?: ConditionIR
   /** Averaged weights kept beside the raw ones, evaluated at every evaluation and checkpointed. */
   readonly average?: AverageIR
+  /** Replicas trained together that explore hyperparameters around their schedules. */
+  readonly ensemble?: EnsembleIR
+  readonly span: Span
+}
+
+/** The hyperparameters an ensemble can spread across its replicas. */
+export type Explorable = "lr" | "weight_decay" | "dropout"
+
+/**
+ * HDET (Cheng et al., hyperparameter-divergent ensembles): `replicas` copies of the model train
+ * together, each with every explored hyperparameter at its schedule's value times a multiplier
+ * `rho_r = 1 + spread * (r - (N - 1) / 2) / max((N - 1) / 2, 0.5)` (so the multipliers average 1),
+ * all applying the same averaged gradient; every `averageEvery` updates their weights are averaged
+ * and, from update `metaFrom` on, each explored schedule is rescaled toward the replicas whose
+ * training loss was lower (softmax of `(mean - loss_r) / temperature`), through a momentum
+ * (`momentum`, step `metaLr`); the multipliers are then dealt out afresh by a seeded permutation.
+ */
+export interface EnsembleIR {
+  readonly kind: "hdet"
+  readonly replicas: number
+  readonly spread: number
+  readonly averageEvery: number
+  readonly metaFrom: number
+  readonly metaLr: number
+  readonly momentum: number
+  readonly temperature: number
+  readonly explore: ReadonlyArray<Explorable>
   readonly span: Span
 }
 

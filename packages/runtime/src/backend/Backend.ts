@@ -45,7 +45,8 @@ const activate = async (tfName: string): Promise<void> => {
   if (tfName === "cpu") (tf.backend() as unknown as { firstUse: boolean }).firstUse = false
 }
 
-const starters: Record<BackendName, () => Promise<void>> = {
+/** Starts a backend by name in this thread (the trainer's Backend layer, and worker threads that must match it). */
+export const starters: Record<BackendName, () => Promise<void>> = {
   // Registers the "tensorflow" backend (libtensorflow via N-API) on import.
   "tfjs-node-gpu": async () => {
     await import(tfjsNodeGpu)

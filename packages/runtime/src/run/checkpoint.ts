@@ -2,7 +2,8 @@ import type * as tf from "@tensorflow/tfjs"
 import { Effect } from "effect"
 import type { BatchSamplerState } from "../data/batches.ts"
 import type { NamedVariable } from "../model/variables.ts"
-import type { Optimizer, OptimizerState } from "../optim/Optimizer.ts"
+import type { OptimizerState } from "../optim/Optimizer.ts"
+import type { EnsembleState } from "../ensemble/hdet.ts"
 import type { SearchState } from "../search/autolrs.ts"
 import type { AverageState } from "./average.ts"
 import type { PlateauState } from "./plateau.ts"
@@ -15,11 +16,22 @@ interface Entry {
   readonly length: number
 }
 
-/** Everything a checkpoint holds besides what the optimizer reports itself. */
+/** One array of weights as a checkpoint stores it. */
+export interface WeightEntry {
+  readonly name: string
+  readonly shape: ReadonlyArray<number>
+  readonly values: Float32Array
+}
+
+/** A model's variables as checkpoint entries (copied out of tfjs). */
+export const weightsOf = (variables: ReadonlyArray<NamedVariable>): Array<WeightEntry> =>
+  variables.map((v) => ({ name: v.name, shape: v.variable.shape, values: (v.variable as tf.Tensor).dataSync() as Float32Array }))
+
+/** Everything a checkpoint holds, as plain data. */
 export interface CheckpointContents {
   readonly updates: number
-  readonly variables: ReadonlyArray<NamedVariable>
-  readonly optimizer: Optimizer
+  readonly weights: ReadonlyArray<WeightEntry>
+  readonly optimizer: OptimizerState
   readonly sampler: BatchSamplerState
   readonly signals: Readonly<Record<string, number>>
   readonly counters: Readonly<Record<string, number>>
@@ -28,6 +40,9 @@ export interface CheckpointContents {
   readonly average?: AverageState
   /** What an `autolrs` search chose so far. */
   readonly search?: SearchState
+  /** An ensemble's replicas 1..N-1 (replica 0 is `optimizer`; their weights are in `weights`, named `replica<r>/...`). */
+  readonly replicaOptimizers?: ReadonlyArray<OptimizerState>
+  readonly ensemble?: EnsembleState
 }
 
 /**
@@ -37,7 +52,7 @@ export interface CheckpointContents {
  * bit for bit.
  */
 export const saveCheckpoint = Effect.fnUntraced(function*(dir: RunDirectory, contents: CheckpointContents) {
-  const { updates, variables, optimizer, sampler, signals, counters, plateaus = {}, average, search } = contents
+  const { updates, weights, optimizer, sampler, signals, counters, plateaus = {}, average, search, replicaOptimizers = [], ensemble } = contents
   const chunks: Array<Float32Array> = []
   let offset = 0
   const add = (shape: ReadonlyArray<number>, values: Float32Array): Entry => {
@@ -47,13 +62,17 @@ export const saveCheckpoint = Effect.fnUntraced(function*(dir: RunDirectory, con
     return entry
   }
   const model: Record<string, Entry> = {}
-  for (const v of variables) model[v.name] = add(v.variable.shape, (v.variable as tf.Tensor).dataSync() as Float32Array)
-  const state = yield* Effect.promise(() => optimizer.state())
-  const slots: Record<string, Record<string, Entry>> = {}
-  for (const [slot, byVariable] of Object.entries(state.slots)) {
-    slots[slot] = {}
-    for (const [name, s] of Object.entries(byVariable)) slots[slot]![name] = add(s.shape, s.values)
+  for (const w of weights) model[w.name] = add(w.shape, w.values)
+  const optimizerEntries = (state: OptimizerState) => {
+    const slots: Record<string, Record<string, Entry>> = {}
+    for (const [slot, byVariable] of Object.entries(state.slots)) {
+      slots[slot] = {}
+      for (const [name, s] of Object.entries(byVariable)) slots[slot]![name] = add(s.shape, s.values)
+    }
+    return { kind: state.kind, steps: state.steps, slots }
   }
+  const state = optimizerEntries(optimizer)
+  const replicas = replicaOptimizers.map(optimizerEntries)
   const averageEntries = average === undefined ? undefined : {
     kind: average.kind,
     sets: average.sets.map((set) => ({
@@ -72,7 +91,19 @@ export const saveCheckpoint = Effect.fnUntraced(function*(dir: RunDirectory, con
   // Written aside and renamed into place: a crash leaves either the whole checkpoint or none of it.
   const aside = `checkpoints/.partial-step-${String(updates).padStart(8, "0")}`
   yield* dir.writeBytes(`${aside}/tensors.bin`, bytes)
-  yield* dir.write(`${aside}/state.json`, JSON.stringify({ updates, model, optimizer: { kind: state.kind, steps: state.steps, slots }, sampler, signals, counters, plateaus, ...(averageEntries === undefined ? {} : { average: averageEntries }), ...(search === undefined ? {} : { search }) }, null, 2) + "\n")
+  yield* dir.write(`${aside}/state.json`, JSON.stringify({
+      updates,
+      model,
+      optimizer: state,
+      sampler,
+      signals,
+      counters,
+      plateaus,
+      ...(averageEntries === undefined ? {} : { average: averageEntries }),
+      ...(search === undefined ? {} : { search }),
+      ...(replicas.length === 0 ? {} : { replicas }),
+      ...(ensemble === undefined ? {} : { ensemble })
+    }, null, 2) + "\n")
   yield* dir.rename(aside, folder)
   return folder
 })
@@ -88,6 +119,8 @@ interface StateJson {
   readonly plateaus?: Record<string, PlateauState>
   readonly average?: { kind: AverageState["kind"]; sets: Array<{ step: number; weights: Record<string, Entry> }> }
   readonly search?: SearchState
+  readonly replicas?: Array<{ kind: OptimizerState["kind"]; steps: number; slots: Record<string, Record<string, Entry>> }>
+  readonly ensemble?: EnsembleState
 }
 
 /** What a checkpoint holds, read back for `lrs resume`. */
@@ -102,6 +135,8 @@ export interface LoadedCheckpoint {
   readonly plateaus: Readonly<Record<string, PlateauState>>
   readonly average?: AverageState
   readonly search?: SearchState
+  readonly replicaOptimizers?: ReadonlyArray<OptimizerState>
+  readonly ensemble?: EnsembleState
 }
 
 /** The newest complete checkpoint of a run directory, or undefined when it has none. */
@@ -119,7 +154,7 @@ export const loadLatestCheckpoint = Effect.fnUntraced(function*(dir: RunDirector
   const floats = new Float32Array(bytes.slice(0, bytes.length - (bytes.length % 4)).buffer)
   const entries = [
     ...Object.values(state.model ?? {}),
-    ...Object.values(state.optimizer?.slots ?? {}).flatMap((byVar) => Object.values(byVar)),
+    ...[state.optimizer, ...(state.replicas ?? [])].flatMap((o) => Object.values(o?.slots ?? {}).flatMap((byVar) => Object.values(byVar))),
     ...(state.average?.sets ?? []).flatMap((set) => Object.values(set.weights))
   ]
   const fits = (e: Entry) => Array.isArray(e.shape) && Number.isInteger(e.offset) && e.offset >= 0 && e.offset + e.length <= floats.length && e.length === e.shape.reduce((a, b) => a * b, 1)
@@ -129,11 +164,17 @@ export const loadLatestCheckpoint = Effect.fnUntraced(function*(dir: RunDirector
   if (!entries.every(fits)) return yield* damaged(`tensors.bin holds ${floats.length} floats, fewer than state.json places in it`)
   const take = (e: Entry) => floats.slice(e.offset, e.offset + e.length)
   const weights = Object.fromEntries(Object.entries(state.model).map(([k, e]) => [k, take(e)]))
-  const slots = Object.fromEntries(Object.entries(state.optimizer.slots).map(([slot, byVar]) => [slot, Object.fromEntries(Object.entries(byVar).map(([k, e]) => [k, { shape: e.shape, values: take(e) }]))]))
+  const optimizerState = (o: NonNullable<StateJson["replicas"]>[number]): OptimizerState => ({
+    kind: o.kind,
+    steps: o.steps,
+    slots: Object.fromEntries(Object.entries(o.slots).map(([slot, byVar]) => [slot, Object.fromEntries(Object.entries(byVar).map(([k, e]) => [k, { shape: e.shape, values: take(e) }]))]))
+  })
   return {
     updates: state.updates,
     weights,
-    optimizer: { kind: state.optimizer.kind, steps: state.optimizer.steps, slots },
+    optimizer: optimizerState(state.optimizer),
+    ...(state.replicas === undefined ? {} : { replicaOptimizers: state.replicas.map(optimizerState) }),
+    ...(state.ensemble === undefined ? {} : { ensemble: state.ensemble }),
     sampler: state.sampler,
     signals: state.signals,
     counters: state.counters ?? {},

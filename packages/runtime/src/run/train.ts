@@ -8,12 +8,16 @@ import type { DataOptions } from "../data/load.ts"
 import { softmaxCrossEntropy } from "../model/mlp.ts"
 import { lossAndGradients } from "../model/variables.ts"
 import type { ScheduleReader } from "../schedule/ScheduleReader.ts"
-import type { LoadedCheckpoint } from "./checkpoint.ts"
+import { type LoadedCheckpoint, weightsOf } from "./checkpoint.ts"
 import { TrainingError } from "./errors.ts"
 import { runId } from "./identity.ts"
 import { Reporter } from "./Reporter.ts"
 import { type RunDirectory, RunStore } from "./RunStore.ts"
 import { Checkpointer, DataLoader, Evaluator, Models, Optimizers, Schedules, Signals } from "./parts.ts"
+import { HdetController } from "../ensemble/hdet.ts"
+import { centreReader, exploredNodes, replicaReader } from "../ensemble/replicas.ts"
+import { createEnsembleRun } from "../ensemble/run.ts"
+import { availableParallelism } from "node:os"
 import { SearchController } from "../search/autolrs.ts"
 import { createWeightAverage } from "./average.ts"
 import { PlateauControllers, plateausOf } from "./plateau.ts"
@@ -25,6 +29,8 @@ export interface ResumeRequest {
   readonly ir: RunIR
   readonly runDir: string
   readonly data?: DataOptions
+  /** Threads for an ensemble's replicas (default: the cores); results do not depend on it. */
+  readonly threads?: number
 }
 
 /** What `lrs run` hands the runtime besides the IR: the texts to keep, where to write, where data lives. */
@@ -37,6 +43,8 @@ export interface RunRequest {
   readonly destination: { readonly root: string } | { readonly out: string }
   /** `$LRS_DATA_DIR` and the spec's directory (relative data paths resolve there). */
   readonly data?: DataOptions
+  /** Threads for an ensemble's replicas (default: the cores); results do not depend on it. */
+  readonly threads?: number
 }
 
 export interface Summary {
@@ -83,7 +91,7 @@ const keepMetricsBefore = Effect.fnUntraced(function*(dir: RunDirectory, updates
       continue // the line a kill cut short
     }
     const step = row.step ?? Number.POSITIVE_INFINITY
-    if (((row.kind === "train" || row.kind === "search") && step < updates) || (row.kind === "eval" && step <= updates)) kept.push(line)
+    if (((row.kind === "train" || row.kind === "search") && step < updates) || ((row.kind === "eval" || row.kind === "ensemble") && step <= updates)) kept.push(line)
   }
   yield* dir.write("metrics.jsonl.partial", kept.map((l) => l + "\n").join(""))
   yield* dir.rename("metrics.jsonl.partial", "metrics.jsonl")
@@ -147,12 +155,41 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
   const search = new SearchController(ir.optimizer.lr.kind === "autolrs" ? ir.optimizer.lr : undefined, ir.seed)
   const adaptive = { ...plateaus.adaptive, ...search.adaptive }
   // Every scheduled value of the run (optimizer, dropout, logs) is read through this one function.
-  const read: ScheduleReader = (s, t) => schedules.evaluate(s, t, adaptive)
+  const baseRead: ScheduleReader = (s, t) => schedules.evaluate(s, t, adaptive)
+  // An ensemble's replicas read explored hyperparameters at their own multiples; the logs at the centre.
+  const hdet = ir.ensemble === undefined ? undefined : new HdetController(ir.ensemble, ir.seed)
+  const explored = exploredNodes(ir)
+  const readFor = (r: number): ScheduleReader => (hdet === undefined ? baseRead : replicaReader(baseRead, explored, hdet, r))
+  const read: ScheduleReader = hdet === undefined ? baseRead : centreReader(baseRead, explored, hdet)
   const optimizer = yield* Effect.acquireRelease(Effect.sync(() => createOptimizer(ir.optimizer, model.variables, read)), (o) => Effect.sync(() => o.dispose()))
   const average = ir.average === undefined
     ? undefined
     : yield* Effect.acquireRelease(Effect.sync(() => createWeightAverage(ir.average!, model.variables)), (a) => Effect.sync(() => a.dispose()))
   const sampler = resumed === undefined ? createBatchSampler(data.train.n, ir.seed) : restoreBatchSampler(data.train.n, resumed.sampler)
+  // An ensemble trains its replicas in a pool (worker threads when there are cores for them); the
+  // model above then only holds their mean weights for evaluations.
+  const ensembleIr = ir.ensemble
+  const ensemble = hdet === undefined || ensembleIr === undefined
+    ? undefined
+    : yield* Effect.acquireRelease(
+      Effect.sync(() =>
+        createEnsembleRun({
+          ir: { ...ir, ensemble: ensembleIr },
+          train: data.train,
+          shape: data.shape,
+          classes: data.classes,
+          features,
+          variables: model.variables,
+          sampler,
+          hdet,
+          readFor,
+          threads: request.threads ?? availableParallelism(),
+          backend: backend.name
+        })
+      ),
+      (e) => Effect.promise(() => e.close())
+    )
+  if (ensemble !== undefined) yield* reporter.line(`ensemble: ${ensembleIr!.replicas} replicas on ${ensemble.threads} thread${ensemble.threads === 1 ? "" : "s"}`)
   // Reading a scalar back is free on the synchronous backends; on a GPU it is a sync, so it waits for log steps
   // unless the spec asks what to do with a non-finite update (then every update is checked before it is applied).
   const readEveryStep = backend.name !== "tfjs-node-gpu" || ir.onNonfinite !== "halt"
@@ -166,8 +203,10 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
   if (resumed !== undefined) {
     // Everything a later update depends on comes back exactly: weights, optimizer slots and step
     // count, the data cursor and the signals (dropout masks derive from the seed and the step).
-    for (const v of model.variables) v.variable.assign(tf.tensor(resumed.weights[v.name]!, v.variable.shape))
+    for (const v of model.variables) tf.tidy(() => v.variable.assign(tf.tensor(resumed.weights[v.name]!, v.variable.shape)))
     optimizer.restore(resumed.optimizer)
+    if (ensemble !== undefined) yield* Effect.promise(() => ensemble.restore(resumed!.weights, [resumed!.optimizer, ...(resumed!.replicaOptimizers ?? [])]))
+    hdet?.restore(resumed.ensemble)
     board.restore(resumed.signals)
     plateaus.restore(resumed.plateaus)
     if (average !== undefined && resumed.average !== undefined) average.restore(resumed.average)
@@ -182,21 +221,29 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
   // The per-update tensor work, as plain functions outside the generator (V8 optimises them better).
   // One pair of batch buffers serves the run: each batch's tensors are disposed within its update.
   const batch = { x: new Float32Array(ir.batch * features), y: new Int32Array(ir.batch) }
-  /** Loss and gradients of the next batch at update `t`; the caller disposes them. */
+  /** The global L2 norm of the gradients, only when a spec reads `grad_norm` or clips. */
+  const normOf = (grads: Record<string, tf.Tensor>) => (wantGradNorm ? tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))) : undefined)
+  /** Loss and gradients (and their norm when used) of update `t`; the caller disposes them. */
   const forwardBackward = (t: number) => {
     gatherRows(data.train, features, sampler.nextBatch(ir.batch), batch)
     return tf.tidy(() => {
       const x = tf.tensor2d(batch.x, [ir.batch, features])
       const y = tf.tensor1d(batch.y, "int32")
       const { loss, grads } = lossAndGradients(() => softmaxCrossEntropy(model.forward(x, { training: true, step: t, read }), y), model.variables)
-      // The global L2 norm of the gradients, only when a spec reads `grad_norm` or clips.
-      const norm = wantGradNorm ? tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))) : undefined
-      return { loss, grads, norm }
+      return { loss, grads, norm: normOf(grads) }
     })
   }
-  /** Clips (when the spec asks) and applies update `t`; disposes the gradients. A search's trial updates leave the average alone. */
-  const applyUpdate = (grads: Record<string, tf.Tensor>, norm: tf.Tensor | undefined, t: number, trial = false): void => {
-    // clip_grad_norm_: scale by max_norm / (norm + 1e-6) when that is below 1.
+  /**
+   * The same for an ensemble: the replicas each take their share of the batch, in order, and the
+   * update uses their mean loss and mean gradient (HDET's all-reduce).
+   */
+  const ensembleForwardBackward = (t: number) =>
+    Effect.promise(async () => {
+      const { loss, grads } = await ensemble!.forwardBackward(t)
+      return { loss, grads, norm: tf.tidy(() => normOf(grads)) }
+    })
+  /** clip_grad_norm_ when the spec asks: scales the gradients (in place in `grads`) by max_norm / (norm + 1e-6) when that is below 1. */
+  const clipGradients = (grads: Record<string, tf.Tensor>, norm: tf.Tensor | undefined): void => {
     if (clip !== undefined && norm !== undefined) {
       const scale = clip / (norm.dataSync()[0]! + 1e-6)
       if (scale < 1) {
@@ -206,10 +253,32 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
         }
       }
     }
+  }
+  /** Clips (when the spec asks) and applies update `t`; disposes the gradients. A search's trial updates leave the average alone. */
+  const applyUpdate = (grads: Record<string, tf.Tensor>, norm: tf.Tensor | undefined, t: number, trial = false): void => {
+    clipGradients(grads, norm)
     optimizer.step(grads, t)
     for (const name in grads) grads[name]!.dispose()
     if (!trial) average?.update(t + 1)
   }
+  /** The same for an ensemble: every replica applies the (clipped) mean gradient; then, after update `u`, the replicas may be averaged. */
+  const applyEnsembleUpdate = Effect.fnUntraced(function*(grads: Record<string, tf.Tensor>, norm: tf.Tensor | undefined, t: number) {
+    clipGradients(grads, norm)
+    yield* Effect.promise(() => ensemble!.apply(grads, t))
+    tf.dispose(Object.values(grads))
+    const outcome = yield* Effect.promise(() => ensemble!.after(t + 1))
+    if (outcome !== undefined) {
+      yield* metrics.append({ kind: "ensemble", step: outcome.step, meta: outcome.meta, losses: outcome.losses, weights: outcome.weights, scales: outcome.scales })
+    }
+  })
+  /** The metrics of the evaluated split: of the model, or of an ensemble's mean weights (put in the model first). */
+  const evaluateModel = Effect.fnUntraced(function*(u: number) {
+    if (ensemble !== undefined) {
+      const mean = yield* Effect.promise(() => ensemble.meanWeights())
+      model.variables.forEach((v, k) => tf.tidy(() => v.variable.assign(tf.tensor(mean[k]!, v.variable.shape))))
+    }
+    return evaluate(model, evalSplit, features, u, data.classes)
+  })
 
   /**
    * AutoLRS, before the first update of a stage: every candidate trains `updates` trial updates
@@ -244,7 +313,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     average?.ready() === true ? average.withAveraged(() => evaluate(model, evalSplit, features, u, data.classes)) : undefined
   let lastAverageEval: ReturnType<typeof evaluateAverage>
   const evalRow = Effect.fnUntraced(function*(u: number) {
-    const m = evaluate(model, evalSplit, features, u, data.classes)
+    const m = yield* evaluateModel(u)
     const row: Record<string, unknown> = { kind: "eval", step: u, split: ir.evaluation.split }
     for (const metric of ir.evaluation.metrics) {
       row[metric] = m[metric]
@@ -264,7 +333,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
 
   const started = yield* Clock.currentTimeMillis
   // A resumed run's evaluation at its checkpoint is already in metrics.jsonl; it is only recomputed.
-  let lastEval = resumed === undefined ? yield* evalRow(0) : evaluate(model, evalSplit, features, start, data.classes)
+  let lastEval = resumed === undefined ? yield* evalRow(0) : yield* evaluateModel(start)
   if (resumed !== undefined) lastAverageEval = evaluateAverage(start)
   let lastEvalAt = start
   let lastLoss = Number.NaN
@@ -277,7 +346,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
   let throughputMark = { at: yield* Clock.currentTimeNanos, step: 0 }
   for (let t = start; t < ir.steps && stopReason === undefined; t++) {
     if (search.due(t)) yield* searchStage(t)
-    const { loss, grads, norm } = forwardBackward(t)
+    const { loss, grads, norm } = ensemble === undefined ? forwardBackward(t) : yield* ensembleForwardBackward(t)
     const logged = t % ir.log.every === 0 || t === ir.steps - 1
     done = t + 1
     let gradNorm = Number.NaN
@@ -314,7 +383,8 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
       continue
     }
     lastFinite = lastLoss
-    applyUpdate(grads, norm, t)
+    if (ensemble === undefined) applyUpdate(grads, norm, t)
+    else yield* applyEnsembleUpdate(grads, norm, t)
     loss.dispose()
     if (readEveryStep || logged) {
       observe("loss", lastLoss, t + 1)
@@ -347,10 +417,16 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
       }
     }
     if (ir.checkpoint !== undefined && (u % ir.checkpoint.every === 0 || u === ir.steps || stopReason !== undefined)) {
+      // The model and its optimizer, or every replica of an ensemble (replica 0 in their place).
+      const trained = ensemble === undefined
+        ? { weights: weightsOf(model.variables), optimizers: [yield* Effect.promise(() => optimizer.state())] }
+        : yield* Effect.promise(() => ensemble.state())
       yield* saveCheckpoint(dir, {
         updates: u,
-        variables: model.variables,
-        optimizer,
+        weights: trained.weights,
+        optimizer: trained.optimizers[0]!,
+        ...(trained.optimizers.length > 1 ? { replicaOptimizers: trained.optimizers.slice(1) } : {}),
+        ...(hdet === undefined ? {} : { ensemble: hdet.snapshot() }),
         sampler: sampler.state(),
         signals: board.snapshot(),
         counters: { nonfinite },
