@@ -183,6 +183,38 @@ experiment ensemble {
     expect(state.replicas).toHaveLength(2)
   })
 
+  it("resumes a run on a refined schedule killed with SIGKILL: the schedule lives in the IR, not in the baseline run", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lrs-resume-refined-"))
+    const common = (lr: string, log: string) => `lrs 1
+experiment refined {
+  seed = 2
+  steps = 300
+  batch = 64
+  data = spirals(samples = 1200, classes = 3, noise = 0.03)
+  model = mlp(hidden = [32, 32])
+  optimizer = sgd(lr = ${lr}, momentum = 0.9)
+  evaluate every 100 steps
+  ${log}
+  checkpoint every 50 steps
+}
+`
+    writeFileSync(join(dir, "baseline.lrs"), common("linear(0.2 -> 0)", "log every 1 steps [grad_norm]"))
+    expect(lrs(["run", join(dir, "baseline.lrs"), "--backend", "cpu", "--out", join(dir, "baseline")]).status).toBe(0)
+    const file = join(dir, "refined.lrs")
+    writeFileSync(file, common(`refined(from = "baseline", peak = 0.2)`, "log every 10 steps"))
+    const whole = lrs(["run", file, "--backend", "cpu", "--out", join(dir, "whole")])
+    expect(whole.status, whole.stderr).toBe(0)
+    expect(await runAndKill(file, join(dir, "cut"), "cpu", 100)).toBe("SIGKILL")
+    // The baseline is gone by the time the run resumes: ir.json holds the refined schedule.
+    rmSync(join(dir, "baseline"), { recursive: true })
+    const resumed = lrs(["resume", join(dir, "cut"), "--backend", "cpu"])
+    expect(resumed.status, resumed.stderr).toBe(0)
+    const final = (run: string) => readFileSync(join(dir, run, "checkpoints", "step-00000300", "tensors.bin"))
+    expect(Buffer.compare(final("cut"), final("whole"))).toBe(0)
+    expect(readFileSync(join(dir, "cut", "metrics.jsonl"), "utf8")).toBe(readFileSync(join(dir, "whole", "metrics.jsonl"), "utf8"))
+    expect(JSON.parse(readFileSync(join(dir, "whole", "ir.json"), "utf8")).optimizer.lr.kind).toBe("piecewise")
+  })
+
   it("says which file of a damaged run directory is wrong and how to go on, without a stack trace", () => {
     const dir = mkdtempSync(join(tmpdir(), "lrs-resume-damaged-"))
     const file = join(dir, "small.lrs")
