@@ -1,4 +1,4 @@
-import type { RunIR } from "@lrs/compiler"
+import { metricsRows, type RunIR } from "@lrs/compiler"
 import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import { join } from "node:path"
@@ -37,20 +37,12 @@ export const readRunTrace = Effect.fn("readRunTrace")(function*(dir: string, col
   }
   const metricsFile = join(dir, "metrics.jsonl")
   const text = yield* read("metrics.jsonl", "the run has logged nothing yet")
-  const lines = text.split("\n")
-  const lastLine = lines.findLastIndex((l) => l.trim() !== "")
+  const parsed = metricsRows(text)
+  if ("badLine" in parsed) return yield* new UsageError({ message: `${metricsFile}:${parsed.badLine} is not JSON: the run directory is damaged` })
   const points: Array<{ step: number; loss: number }> = []
   const loggedLr: Array<{ step: number; lr: number }> = []
   const columns = new Set<string>()
-  for (const [i, line] of lines.entries()) {
-    if (line.trim() === "") continue
-    let row: Record<string, unknown>
-    try {
-      row = JSON.parse(line) as Record<string, unknown>
-    } catch {
-      if (i === lastLine) continue
-      return yield* new UsageError({ message: `${metricsFile}:${i + 1} is not JSON: the run directory is damaged` })
-    }
+  for (const { line, row } of parsed.rows) {
     const step = row["step"]
     if (row["kind"] !== "train" || typeof step !== "number") continue
     for (const key of Object.keys(row)) if (key !== "kind" && key !== "step") columns.add(key)
@@ -60,7 +52,7 @@ export const readRunTrace = Effect.fn("readRunTrace")(function*(dir: string, col
     // JSON has no NaN or Infinity: the runtime writes a non-finite value as null.
     if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
       return yield* new UsageError({
-        message: `${metricsFile}:${i + 1}: \`${column}\` is ${JSON.stringify(v)} at step ${step}; the law is fitted to the log of the loss, so every value must be a positive finite number\n  help: fit the steps after it with --skip ${step + 1}, or another column with --column`
+        message: `${metricsFile}:${line}: \`${column}\` is ${JSON.stringify(v)} at step ${step}; the law is fitted to the log of the loss, so every value must be a positive finite number\n  help: fit the steps after it with --skip ${step + 1}, or another column with --column`
       })
     }
     points.push({ step, loss: v })

@@ -38,6 +38,36 @@ const runAndKill = async (file: string, out: string, backend: string, after: num
   return child.signalCode
 }
 
+/**
+ * Runs `file` on cpu uninterrupted, and again killed after the checkpoint at `after` and resumed
+ * (`cut` flags for both); expects the same final weights and the same metrics, row for row.
+ */
+const killedMatchesWhole = async (
+  dir: string,
+  file: string,
+  steps: number,
+  after: number,
+  options: { readonly whole?: ReadonlyArray<string>; readonly cut?: ReadonlyArray<string>; readonly beforeResume?: () => void } = {}
+) => {
+  const whole = lrs(["run", file, "--backend", "cpu", "--out", join(dir, "whole"), ...(options.whole ?? [])])
+  expect(whole.status, whole.stderr).toBe(0)
+  expect(await runAndKill(file, join(dir, "cut"), "cpu", after, options.cut)).toBe("SIGKILL")
+  const last = join("checkpoints", `step-${String(steps).padStart(8, "0")}`)
+  expect(existsSync(join(dir, "cut", last))).toBe(false)
+  options.beforeResume?.()
+  const resumed = lrs(["resume", join(dir, "cut"), "--backend", "cpu", ...(options.cut ?? [])])
+  expect(resumed.status, resumed.stderr).toBe(0)
+  expect(Buffer.compare(readFileSync(join(dir, "cut", last, "tensors.bin")), readFileSync(join(dir, "whole", last, "tensors.bin")))).toBe(0)
+  const metrics = readFileSync(join(dir, "whole", "metrics.jsonl"), "utf8")
+  expect(readFileSync(join(dir, "cut", "metrics.jsonl"), "utf8")).toBe(metrics)
+  return {
+    whole: whole.stdout,
+    resumed: resumed.stdout,
+    rows: metrics.trim().split("\n").map((l) => JSON.parse(l)),
+    state: JSON.parse(readFileSync(join(dir, "cut", last, "state.json"), "utf8"))
+  }
+}
+
 describe("lrs resume", () => {
   for (const [backend, average] of [["cpu", "ema(0.99)"], ["wasm", "last(3, every = 50 steps)"]] as const) {
     it(`continues a run killed with SIGKILL and ends bitwise equal to an uninterrupted run (${backend})`, async () => {
@@ -123,23 +153,12 @@ experiment search {
   checkpoint every 50 steps
 }
 `)
-    const whole = lrs(["run", file, "--backend", "cpu", "--out", join(dir, "whole")])
-    expect(whole.status, whole.stderr).toBe(0)
-    expect(await runAndKill(file, join(dir, "cut"), "cpu", 250)).toBe("SIGKILL")
-    expect(existsSync(join(dir, "cut", "checkpoints", "step-00000500"))).toBe(false)
-    const resumed = lrs(["resume", join(dir, "cut"), "--backend", "cpu"])
-    expect(resumed.status, resumed.stderr).toBe(0)
-    const final = (run: string) => readFileSync(join(dir, run, "checkpoints", "step-00000500", "tensors.bin"))
-    expect(Buffer.compare(final("cut"), final("whole"))).toBe(0)
-    const metrics = readFileSync(join(dir, "whole", "metrics.jsonl"), "utf8")
-    expect(readFileSync(join(dir, "cut", "metrics.jsonl"), "utf8")).toBe(metrics)
+    const { rows, state } = await killedMatchesWhole(dir, file, 500, 250)
     // One search per stage, each choosing among its candidates; the lr logged is the stage's choice.
-    const rows = metrics.trim().split("\n").map((l) => JSON.parse(l))
     const searches = rows.filter((r) => r.kind === "search")
     expect(searches.map((r) => r.step)).toEqual([0, 100, 200, 300, 400])
     for (const r of searches) expect(r.candidates).toContain(r.chosen)
     for (const r of rows.filter((r) => r.kind === "train")) expect(r.lr).toBe(searches[Math.floor(r.step / 100)].chosen)
-    const state = JSON.parse(readFileSync(join(dir, "cut", "checkpoints", "step-00000500", "state.json"), "utf8"))
     expect(state.search.chosen).toEqual(searches.map((r) => r.chosen))
   })
 
@@ -161,24 +180,14 @@ experiment ensemble {
 }
 `)
     // The uninterrupted run on one thread, the killed one on two worker threads: the same numbers.
-    const whole = lrs(["run", file, "--backend", "cpu", "--threads", "1", "--out", join(dir, "whole")])
-    expect(whole.status, whole.stderr).toBe(0)
-    expect(whole.stdout).toContain("ensemble: 3 replicas on 1 thread")
-    expect(await runAndKill(file, join(dir, "cut"), "cpu", 150, ["--threads", "2"])).toBe("SIGKILL")
-    expect(existsSync(join(dir, "cut", "checkpoints", "step-00000400"))).toBe(false)
-    const resumed = lrs(["resume", join(dir, "cut"), "--backend", "cpu", "--threads", "2"])
-    expect(resumed.stdout).toContain("ensemble: 3 replicas on 2 threads")
-    expect(resumed.status, resumed.stderr).toBe(0)
-    const final = (run: string) => readFileSync(join(dir, run, "checkpoints", "step-00000400", "tensors.bin"))
-    expect(Buffer.compare(final("cut"), final("whole"))).toBe(0)
-    const metrics = readFileSync(join(dir, "whole", "metrics.jsonl"), "utf8")
-    expect(readFileSync(join(dir, "cut", "metrics.jsonl"), "utf8")).toBe(metrics)
+    const { whole, resumed, rows, state } = await killedMatchesWhole(dir, file, 400, 150, { whole: ["--threads", "1"], cut: ["--threads", "2"] })
+    expect(whole).toContain("ensemble: 3 replicas on 1 thread")
+    expect(resumed).toContain("ensemble: 3 replicas on 2 threads")
     // Averaged every 40 updates and at the end; rescaled from update 80 on.
-    const syncs = metrics.trim().split("\n").map((l) => JSON.parse(l)).filter((r) => r.kind === "ensemble")
+    const syncs = rows.filter((r) => r.kind === "ensemble")
     expect(syncs.map((r) => r.step)).toEqual([40, 80, 120, 160, 200, 240, 280, 320, 360, 400])
     expect(syncs.map((r) => r.meta)).toEqual([false, true, true, true, true, true, true, true, true, true])
     expect(syncs.at(-1).scales.lr).not.toBe(1)
-    const state = JSON.parse(readFileSync(join(dir, "cut", "checkpoints", "step-00000400", "state.json"), "utf8"))
     expect(Object.keys(state.model).filter((k) => k.startsWith("replica2/")).length).toBeGreaterThan(0)
     expect(state.replicas).toHaveLength(2)
   })
@@ -202,16 +211,8 @@ experiment refined {
     expect(lrs(["run", join(dir, "baseline.lrs"), "--backend", "cpu", "--out", join(dir, "baseline")]).status).toBe(0)
     const file = join(dir, "refined.lrs")
     writeFileSync(file, common(`refined(from = "baseline", peak = 0.2)`, "log every 10 steps"))
-    const whole = lrs(["run", file, "--backend", "cpu", "--out", join(dir, "whole")])
-    expect(whole.status, whole.stderr).toBe(0)
-    expect(await runAndKill(file, join(dir, "cut"), "cpu", 100)).toBe("SIGKILL")
     // The baseline is gone by the time the run resumes: ir.json holds the refined schedule.
-    rmSync(join(dir, "baseline"), { recursive: true })
-    const resumed = lrs(["resume", join(dir, "cut"), "--backend", "cpu"])
-    expect(resumed.status, resumed.stderr).toBe(0)
-    const final = (run: string) => readFileSync(join(dir, run, "checkpoints", "step-00000300", "tensors.bin"))
-    expect(Buffer.compare(final("cut"), final("whole"))).toBe(0)
-    expect(readFileSync(join(dir, "cut", "metrics.jsonl"), "utf8")).toBe(readFileSync(join(dir, "whole", "metrics.jsonl"), "utf8"))
+    await killedMatchesWhole(dir, file, 300, 100, { beforeResume: () => rmSync(join(dir, "baseline"), { recursive: true }) })
     expect(JSON.parse(readFileSync(join(dir, "whole", "ir.json"), "utf8")).optimizer.lr.kind).toBe("piecewise")
   })
 

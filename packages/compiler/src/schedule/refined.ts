@@ -1,6 +1,7 @@
 import { printSignal, checkSignal, signalNames } from "../check/signals.ts"
 import { checkedString } from "../check/values.ts"
 import type { ScheduleIR } from "../ir/Ir.ts"
+import { metricsRows } from "../analysis/metricsRows.ts"
 import { resolveImport } from "../load/modules.ts"
 import type { Constructor } from "./library.ts"
 import { medianSmooth, refinedShape } from "./refine.ts"
@@ -12,24 +13,15 @@ interface Trace {
 }
 
 const readTrace = (text: string, column: string): Trace | { readonly bad: string } => {
+  const parsed = metricsRows(text)
+  if ("badLine" in parsed) return { bad: `line ${parsed.badLine} of metrics.jsonl is not JSON` }
   const steps: Array<number> = []
   const values: Array<number> = []
-  const lines = text.split("\n")
-  const lastLine = lines.findLastIndex((l) => l.trim() !== "")
-  for (const [i, line] of lines.entries()) {
-    if (line.trim() === "") continue
-    let row: Record<string, unknown>
-    try {
-      row = JSON.parse(line) as Record<string, unknown>
-    } catch {
-      // A torn last line (a killed run) is skipped, as `lrs resume` does; anything else is damage.
-      if (i === lastLine) continue
-      return { bad: `line ${i + 1} of metrics.jsonl is not JSON` }
-    }
+  for (const { line, row } of parsed.rows) {
     if (row["kind"] !== "train" || typeof row["step"] !== "number") continue
     const v = row[column]
     if (v === undefined || v === null) continue
-    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) return { bad: `\`${column}\` is ${JSON.stringify(v)} at step ${row["step"]} (line ${i + 1}); refinement needs positive finite norms` }
+    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) return { bad: `\`${column}\` is ${JSON.stringify(v)} at step ${row["step"]} (line ${line}); refinement needs positive finite norms` }
     steps.push(row["step"])
     values.push(v)
   }

@@ -1,4 +1,4 @@
-import { evaluateSchedule, type ScheduleIR } from "@lrs/compiler"
+import { evaluateSchedule, metricsRows, type ScheduleIR } from "@lrs/compiler"
 import { PlateauControllers, plateausIn } from "../run/plateau.ts"
 import { SignalBoard } from "../run/signals.ts"
 
@@ -22,18 +22,10 @@ const metrics = ["accuracy", "loss", "top5"] as const
  * other line that is not a JSON object is an error naming it.
  */
 export const observationsOf = (text: string): { readonly observations: ReadonlyArray<Observation> } | { readonly bad: string } => {
-  const lines = text.split("\n")
-  const last = lines.findLastIndex((l) => l.trim() !== "")
+  const parsed = metricsRows(text)
+  if ("badLine" in parsed) return { bad: `line ${parsed.badLine} is not JSON` }
   const observations: Array<Observation> = []
-  for (const [i, line] of lines.entries()) {
-    if (line.trim() === "") continue
-    let row: Record<string, unknown>
-    try {
-      row = JSON.parse(line) as Record<string, unknown>
-    } catch {
-      if (i === last) continue
-      return { bad: `line ${i + 1} is not JSON` }
-    }
+  for (const { row } of parsed.rows) {
     const step = row["step"]
     if (typeof step !== "number") continue
     const add = (name: string, v: unknown, next: number) => {
