@@ -216,6 +216,62 @@ experiment refined {
     expect(JSON.parse(readFileSync(join(dir, "whole", "ir.json"), "utf8")).optimizer.lr.kind).toBe("piecewise")
   })
 
+  it("resumes a curriculum killed with SIGKILL: scores, weighted set and random state come back", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lrs-resume-curriculum-"))
+    const file = join(dir, "paced.lrs")
+    writeFileSync(file, `lrs 1
+experiment paced {
+  seed = 8
+  steps = 300
+  batch = 32
+  data = spirals(samples = 1200, classes = 3, noise = 0.03)
+  model = mlp(hidden = [32, 32])
+  optimizer = adamw(lr = 3e-3)
+  curriculum {
+    score = loss(every = 100 steps)
+    pacing = cyclical(start = 0.25, end = 1, multiplier = 0.5, every = 40 steps)
+    sampler = weighted
+  }
+  evaluate every 100 steps
+  log every 10 steps
+  checkpoint every 50 steps
+}
+`)
+    // Killed after 150 updates: mid-way between two scorings, inside a weighted set.
+    const { rows, state } = await killedMatchesWhole(dir, file, 300, 150)
+    const fractions = rows.filter((r) => r.kind === "train").map((r) => r["curriculum.fraction"])
+    expect(new Set(fractions)).toEqual(new Set([0.25, 0.5, 1]))
+    expect(state.curriculum.size).toBeGreaterThan(0)
+    // Scored at updates 0 and 100 before the kill, and 200 after the resume.
+    expect(JSON.parse(readFileSync(join(dir, "cut", "summary.json"), "utf8")).curriculum.scorings).toBe(3)
+  })
+
+  it("scores a curriculum by a teacher run's last checkpoint, and says when the teacher has none", () => {
+    const dir = mkdtempSync(join(tmpdir(), "lrs-curriculum-teacher-"))
+    const spec = (body: string) => `lrs 1
+experiment taught {
+  seed = 8
+  steps = 100
+  batch = 32
+  data = spirals(samples = 600, classes = 3, noise = 0.03)
+  model = mlp(hidden = [16])
+  optimizer = adamw(lr = 3e-3)
+  ${body}
+}
+`
+    writeFileSync(join(dir, "teacher.lrs"), spec("checkpoint every 100 steps"))
+    expect(lrs(["run", join(dir, "teacher.lrs"), "--backend", "cpu", "--out", join(dir, "teacher")]).status).toBe(0)
+    writeFileSync(join(dir, "student.lrs"), spec(`curriculum {\n    score = reference(from = "teacher")\n    pacing = linear(0.2 -> 1)\n  }`))
+    const student = lrs(["run", join(dir, "student.lrs"), "--backend", "cpu", "--out", join(dir, "student")])
+    expect(student.status, student.stderr).toBe(0)
+    expect(JSON.parse(readFileSync(join(dir, "student", "summary.json"), "utf8")).curriculum.scorings).toBe(1)
+    writeFileSync(join(dir, "untaught.lrs"), spec(`curriculum {\n    score = reference(from = "student")\n  }`))
+    const untaught = lrs(["run", join(dir, "untaught.lrs"), "--backend", "cpu", "--out", join(dir, "untaught")])
+    expect(untaught.status).toBe(1)
+    expect(untaught.stderr).toContain("untaught.lrs:9:3: error: the curriculum's reference run")
+    expect(untaught.stderr).toContain("has no checkpoint")
+  })
+
   it("says which file of a damaged run directory is wrong and how to go on, without a stack trace", () => {
     const dir = mkdtempSync(join(tmpdir(), "lrs-resume-damaged-"))
     const file = join(dir, "small.lrs")

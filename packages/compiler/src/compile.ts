@@ -2,6 +2,7 @@ import { type Block, type Diagnostic, type Expr, hasErrors, parseExpression, typ
 import type { RunIR, ScheduleIR } from "./ir/Ir.ts"
 import { compileSchedule, type Extent } from "./schedule/compile.ts"
 import { Context, type Origin, Scope } from "./check/Context.ts"
+import { curriculumFields } from "./check/curriculum.ts"
 import { checkExperiment, experimentFields, type FieldValue, type Origins, reservedBlocks } from "./check/experiment.ts"
 import { suggestionHelp } from "./check/suggest.ts"
 import { checkSweep, type Sweep, trialAssignments } from "./check/sweep.ts"
@@ -74,7 +75,9 @@ export const compile = (text: string, options: CompileOptions): CompileResult =>
   const { experiments, sweeps } = checkStructure(structure, loaded.modules, root)
   diagnostics.add(structure.diagnostics)
   const params = new Set(root.doc.members.flatMap((m) => (m.kind === "Attribute" && m.keyword?.text === "param" ? [m.name.text] : [])))
-  const targets = [...params, ...experimentFields]
+  // A curriculum's fields are set as `curriculum.<field>`, when the experiment has one.
+  const hasCurriculum = experiments[0]?.members.some((m) => m.kind === "Block" && m.keyword.text === "curriculum") === true
+  const targets = [...params, ...experimentFields, ...(hasCurriculum ? curriculumFields.map((f) => `curriculum.${f}`) : [])]
   const validOverrides = overrides.filter((o) => {
     if (targets.includes(o.name)) return true
     setCtx.report("LRS9001", o.nameSpan, `\`--set ${o.name}\` matches no param and no experiment field`, suggestionHelp(o.name, targets, "name"), {
@@ -288,7 +291,7 @@ interface ParsedOverride {
  */
 const parseOverride = (ctx: Context, o: Override, line: number): ParsedOverride | undefined => {
   const nameSpan = { file: overrideFile, start: { offset: 0, line, col: 1 }, end: { offset: o.name.length, line, col: o.name.length + 1 } }
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(o.name)) {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(o.name)) {
     return ctx.report("LRS9002", nameSpan, `\`${o.name}\` is not a name`, "write `--set name=value`, for example `--set seed=3`")
   }
   if (o.value.trim() === "") {

@@ -1,7 +1,7 @@
 import { formatSpan } from "@lrs/dsl"
 import type { Origin } from "./check/Context.ts"
 import type { Origins } from "./check/experiment.ts"
-import type { AverageIR, ConditionIR, EnsembleIR, OptimizerIR, RunIR, ScheduleIR } from "./ir/Ir.ts"
+import type { AverageIR, ConditionIR, CurriculumIR, EnsembleIR, OptimizerIR, RunIR, ScheduleIR } from "./ir/Ir.ts"
 import { printSignal } from "./check/signals.ts"
 
 /** A number as the language writes it (the shortest form that reads back to the same double). */
@@ -67,6 +67,8 @@ export const printSchedule = (s: ScheduleIR, span: number): string => {
     }
     case "plateau":
       return `plateau(${printSchedule(s.schedule, span)}, on = ${printSignal(s.signal)}, mode = ${s.mode}, factor = ${num(s.factor)}, patience = ${s.patience}, threshold = ${num(s.threshold)}, threshold_mode = ${s.thresholdMode}, cooldown = ${s.cooldown}, min = ${num(s.min)}, eps = ${num(s.eps)})`
+    case "root":
+      return `root(start = ${num(s.start)}, power = ${num(s.power)}${s.steps === span ? "" : `, over = ${steps(s.steps)}`})`
     case "autolrs":
       return `autolrs(min = ${num(s.min)}, max = ${num(s.max)}, every = ${steps(s.every)}, trial = ${steps(s.trial)}, trials = ${s.trials})`
     case "negate":
@@ -89,6 +91,15 @@ const averageText = (a: AverageIR): string => (a.kind === "ema" ? `ema(${num(a.d
 
 const ensembleText = (e: EnsembleIR): string =>
   `hdet(replicas = ${e.replicas}, spread = ${num(e.spread)}, average_every = ${steps(e.averageEvery)}, meta_from = ${steps(e.metaFrom)}, meta_lr = ${num(e.metaLr)}, momentum = ${num(e.momentum)}, temperature = ${num(e.temperature)}, explore = [${e.explore.join(", ")}])`
+
+const curriculumLines = (c: CurriculumIR, steps: number, origin: string): Array<[string, string]> => [
+  ["curriculum {", origin],
+  [`  score = ${c.score.kind === "loss" ? `loss(every = ${c.score.every} steps)` : `reference(from = ${JSON.stringify(c.score.from)})`}`, origin],
+  [`  order = ${c.order}`, origin],
+  [`  pacing = ${printSchedule(c.pacing, steps)}`, origin],
+  [`  sampler = ${c.sampler}`, origin],
+  ["}", origin]
+]
 
 const conditionText = (c: ConditionIR): string => `${printSignal(c.signal)} ${c.op} ${num(c.threshold)}`
 
@@ -128,6 +139,7 @@ export const printResolved = (ir: RunIR, origins: Origins): string => {
     ...(ir.onNonfinite === "halt" ? [] : [[`on_nonfinite = ${ir.onNonfinite}`, originText(origins["on_nonfinite"])] as [string, string]]),
     ...(ir.average === undefined ? [] : [[`average = ${averageText(ir.average)}`, originText(origins["average"])] as [string, string]]),
     ...(ir.ensemble === undefined ? [] : [[`ensemble = ${ensembleText(ir.ensemble)}`, originText(origins["ensemble"])] as [string, string]]),
+    ...(ir.curriculum === undefined ? [] : curriculumLines(ir.curriculum, ir.steps, originText(origins["curriculum"]))),
     ...Object.entries(ir.schedules).map(([name, s]): [string, string] => [`schedule ${name} = ${printSchedule(s, ir.steps)}`, originText(origins[`schedule ${name}`])]),
     [`evaluate every ${ir.evaluation.every} steps on ${ir.evaluation.split} [${ir.evaluation.metrics.join(", ")}]`, originText(origins["evaluate"])],
     [`log every ${ir.log.every} steps${ir.log.signals.length === 0 ? "" : ` [${ir.log.signals.map(printSignal).join(", ")}]`}`, originText(origins["log"])],

@@ -2,6 +2,7 @@ import type { Block, Expr, Member, Span, Statement } from "@lrs/dsl"
 import type { RunIR, ScheduleIR } from "../ir/Ir.ts"
 import { compileSchedule, type Extent } from "../schedule/compile.ts"
 import { checkAverage } from "./average.ts"
+import { checkCurriculum } from "./curriculum.ts"
 import { checkEnsemble } from "./ensemble.ts"
 import { checkSearches } from "./searches.ts"
 import { checkData, checkModel, checkOptimizer, splitsOf, trainExamples } from "./constructors.ts"
@@ -17,7 +18,7 @@ export type ExperimentField = (typeof experimentFields)[number]
 export const statementKinds = ["evaluate", "log", "checkpoint"] as const
 const declarationKinds = ["schedule"] as const
 /** Block keywords the later features (streams, curricula, RL loops) own; reserved now so specs cannot take them. */
-export const reservedBlocks = ["stream", "curriculum", "rl", "sweep"] as const
+export const reservedBlocks = ["stream", "rl", "sweep"] as const
 
 export type Origins = Readonly<Record<string, Origin>>
 
@@ -41,6 +42,7 @@ export const checkExperiment = (
   const ctx = fileCtx.in(scope)
   const fields = new Map<string, FieldValue>()
   const statements = new Map<string, Statement>()
+  const blocks = new Map<string, Block>()
   const seen = new Map<string, Span>()
   const once = (key: string, span: Span, what: string): boolean => {
     const first = seen.get(key)
@@ -53,8 +55,8 @@ export const checkExperiment = (
     seen.set(key, span)
     return true
   }
-  for (const m of block.members) collect(ctx, scope, m, name, once, fields, statements)
-  for (const [key, value] of overrides) fields.set(key, value)
+  for (const m of block.members) collect(ctx, scope, m, name, once, fields, statements, blocks)
+  for (const [key, value] of overrides) if (!key.startsWith("curriculum.")) fields.set(key, value)
   if (block.label === undefined) ctx.report("LRS1012", block.keyword.span, "an experiment needs a name", "write `experiment NAME { ... }`")
 
   const origins: Record<string, Origin> = {}
@@ -113,6 +115,13 @@ export const checkExperiment = (
   const stop = untilStatement === undefined ? undefined : checkUntil(axesCtx, untilStatement, evaluated)
   origins["until"] = statementOrigin("until")
   if (optimizer !== undefined) checkSearches(observing, optimizer.ir, schedules, model?.dropout)
+  const curriculumBlock = blocks.get("curriculum")
+  const curriculumOverrides = new Map([...overrides].flatMap(([key, v]) => (key.startsWith("curriculum.") ? [[key.slice("curriculum.".length), v.expr] as const] : [])))
+  const curriculum = curriculumBlock === undefined ? undefined : checkCurriculum(observing, curriculumBlock, extent, data, curriculumOverrides)
+  origins["curriculum"] = curriculumBlock === undefined ? { kind: "default" } : { kind: curriculumOverrides.size > 0 ? "override" : "spec", span: curriculumBlock.span }
+  if (curriculumBlock !== undefined && optimizer?.ir.lr.kind === "autolrs") {
+    ctx.report("LRS1016", curriculumBlock.keyword.span, "a `curriculum` cannot be combined with an `autolrs` learning rate in this release (its trials would each see other batches)", "give the run an ordinary lr schedule, or remove the curriculum")
+  }
   const averageExpr = field("average")
   const average = averageExpr === undefined ? undefined : checkAverage(axesCtx, averageExpr, steps)
   const ensembleExpr = field("ensemble")
@@ -123,6 +132,7 @@ export const checkExperiment = (
     if (averageExpr !== undefined) clash("`average` (its replicas are averaged already)", "remove `average`; the ensemble's replicas are averaged every `average_every` updates")
     if (optimizer?.ir.lr.kind === "autolrs") clash("an `autolrs` learning rate", "give the ensemble an ordinary lr schedule to explore around")
     if (onNonfinite === "rollback") clash("`on_nonfinite = rollback`", "use `on_nonfinite = halt` or `skip_step`")
+    if (curriculumBlock !== undefined) clash("a `curriculum`", "remove one of them")
     if (batch !== undefined && batch % ensemble.replicas !== 0) {
       ctx.report("LRS2002", ensembleExpr.span, `the ensemble's ${ensemble.replicas} replicas split each batch, but \`batch = ${batch}\` does not divide by ${ensemble.replicas}`, `make \`batch\` a multiple of ${ensemble.replicas}, such as ${Math.max(1, Math.round(batch / ensemble.replicas)) * ensemble.replicas}`)
     }
@@ -138,7 +148,8 @@ export const checkExperiment = (
     seed === undefined || budget === undefined || batch === undefined || data === undefined || model === undefined ||
     optimizer === undefined || evaluation === undefined || log === undefined || onNonfinite === undefined ||
     (checkpointStatement !== undefined && checkpoint === undefined) || (untilStatement !== undefined && stop === undefined) ||
-    (averageExpr !== undefined && average === undefined) || (ensembleExpr !== undefined && ensemble === undefined)
+    (averageExpr !== undefined && average === undefined) || (ensembleExpr !== undefined && ensemble === undefined) ||
+    (curriculumBlock !== undefined && curriculum === undefined)
   ) {
     return undefined
   }
@@ -160,6 +171,7 @@ export const checkExperiment = (
     ...(stop === undefined ? {} : { stop }),
     ...(average === undefined ? {} : { average }),
     ...(ensemble === undefined ? {} : { ensemble }),
+    ...(curriculum === undefined ? {} : { curriculum }),
     span: block.span
   }
   return { ir, origins }
@@ -201,7 +213,8 @@ const collect = (
   experiment: string,
   once: (key: string, span: Span, what: string) => boolean,
   fields: Map<string, FieldValue>,
-  statements: Map<string, Statement>
+  statements: Map<string, Statement>,
+  blocks: Map<string, Block>
 ): void => {
   switch (m.kind) {
     case "Attribute": {
@@ -251,12 +264,17 @@ const collect = (
       return
     }
     case "Block":
+      if (m.keyword.text === "curriculum") {
+        if (m.label !== undefined) ctx.report("LRS1012", m.label.span, "a curriculum has no name", "write `curriculum { ... }`")
+        if (once("curriculum", m.span, "`curriculum { ... }`")) blocks.set("curriculum", m)
+        return
+      }
       if ((reservedBlocks as ReadonlyArray<string>).includes(m.keyword.text)) {
         ctx.report("LRS1013", m.keyword.span, `\`${m.keyword.text} { ... }\` is reserved and not available in this release`, m.keyword.text === "sweep" ? "declare `sweep { ... }` at the top level of the file" : "remove the block for now", {
-          notes: ["`stream`, `curriculum` and `rl` blocks are reserved for continual streams, curricula and RL loops"]
+          notes: ["`stream` and `rl` blocks are reserved for continual streams and RL loops"]
         })
         return
       }
-      ctx.report("LRS1002", m.keyword.span, `\`${m.keyword.text} { ... }\` is not a block an experiment takes`, "experiments take fields, `schedule NAME = ...` and the statements `evaluate`, `log`, `checkpoint`, `until`")
+      ctx.report("LRS1002", m.keyword.span, `\`${m.keyword.text} { ... }\` is not a block an experiment takes`, "experiments take fields, `schedule NAME = ...`, a `curriculum { ... }` block and the statements `evaluate`, `log`, `checkpoint`, `until`")
   }
 }

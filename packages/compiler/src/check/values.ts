@@ -120,8 +120,8 @@ export interface NumberRule {
   readonly integer?: boolean
   readonly min?: number
   readonly max?: number
-  /** Whether `min`/`max` themselves are excluded. */
-  readonly exclusive?: boolean
+  /** Whether `min`/`max` themselves are excluded (`"min"`: only `min`, for ranges such as (0, 1]). */
+  readonly exclusive?: boolean | "min"
 }
 
 /** A constant number that satisfies a rule; `what` names it in the message (`batch`, `samples`). */
@@ -132,12 +132,14 @@ export const checkedNumber = (ctx: Context, e: Expr, what: string, rule: NumberR
   if (rule.integer === true && !Number.isInteger(v)) {
     return ctx.report("LRS2001", e.span, `\`${what}\` must be an integer, found ${v}`, `use ${Math.round(v)}`)
   }
-  const lowOk = rule.min === undefined || (rule.exclusive === true ? v > rule.min : v >= rule.min)
-  const highOk = rule.max === undefined || (rule.exclusive === true ? v < rule.max : v <= rule.max)
+  const lowExclusive = rule.exclusive === true || rule.exclusive === "min"
+  const highExclusive = rule.exclusive === true
+  const lowOk = rule.min === undefined || (lowExclusive ? v > rule.min : v >= rule.min)
+  const highOk = rule.max === undefined || (highExclusive ? v < rule.max : v <= rule.max)
   if (!lowOk || !highOk) {
     const bounds = [
-      rule.min === undefined ? undefined : `${rule.exclusive === true ? ">" : ">="} ${rule.min}`,
-      rule.max === undefined ? undefined : `${rule.exclusive === true ? "<" : "<="} ${rule.max}`
+      rule.min === undefined ? undefined : `${lowExclusive ? ">" : ">="} ${rule.min}`,
+      rule.max === undefined ? undefined : `${highExclusive ? "<" : "<="} ${rule.max}`
     ].filter((b) => b !== undefined).join(" and ")
     return ctx.report("LRS2002", e.span, `\`${what}\` must be ${bounds}, found ${v}`)
   }

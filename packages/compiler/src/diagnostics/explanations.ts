@@ -513,7 +513,7 @@ export const explanations: { readonly [C in Code]: Explanation } = {
   },
   LRS1013: {
     explanation:
-      "The block names `stream`, `curriculum` and `rl` are reserved for continual streams, curricula and RL loops, which later releases add. They are rejected now so that no spec comes to depend on them meaning something else. A `sweep` block is also reserved inside an experiment: sweeps are declared at the top level of the file.",
+      "The block names `stream` and `rl` are reserved for continual streams and RL loops, which later releases add. They are rejected now so that no spec comes to depend on them meaning something else. A `sweep` block is also reserved inside an experiment: sweeps are declared at the top level of the file.",
     wrong: {
       spec: lines(
         "lrs 1",
@@ -522,7 +522,7 @@ export const explanations: { readonly [C in Code]: Explanation } = {
         "  data = spirals()",
         "  model = mlp()",
         "  optimizer = adam(lr = 1e-3)",
-        "  curriculum { stages = 3 }",
+        "  stream { tasks = 3 }",
         "}"
       )
     },
@@ -597,7 +597,7 @@ export const explanations: { readonly [C in Code]: Explanation } = {
   },
   LRS1016: {
     explanation:
-      "Two fields of an experiment ask for things that do not work together in this release, so the run would not do what the spec says. An `ensemble` (HDET) averages its replicas itself and drives their learning rates from an ordinary schedule, so it cannot be combined with `average`, with an `autolrs` learning rate, or with `on_nonfinite = rollback`. Remove one of the two; the message says which and why.",
+      "Two fields of an experiment ask for things that do not work together in this release, so the run would not do what the spec says. An `ensemble` (HDET) averages its replicas itself, splits each batch among them and drives their learning rates from an ordinary schedule, so it cannot be combined with `average`, an `autolrs` learning rate, a `curriculum`, or `on_nonfinite = rollback`; a `curriculum` cannot be combined with an `autolrs` learning rate either (its trials would each see other batches). Remove one of the two; the message says which and why.",
     wrong: {
       spec: lines(
         "lrs 1",

@@ -31,6 +31,22 @@ export interface RunIR {
   readonly average?: AverageIR
   /** Replicas trained together that explore hyperparameters around their schedules. */
   readonly ensemble?: EnsembleIR
+  /** Which training examples a batch may draw from as training goes on. */
+  readonly curriculum?: CurriculumIR
+  readonly span: Span
+}
+
+/**
+ * A curriculum: examples ordered by `score` (lower is easier) in `order`, the first `pacing(t)` of
+ * them (a fraction) available at update `t`; `uniform` draws each batch uniformly from that prefix,
+ * `weighted` draws the available set itself without replacement, easy examples more likely
+ * (weights `1 / score`; `score` for `hard_to_easy`; equal for `random`), whenever its size changes.
+ */
+export interface CurriculumIR {
+  readonly score: { readonly kind: "loss"; readonly every: number } | { readonly kind: "reference"; readonly from: string }
+  readonly order: "easy_to_hard" | "hard_to_easy" | "random"
+  readonly pacing: ScheduleIR
+  readonly sampler: "uniform" | "weighted"
   readonly span: Span
 }
 
@@ -301,6 +317,14 @@ export type ScheduleIR =
   | { readonly kind: "negate"; readonly operand: ScheduleIR; readonly span: Span }
   | PlateauIR
   | AutoLrsIR
+  | {
+    /** Root-p competence: `(start^power + (1 - start^power) * min(t / steps, 1))^(1 / power)`. */
+    readonly kind: "root"
+    readonly start: number
+    readonly power: number
+    readonly steps: number
+    readonly span: Span
+  }
 
 /**
  * AutoLRS (Jin et al. 2021): training in stages of `every` updates; at the start of each, `trials`

@@ -130,6 +130,10 @@ export const evaluateSchedule = (s: ScheduleIR, t: number, adaptive?: Adaptive):
       return Math.max(at(s.schedule, t) * (adaptive?.plateau?.(s) ?? 1), s.min)
     case "autolrs":
       return adaptive?.search?.(s, t) ?? searchMiddle(s)
+    case "root": {
+      const c = s.start ** s.power
+      return (c + (1 - c) * progress(t, s.steps, false)) ** (1 / s.power)
+    }
   }
 }
 

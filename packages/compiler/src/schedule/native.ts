@@ -3,6 +3,7 @@ import type { CurveShape, PlateauIR, ScheduleIR } from "../ir/Ir.ts"
 import { curveDefaults, curveOption } from "./curves.ts"
 import { evaluateSchedule } from "./evaluate.ts"
 import type { Args, Constructor } from "./library.ts"
+import { pacing } from "./pacing.ts"
 import { refined } from "./refined.ts"
 
 /**
@@ -465,6 +466,7 @@ export const native: Readonly<Record<string, Constructor>> = {
   power_scheduler: powerScheduler,
   refined,
   autolrs,
+  ...pacing,
   repeat,
   restart,
   sampled,

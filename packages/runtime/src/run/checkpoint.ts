@@ -3,6 +3,7 @@ import { Effect } from "effect"
 import type { BatchSamplerState } from "../data/batches.ts"
 import type { NamedVariable } from "../model/variables.ts"
 import type { OptimizerState } from "../optim/Optimizer.ts"
+import type { CurriculumState } from "../curriculum/sampler.ts"
 import type { EnsembleState } from "../ensemble/hdet.ts"
 import type { SearchState } from "../search/autolrs.ts"
 import type { AverageState } from "./average.ts"
@@ -43,6 +44,8 @@ export interface CheckpointContents {
   /** An ensemble's replicas 1..N-1 (replica 0 is `optimizer`; their weights are in `weights`, named `replica<r>/...`). */
   readonly replicaOptimizers?: ReadonlyArray<OptimizerState>
   readonly ensemble?: EnsembleState
+  /** A curriculum's scores, random state and weighted set. */
+  readonly curriculum?: CurriculumState
 }
 
 /**
@@ -52,7 +55,7 @@ export interface CheckpointContents {
  * bit for bit.
  */
 export const saveCheckpoint = Effect.fnUntraced(function*(dir: RunDirectory, contents: CheckpointContents) {
-  const { updates, weights, optimizer, sampler, signals, counters, plateaus = {}, average, search, replicaOptimizers = [], ensemble } = contents
+  const { updates, weights, optimizer, sampler, signals, counters, plateaus = {}, average, search, replicaOptimizers = [], ensemble, curriculum } = contents
   const chunks: Array<Float32Array> = []
   let offset = 0
   const add = (shape: ReadonlyArray<number>, values: Float32Array): Entry => {
@@ -80,6 +83,13 @@ export const saveCheckpoint = Effect.fnUntraced(function*(dir: RunDirectory, con
       weights: Object.fromEntries(Object.entries(set.weights).map(([name, w]) => [name, add(model[name]?.shape ?? [w.length], w)]))
     }))
   }
+  // Scores as float32, the weighted set's indices as float32 too (exact below 2^24 examples).
+  const curriculumEntries = curriculum === undefined ? undefined : {
+    rng: curriculum.rng,
+    size: curriculum.size,
+    scores: add([curriculum.scores.length], curriculum.scores),
+    ...(curriculum.set === undefined ? {} : { set: add([curriculum.set.length], Float32Array.from(curriculum.set)) })
+  }
   const bytes = new Uint8Array(offset * 4)
   const view = new Float32Array(bytes.buffer)
   let at = 0
@@ -102,7 +112,8 @@ export const saveCheckpoint = Effect.fnUntraced(function*(dir: RunDirectory, con
       ...(averageEntries === undefined ? {} : { average: averageEntries }),
       ...(search === undefined ? {} : { search }),
       ...(replicas.length === 0 ? {} : { replicas }),
-      ...(ensemble === undefined ? {} : { ensemble })
+      ...(ensemble === undefined ? {} : { ensemble }),
+      ...(curriculumEntries === undefined ? {} : { curriculum: curriculumEntries })
     }, null, 2) + "\n")
   yield* dir.rename(aside, folder)
   return folder
@@ -121,6 +132,7 @@ interface StateJson {
   readonly search?: SearchState
   readonly replicas?: Array<{ kind: OptimizerState["kind"]; steps: number; slots: Record<string, Record<string, Entry>> }>
   readonly ensemble?: EnsembleState
+  readonly curriculum?: { rng: number; size: number; scores: Entry; set?: Entry }
 }
 
 /** What a checkpoint holds, read back for `lrs resume`. */
@@ -137,6 +149,7 @@ export interface LoadedCheckpoint {
   readonly search?: SearchState
   readonly replicaOptimizers?: ReadonlyArray<OptimizerState>
   readonly ensemble?: EnsembleState
+  readonly curriculum?: CurriculumState
 }
 
 /** The newest complete checkpoint of a run directory, or undefined when it has none. */
@@ -155,7 +168,8 @@ export const loadLatestCheckpoint = Effect.fnUntraced(function*(dir: RunDirector
   const entries = [
     ...Object.values(state.model ?? {}),
     ...[state.optimizer, ...(state.replicas ?? [])].flatMap((o) => Object.values(o?.slots ?? {}).flatMap((byVar) => Object.values(byVar))),
-    ...(state.average?.sets ?? []).flatMap((set) => Object.values(set.weights))
+    ...(state.average?.sets ?? []).flatMap((set) => Object.values(set.weights)),
+    ...(state.curriculum === undefined ? [] : [state.curriculum.scores, ...(state.curriculum.set === undefined ? [] : [state.curriculum.set])])
   ]
   const fits = (e: Entry) => Array.isArray(e.shape) && Number.isInteger(e.offset) && e.offset >= 0 && e.offset + e.length <= floats.length && e.length === e.shape.reduce((a, b) => a * b, 1)
   if (typeof state.updates !== "number" || state.sampler === undefined || state.optimizer === undefined || entries.length === 0) {
@@ -175,6 +189,14 @@ export const loadLatestCheckpoint = Effect.fnUntraced(function*(dir: RunDirector
     optimizer: optimizerState(state.optimizer),
     ...(state.replicas === undefined ? {} : { replicaOptimizers: state.replicas.map(optimizerState) }),
     ...(state.ensemble === undefined ? {} : { ensemble: state.ensemble }),
+    ...(state.curriculum === undefined ? {} : {
+      curriculum: {
+        rng: state.curriculum.rng,
+        size: state.curriculum.size,
+        scores: take(state.curriculum.scores),
+        ...(state.curriculum.set === undefined ? {} : { set: Int32Array.from(take(state.curriculum.set)) })
+      }
+    }),
     sampler: state.sampler,
     signals: state.signals,
     counters: state.counters ?? {},

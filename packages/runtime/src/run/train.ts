@@ -17,6 +17,8 @@ import { Checkpointer, DataLoader, Evaluator, Models, Optimizers, Schedules, Sig
 import { HdetController } from "../ensemble/hdet.ts"
 import { centreReader, exploredNodes, replicaReader } from "../ensemble/replicas.ts"
 import { createEnsembleRun } from "../ensemble/run.ts"
+import { CurriculumSampler } from "../curriculum/sampler.ts"
+import { perExampleLoss } from "../curriculum/scores.ts"
 import { availableParallelism } from "node:os"
 import { SearchController } from "../search/autolrs.ts"
 import { createWeightAverage } from "./average.ts"
@@ -64,6 +66,8 @@ export interface Summary {
   readonly msPerStep: number
   /** `train.loss` (the last batch), the evaluated split's metrics, and under `<split>.average` those of the averaged weights. */
   readonly final: Readonly<Record<string, Readonly<Record<string, number>>>>
+  /** How often a curriculum scored the training examples over the run, and the seconds it took in this process; absent without one. */
+  readonly curriculum?: { readonly scorings: number; readonly scoringSeconds: number }
   /** How many times each `plateau` schedule reduced its value (`spec.lrs:9:17 on test.loss` -> 2); absent without one. */
   readonly plateaus?: Readonly<Record<string, number>>
   readonly runDir: string
@@ -189,6 +193,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
       ),
       (e) => Effect.promise(() => e.close())
     )
+  const curriculum = ir.curriculum === undefined ? undefined : new CurriculumSampler(ir.curriculum, data.train.n, ir.seed)
   if (ensemble !== undefined) yield* reporter.line(`ensemble: ${ensembleIr!.replicas} replicas on ${ensemble.threads} thread${ensemble.threads === 1 ? "" : "s"}`)
   // Reading a scalar back is free on the synchronous backends; on a GPU it is a sync, so it waits for log steps
   // unless the spec asks what to do with a non-finite update (then every update is checked before it is applied).
@@ -207,6 +212,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     optimizer.restore(resumed.optimizer)
     if (ensemble !== undefined) yield* Effect.promise(() => ensemble.restore(resumed!.weights, [resumed!.optimizer, ...(resumed!.replicaOptimizers ?? [])]))
     hdet?.restore(resumed.ensemble)
+    if (curriculum !== undefined && resumed.curriculum !== undefined) curriculum.restore(resumed.curriculum)
     board.restore(resumed.signals)
     plateaus.restore(resumed.plateaus)
     if (average !== undefined && resumed.average !== undefined) average.restore(resumed.average)
@@ -223,9 +229,12 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
   const batch = { x: new Float32Array(ir.batch * features), y: new Int32Array(ir.batch) }
   /** The global L2 norm of the gradients, only when a spec reads `grad_norm` or clips. */
   const normOf = (grads: Record<string, tf.Tensor>) => (wantGradNorm ? tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))) : undefined)
+  /** The examples of update `t`: the next of the epoch's shuffle, or what the curriculum makes available. */
+  const nextBatch = (t: number): Int32Array =>
+    curriculum === undefined ? sampler.nextBatch(ir.batch) : curriculum.nextBatch(ir.batch, read(ir.curriculum!.pacing, t))
   /** Loss and gradients (and their norm when used) of update `t`; the caller disposes them. */
   const forwardBackward = (t: number) => {
-    gatherRows(data.train, features, sampler.nextBatch(ir.batch), batch)
+    gatherRows(data.train, features, nextBatch(t), batch)
     return tf.tidy(() => {
       const x = tf.tensor2d(batch.x, [ir.batch, features])
       const y = tf.tensor1d(batch.y, "int32")
@@ -329,6 +338,30 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     return m
   })
 
+  /** Scores under a teacher: the last checkpoint of another run of the same model (`reference(from = ...)`). */
+  const referenceScorer = Effect.fnUntraced(function*(from: string, baseDir: string) {
+    const where = resolve(baseDir, from)
+    const fail = (message: string, help: string) => new TrainingError({ message, help, span: ir.curriculum!.span })
+    const teacher = yield* store.reopen(where).pipe(
+      Effect.mapError((e) => fail(`the curriculum's reference run ${where} cannot be opened: ${e.message}`, "run the teacher there first, with `checkpoint every N`"))
+    )
+    const saved = yield* loadLatestCheckpoint(teacher).pipe(Effect.mapError((e) => fail(`the curriculum's reference run: ${e.message}`, "remove the damaged checkpoint folder")))
+    if (saved === undefined) return yield* fail(`the curriculum's reference run ${where} has no checkpoint`, "give the teacher `checkpoint every N` and run it to the end")
+    const mismatch = model.variables.find((v) => saved.weights[v.name]?.length !== v.variable.size)
+    if (mismatch !== undefined) {
+      return yield* fail(`the curriculum's reference run ${where} is not of this model (its \`${mismatch.name}\` differs)`, "train the teacher with the same `model` and data")
+    }
+    return () => {
+      const m = createModel(ir.model, data.shape, data.classes, ir.seed)
+      try {
+        for (const v of m.variables) tf.tidy(() => v.variable.assign(tf.tensor(saved.weights[v.name]!, v.variable.shape)))
+        return perExampleLoss(m, data.train, features)
+      } finally {
+        m.dispose()
+      }
+    }
+  })
+
   const takeSnapshot = (step: number) => Effect.promise(() => snapshotOf(training, step))
 
   const started = yield* Clock.currentTimeMillis
@@ -343,9 +376,25 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
   let nonfinite = resumed?.counters["nonfinite"] ?? 0
   let rollbacks = 0
   let snapshot: RunSnapshot | undefined = ir.onNonfinite === "rollback" ? yield* takeSnapshot(start) : undefined
+  // A curriculum's scores: a teacher run's losses once, or the model's own every `every` updates.
+  let scorings = resumed?.counters["curriculumScorings"] ?? 0
+  let scoringNanos = 0n
+  const scoreWith = Effect.fnUntraced(function*(scorer: () => Float32Array) {
+    const begin = yield* Clock.currentTimeNanos
+    curriculum!.setScores(scorer())
+    scoringNanos += (yield* Clock.currentTimeNanos) - begin
+    scorings++
+  })
+  const score = ir.curriculum?.score
+  if (curriculum !== undefined && score?.kind === "reference" && !curriculum.scored) {
+    yield* scoreWith(yield* referenceScorer(score.from, request.data?.baseDir ?? "."))
+  }
   let throughputMark = { at: yield* Clock.currentTimeNanos, step: 0 }
   for (let t = start; t < ir.steps && stopReason === undefined; t++) {
     if (search.due(t)) yield* searchStage(t)
+    if (curriculum !== undefined && score?.kind === "loss" && (t % score.every === 0 || !curriculum.scored)) {
+      yield* scoreWith(() => perExampleLoss(model, data.train, features))
+    }
     const { loss, grads, norm } = ensemble === undefined ? forwardBackward(t) : yield* ensembleForwardBackward(t)
     const logged = t % ir.log.every === 0 || t === ir.steps - 1
     done = t + 1
@@ -400,6 +449,10 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
       const row: Record<string, unknown> = { kind: "train", step: t, loss: lastLoss, lr: read(ir.optimizer.lr, t) }
       for (const [name, s] of Object.entries(ir.schedules)) if (name !== "lr") row[name] = read(s, t)
       for (const s of ir.log.signals) row[signalKey(s)] = board.value(s) ?? null
+      if (curriculum !== undefined) {
+        row["curriculum.fraction"] = curriculum.fraction
+        row["curriculum.difficulty"] = curriculum.difficulty
+      }
       yield* metrics.append(row)
       const perStep = (now - started) / (t + 1) / 1000
       yield* reporter.progress({ step: t + 1, steps: ir.steps, loss: lastLoss, lr: read(ir.optimizer.lr, t), etaSeconds: perStep * (ir.steps - t - 1) })
@@ -429,10 +482,11 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
         ...(hdet === undefined ? {} : { ensemble: hdet.snapshot() }),
         sampler: sampler.state(),
         signals: board.snapshot(),
-        counters: { nonfinite },
+        counters: { nonfinite, ...(curriculum === undefined ? {} : { curriculumScorings: scorings }) },
         plateaus: plateaus.snapshot(),
         ...(average === undefined ? {} : { average: average.state() }),
-        ...(search.node === undefined ? {} : { search: search.state() })
+        ...(search.node === undefined ? {} : { search: search.state() }),
+        ...(curriculum === undefined ? {} : { curriculum: curriculum.state() })
       })
       if (ir.onNonfinite === "rollback") {
         snapshot = yield* takeSnapshot(u)
@@ -463,6 +517,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
       ...(lastAverageEval === undefined ? {} : { [`${ir.evaluation.split}.average`]: Object.fromEntries(ir.evaluation.metrics.map((m) => [m, lastAverageEval![m]])) })
     },
     ...(plateaus.isEmpty ? {} : { plateaus: plateaus.reductions() }),
+    ...(curriculum === undefined ? {} : { curriculum: { scorings, scoringSeconds: Number(scoringNanos) / 1e9 } }),
     runDir: dir.path
   }
   yield* dir.write("summary.json", JSON.stringify(summary, null, 2) + "\n")

@@ -176,7 +176,7 @@ describe("train", () => {
       assert.isAbove(rows(join(base, "clipped")).find((r) => r["kind"] === "train")!["grad_norm"] as number, 1e-6)
     }))
 
-  for (const extra of ["average = ema(0.9)", "average = last(3, every = 20 steps)", "ensemble = hdet(replicas = 2, average_every = 20 steps, meta_from = 40 steps, explore = [lr, dropout])"]) it.effect(`leaks no tensors: the count after a 200-step run with every signal, clipping, dropout and ${extra} is the count before`, () =>
+  for (const extra of ["average = ema(0.9)", "average = last(3, every = 20 steps)", "ensemble = hdet(replicas = 2, average_every = 20 steps, meta_from = 40 steps, explore = [lr, dropout])", "curriculum {\n    score = loss(every = 50 steps)\n    pacing = linear(0.2 -> 1)\n    sampler = weighted\n  }"]) it.effect(`leaks no tensors: the count after a 200-step run with every signal, clipping, dropout and ${extra} is the count before`, () =>
     Effect.gen(function*() {
       const out = join(mkdtempSync(join(tmpdir(), "lrs-leak-")), "run")
       const text = spec("adamw(lr = lr, clip_norm = 1)", 200, `checkpoint every 50 steps\n  ${extra}`, "log every 10 steps [grad_norm, param_norm, ema(loss, 0.9)]")

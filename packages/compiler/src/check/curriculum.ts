@@ -1,0 +1,94 @@
+import type { Block, Expr, Span } from "@lrs/dsl"
+import type { CurriculumIR, DataIR, ScheduleIR } from "../ir/Ir.ts"
+import { compileSchedule, durationSteps, type Extent } from "../schedule/compile.ts"
+import { evaluateSchedule } from "../schedule/evaluate.ts"
+import { bindArgs } from "./calls.ts"
+import type { Context } from "./Context.ts"
+import { suggestionHelp } from "./suggest.ts"
+import { checkedChoice, checkedString, describe } from "./values.ts"
+
+/** The fields of a `curriculum { ... }` block. */
+export const curriculumFields = ["score", "order", "pacing", "sampler"] as const
+const scores = ["loss", "reference"] as const
+
+/**
+ * `score = loss(every = LENGTH)`: each example's loss under the model being trained, recomputed
+ * every LENGTH updates (and at the start); `score = reference(from = "RUN_DIR")`: its loss under the
+ * last checkpoint of another run of the same model (a teacher), computed once. Lower is easier.
+ */
+const checkScore = (ctx: Context, e: Expr, steps: number): CurriculumIR["score"] | undefined => {
+  if (e.kind === "Missing") return undefined
+  if (e.kind !== "Call" || e.callee.length !== 1) {
+    return ctx.report("LRS2001", e.span, `\`score\` must be \`loss(every = 500 steps)\` or \`reference(from = "RUN_DIR")\`, found ${describe(e)}`)
+  }
+  const fn = e.callee[0]!.text
+  if (fn === "loss") {
+    const args = bindArgs(ctx, e, ["every"])
+    const everyExpr = args.get("every")
+    const every = everyExpr === undefined ? steps : durationSteps(ctx, everyExpr, steps)
+    if (every === undefined) return undefined
+    if (every < 1) return ctx.report("LRS2002", everyExpr!.span, "`every` must be at least 1 step")
+    return { kind: "loss", every }
+  }
+  if (fn === "reference") {
+    const args = bindArgs(ctx, e, ["from"], ["from"])
+    const fromExpr = args.get("from")
+    const from = fromExpr === undefined ? undefined : checkedString(ctx, fromExpr, "from")
+    return from === undefined ? undefined : { kind: "reference", from }
+  }
+  return ctx.report("LRS2001", e.callee[0]!.span, `\`${fn}\` is not a difficulty score`, suggestionHelp(fn, scores, "score"))
+}
+
+/** The first step at which a pacing leaves (0, 1]. */
+const firstOutside = (pacing: ScheduleIR, steps: number): { t: number; value: number } | undefined => {
+  for (let t = 0; t < steps; t++) {
+    const value = evaluateSchedule(pacing, t)
+    if (!(value > 0 && value <= 1)) return { t, value }
+  }
+  return undefined
+}
+
+/**
+ * A `curriculum { score = ..., order = ..., pacing = ..., sampler = ... }` block: which examples
+ * a batch may draw from as training goes on. `pacing` is any schedule of the fraction available
+ * (checked to stay in (0, 1] over the run); its default is all of it (the order then matters to
+ * the `weighted` sampler only).
+ */
+export const checkCurriculum = (ctx: Context, block: Block, extent: Extent, data: DataIR | undefined, overrides: ReadonlyMap<string, Expr>): CurriculumIR | undefined => {
+  const fields = new Map<string, { expr: Expr; span: Span }>()
+  for (const m of block.members) {
+    if (m.kind !== "Attribute" || m.keyword !== undefined) {
+      ctx.report("LRS1002", m.span, "a `curriculum` block takes fields only", `write ${curriculumFields.map((f) => `\`${f} = ...\``).join(", ")}`)
+      continue
+    }
+    if (!(curriculumFields as ReadonlyArray<string>).includes(m.name.text)) {
+      ctx.report("LRS1003", m.name.span, `a curriculum has no field \`${m.name.text}\``, suggestionHelp(m.name.text, curriculumFields, "field"))
+      continue
+    }
+    if (fields.has(m.name.text)) {
+      ctx.report("LRS1006", m.span, `\`${m.name.text}\` is defined twice in the curriculum`, "remove one of them", { related: [{ span: fields.get(m.name.text)!.span, label: "first defined here" }] })
+      continue
+    }
+    fields.set(m.name.text, { expr: m.value, span: m.span })
+  }
+  // `--set curriculum.order=random` and sweeps over `curriculum.<field>` replace what the block says.
+  for (const [name, expr] of overrides) fields.set(name, { expr, span: expr.span })
+  const scoreField = fields.get("score")
+  if (scoreField === undefined) {
+    return ctx.report("LRS1007", block.keyword.span, "the curriculum has no `score`", "add `score = loss(every = 500 steps)` or `score = reference(from = \"RUN_DIR\")`")
+  }
+  const score = checkScore(ctx, scoreField.expr, extent.steps)
+  const orderExpr = fields.get("order")?.expr
+  const order = orderExpr === undefined ? "easy_to_hard" : checkedChoice(ctx, orderExpr, "order", ["easy_to_hard", "hard_to_easy", "random"] as const)
+  const samplerExpr = fields.get("sampler")?.expr
+  const sampler = samplerExpr === undefined ? "uniform" : checkedChoice(ctx, samplerExpr, "sampler", ["uniform", "weighted"] as const)
+  const pacingExpr = fields.get("pacing")?.expr
+  const pacing = pacingExpr === undefined ? { kind: "constant" as const, value: 1, span: block.span } : compileSchedule(ctx, pacingExpr, extent)
+  const outside = pacing === undefined ? undefined : firstOutside(pacing, extent.steps)
+  if (outside !== undefined) {
+    ctx.report("LRS3005", pacingExpr!.span, `the pacing is the fraction of the data available, in (0, 1], but it gives ${Number(outside.value.toPrecision(6))} at step ${outside.t}`, "keep the pacing's values above 0 and at most 1, for example `linear(0.1 -> 1)`")
+  }
+  if (score === undefined || order === undefined || sampler === undefined || pacing === undefined || outside !== undefined) return undefined
+  if (score.kind === "reference" && data === undefined) return undefined
+  return { score, order, pacing, sampler, span: block.span }
+}
