@@ -216,10 +216,15 @@ experiment refined {
     expect(JSON.parse(readFileSync(join(dir, "whole", "ir.json"), "utf8")).optimizer.lr.kind).toBe("piecewise")
   })
 
-  it("resumes a curriculum killed with SIGKILL: scores, weighted set and random state come back", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "lrs-resume-curriculum-"))
-    const file = join(dir, "paced.lrs")
-    writeFileSync(file, `lrs 1
+  const curricula = [
+    ["a weighted cyclical curriculum", "pacing = cyclical(start = 0.25, end = 1, multiplier = 0.5, every = 40 steps)\n    sampler = weighted"],
+    ["a bandit curriculum", "arms = bins(3)\n    bandit = sec(lr = 0.5, temperature = linear(1 -> 0.1))"]
+  ] as const
+  for (const [what, body] of curricula) {
+    it(`resumes ${what} killed with SIGKILL: scores, sampler and bandit state come back`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), "lrs-resume-curriculum-"))
+      const file = join(dir, "paced.lrs")
+      writeFileSync(file, `lrs 1
 experiment paced {
   seed = 8
   steps = 300
@@ -229,22 +234,23 @@ experiment paced {
   optimizer = adamw(lr = 3e-3)
   curriculum {
     score = loss(every = 100 steps)
-    pacing = cyclical(start = 0.25, end = 1, multiplier = 0.5, every = 40 steps)
-    sampler = weighted
+    ${body}
   }
   evaluate every 100 steps
   log every 10 steps
   checkpoint every 50 steps
 }
 `)
-    // Killed after 150 updates: mid-way between two scorings, inside a weighted set.
-    const { rows, state } = await killedMatchesWhole(dir, file, 300, 150)
-    const fractions = rows.filter((r) => r.kind === "train").map((r) => r["curriculum.fraction"])
-    expect(new Set(fractions)).toEqual(new Set([0.25, 0.5, 1]))
-    expect(state.curriculum.size).toBeGreaterThan(0)
-    // Scored at updates 0 and 100 before the kill, and 200 after the resume.
-    expect(JSON.parse(readFileSync(join(dir, "cut", "summary.json"), "utf8")).curriculum.scorings).toBe(3)
-  })
+      // Killed after 150 updates: mid-way between two scorings.
+      const { rows, state } = await killedMatchesWhole(dir, file, 300, 150)
+      const train = rows.filter((r) => r.kind === "train")
+      if (body.includes("cyclical")) expect(new Set(train.map((r) => r["curriculum.fraction"]))).toEqual(new Set([0.25, 0.5, 1]))
+      else expect(new Set(train.map((r) => r["curriculum.arm"]))).toEqual(new Set([0, 1, 2]))
+      expect(state.curriculum.rng).toBeTypeOf("number")
+      // Scored at updates 0 and 100 before the kill, and 200 after the resume.
+      expect(JSON.parse(readFileSync(join(dir, "cut", "summary.json"), "utf8")).curriculum.scorings).toBe(3)
+    })
+  }
 
   it("scores a curriculum by a teacher run's last checkpoint, and says when the teacher has none", () => {
     const dir = mkdtempSync(join(tmpdir(), "lrs-curriculum-teacher-"))

@@ -94,10 +94,13 @@ const ensembleText = (e: EnsembleIR): string =>
 
 const curriculumLines = (c: CurriculumIR, steps: number, origin: string): Array<[string, string]> => [
   ["curriculum {", origin],
-  [`  score = ${c.score.kind === "loss" ? `loss(every = ${c.score.every} steps)` : `reference(from = ${JSON.stringify(c.score.from)})`}`, origin],
-  [`  order = ${c.order}`, origin],
-  [`  pacing = ${printSchedule(c.pacing, steps)}`, origin],
-  [`  sampler = ${c.sampler}`, origin],
+  ...(c.score === undefined ? [] : [[`  score = ${c.score.kind === "loss" ? `loss(every = ${c.score.every} steps)` : `reference(from = ${JSON.stringify(c.score.from)})`}`, origin] as [string, string]]),
+  ...(c.bandit === undefined
+    ? [[`  order = ${c.order}`, origin], [`  pacing = ${printSchedule(c.pacing, steps)}`, origin], [`  sampler = ${c.sampler}`, origin]] as Array<[string, string]>
+    : [
+      [`  arms = ${c.bandit.arms.kind === "classes" ? "classes" : `bins(${c.bandit.arms.count})`}`, origin],
+      [`  bandit = sec(lr = ${num(c.bandit.lr)}, temperature = ${printSchedule(c.bandit.temperature, steps)}, reward = ${c.bandit.reward})`, origin]
+    ] as Array<[string, string]>),
   ["}", origin]
 ]
 

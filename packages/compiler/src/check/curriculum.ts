@@ -5,10 +5,10 @@ import { evaluateSchedule } from "../schedule/evaluate.ts"
 import { bindArgs } from "./calls.ts"
 import type { Context } from "./Context.ts"
 import { suggestionHelp } from "./suggest.ts"
-import { checkedChoice, checkedString, describe } from "./values.ts"
+import { checkedChoice, checkedNumber, checkedString, describe } from "./values.ts"
 
 /** The fields of a `curriculum { ... }` block. */
-export const curriculumFields = ["score", "order", "pacing", "sampler"] as const
+export const curriculumFields = ["score", "order", "pacing", "sampler", "arms", "bandit"] as const
 const scores = ["loss", "reference"] as const
 
 /**
@@ -37,6 +37,37 @@ const checkScore = (ctx: Context, e: Expr, steps: number): CurriculumIR["score"]
     return from === undefined ? undefined : { kind: "reference", from }
   }
   return ctx.report("LRS2001", e.callee[0]!.span, `\`${fn}\` is not a difficulty score`, suggestionHelp(fn, scores, "score"))
+}
+
+/** `arms = classes` (the label) or `arms = bins(count)` (groups of examples by score). */
+const checkArms = (ctx: Context, e: Expr): NonNullable<CurriculumIR["bandit"]>["arms"] | undefined => {
+  if (e.kind === "Ref" && e.path.length === 1 && e.path[0]!.text === "classes") return { kind: "classes" }
+  if (e.kind === "Call" && e.callee.length === 1 && e.callee[0]!.text === "bins") {
+    const countExpr = bindArgs(ctx, e, ["count"], ["count"]).get("count")
+    const count = countExpr === undefined ? undefined : checkedNumber(ctx, countExpr, "count", { integer: true, min: 2 })
+    return count === undefined ? undefined : { kind: "bins", count }
+  }
+  return ctx.report("LRS2001", e.span, `\`arms\` must be \`classes\` or \`bins(4)\`, found ${describe(e)}`)
+}
+
+/** `bandit = sec(lr = 0.5, temperature = 1, reward = progress)`, the temperature any positive schedule. */
+const checkBandit = (ctx: Context, e: Expr, extent: Extent): Omit<NonNullable<CurriculumIR["bandit"]>, "arms"> | undefined => {
+  if (e.kind !== "Call" || e.callee.length !== 1 || e.callee[0]!.text !== "sec") {
+    return ctx.report("LRS2001", e.span, `\`bandit\` must be \`sec(lr = 0.5, temperature = 1)\` (Self-Evolving Curriculum), found ${describe(e)}`)
+  }
+  const args = bindArgs(ctx, e, ["lr", "temperature", "reward"])
+  const lrExpr = args.get("lr")
+  const lr = lrExpr === undefined ? 0.5 : checkedNumber(ctx, lrExpr, "lr", { min: 0, max: 1, exclusive: "min" })
+  const temperatureExpr = args.get("temperature")
+  const temperature = temperatureExpr === undefined ? { kind: "constant" as const, value: 1, span: e.span } : compileSchedule(ctx, temperatureExpr, extent)
+  const rewardExpr = args.get("reward")
+  const reward = rewardExpr === undefined ? "progress" : checkedChoice(ctx, rewardExpr, "reward", ["progress", "absolute_progress"] as const)
+  if (lr === undefined || temperature === undefined || reward === undefined) return undefined
+  for (let t = 0; t < extent.steps; t++) {
+    const v = evaluateSchedule(temperature, t)
+    if (!(v > 0)) return ctx.report("LRS3005", temperatureExpr!.span, `the bandit's temperature must stay above 0, but it gives ${Number(v.toPrecision(6))} at step ${t}`)
+  }
+  return { lr, temperature, reward }
 }
 
 /** The first step at which a pacing leaves (0, 1]. */
@@ -73,22 +104,42 @@ export const checkCurriculum = (ctx: Context, block: Block, extent: Extent, data
   }
   // `--set curriculum.order=random` and sweeps over `curriculum.<field>` replace what the block says.
   for (const [name, expr] of overrides) fields.set(name, { expr, span: expr.span })
+  const armsExpr = fields.get("arms")?.expr
+  const banditExpr = fields.get("bandit")?.expr
+  const arms = armsExpr === undefined ? undefined : checkArms(ctx, armsExpr)
+  const bandit = banditExpr === undefined ? undefined : checkBandit(ctx, banditExpr, extent)
+  if (banditExpr !== undefined && armsExpr === undefined) ctx.report("LRS1007", block.keyword.span, "the curriculum's bandit has no `arms`", "add `arms = classes` or `arms = bins(4)`")
+  if (armsExpr !== undefined && banditExpr === undefined) ctx.report("LRS1007", block.keyword.span, "the curriculum has `arms` but no `bandit` to choose among them", "add `bandit = sec(lr = 0.5, temperature = 1)`")
+  if (banditExpr !== undefined) {
+    for (const field of ["pacing", "sampler", "order"] as const) {
+      const f = fields.get(field)
+      if (f !== undefined) ctx.report("LRS1016", f.span, `a bandit curriculum draws each batch from the arm it chooses, so it takes no \`${field}\``, `remove \`${field}\``)
+    }
+  }
   const scoreField = fields.get("score")
-  if (scoreField === undefined) {
+  if (scoreField === undefined && !(arms?.kind === "classes")) {
     return ctx.report("LRS1007", block.keyword.span, "the curriculum has no `score`", "add `score = loss(every = 500 steps)` or `score = reference(from = \"RUN_DIR\")`")
   }
-  const score = checkScore(ctx, scoreField.expr, extent.steps)
+  const score = scoreField === undefined ? undefined : checkScore(ctx, scoreField.expr, extent.steps)
   const orderExpr = fields.get("order")?.expr
   const order = orderExpr === undefined ? "easy_to_hard" : checkedChoice(ctx, orderExpr, "order", ["easy_to_hard", "hard_to_easy", "random"] as const)
   const samplerExpr = fields.get("sampler")?.expr
-  const sampler = samplerExpr === undefined ? "uniform" : checkedChoice(ctx, samplerExpr, "sampler", ["uniform", "weighted"] as const)
+  const sampler = samplerExpr === undefined ? "uniform" : checkedChoice(ctx, samplerExpr, "sampler", ["uniform", "weighted", "sequential"] as const)
   const pacingExpr = fields.get("pacing")?.expr
   const pacing = pacingExpr === undefined ? { kind: "constant" as const, value: 1, span: block.span } : compileSchedule(ctx, pacingExpr, extent)
   const outside = pacing === undefined ? undefined : firstOutside(pacing, extent.steps)
   if (outside !== undefined) {
     ctx.report("LRS3005", pacingExpr!.span, `the pacing is the fraction of the data available, in (0, 1], but it gives ${Number(outside.value.toPrecision(6))} at step ${outside.t}`, "keep the pacing's values above 0 and at most 1, for example `linear(0.1 -> 1)`")
   }
-  if (score === undefined || order === undefined || sampler === undefined || pacing === undefined || outside !== undefined) return undefined
-  if (score.kind === "reference" && data === undefined) return undefined
-  return { score, order, pacing, sampler, span: block.span }
+  if ((scoreField !== undefined && score === undefined) || order === undefined || sampler === undefined || pacing === undefined || outside !== undefined) return undefined
+  if ((armsExpr !== undefined || banditExpr !== undefined) && (arms === undefined || bandit === undefined)) return undefined
+  if (score?.kind === "reference" && data === undefined) return undefined
+  return {
+    ...(score === undefined ? {} : { score }),
+    order,
+    pacing,
+    sampler,
+    ...(arms === undefined || bandit === undefined ? {} : { bandit: { arms, ...bandit } }),
+    span: block.span
+  }
 }

@@ -40,13 +40,26 @@ export interface RunIR {
  * A curriculum: examples ordered by `score` (lower is easier) in `order`, the first `pacing(t)` of
  * them (a fraction) available at update `t`; `uniform` draws each batch uniformly from that prefix,
  * `weighted` draws the available set itself without replacement, easy examples more likely
- * (weights `1 / score`; `score` for `hard_to_easy`; equal for `random`), whenever its size changes.
+ * (weights `1 / score`; `score` for `hard_to_easy`; equal for `random`), whenever its size changes;
+ * `sequential` hands out the available examples in order, round and round.
  */
 export interface CurriculumIR {
-  readonly score: { readonly kind: "loss"; readonly every: number } | { readonly kind: "reference"; readonly from: string }
+  /** Absent only for a bandit over the classes, which needs no difficulty. */
+  readonly score?: { readonly kind: "loss"; readonly every: number } | { readonly kind: "reference"; readonly from: string }
   readonly order: "easy_to_hard" | "hard_to_easy" | "random"
   readonly pacing: ScheduleIR
-  readonly sampler: "uniform" | "weighted"
+  readonly sampler: "uniform" | "weighted" | "sequential"
+  /**
+   * A bandit curriculum (Self-Evolving Curriculum): every batch comes from one arm, a category
+   * (`classes`: the label; `bins`: `count` equal groups of examples by score, easiest first),
+   * chosen by a Boltzmann bandit whose values learn from each arm's learning progress.
+   */
+  readonly bandit?: {
+    readonly arms: { readonly kind: "classes" } | { readonly kind: "bins"; readonly count: number }
+    readonly lr: number
+    readonly temperature: ScheduleIR
+    readonly reward: "progress" | "absolute_progress"
+  }
   readonly span: Span
 }
 

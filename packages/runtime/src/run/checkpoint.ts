@@ -3,6 +3,7 @@ import { Effect } from "effect"
 import type { BatchSamplerState } from "../data/batches.ts"
 import type { NamedVariable } from "../model/variables.ts"
 import type { OptimizerState } from "../optim/Optimizer.ts"
+import type { BanditState } from "../curriculum/bandit.ts"
 import type { CurriculumState } from "../curriculum/sampler.ts"
 import type { EnsembleState } from "../ensemble/hdet.ts"
 import type { SearchState } from "../search/autolrs.ts"
@@ -87,6 +88,8 @@ export const saveCheckpoint = Effect.fnUntraced(function*(dir: RunDirectory, con
   const curriculumEntries = curriculum === undefined ? undefined : {
     rng: curriculum.rng,
     size: curriculum.size,
+    cursor: curriculum.cursor ?? 0,
+    ...(curriculum.bandit === undefined ? {} : { bandit: curriculum.bandit }),
     scores: add([curriculum.scores.length], curriculum.scores),
     ...(curriculum.set === undefined ? {} : { set: add([curriculum.set.length], Float32Array.from(curriculum.set)) })
   }
@@ -132,7 +135,7 @@ interface StateJson {
   readonly search?: SearchState
   readonly replicas?: Array<{ kind: OptimizerState["kind"]; steps: number; slots: Record<string, Record<string, Entry>> }>
   readonly ensemble?: EnsembleState
-  readonly curriculum?: { rng: number; size: number; scores: Entry; set?: Entry }
+  readonly curriculum?: { rng: number; size: number; cursor?: number; bandit?: BanditState; scores: Entry; set?: Entry }
 }
 
 /** What a checkpoint holds, read back for `lrs resume`. */
@@ -193,6 +196,8 @@ export const loadLatestCheckpoint = Effect.fnUntraced(function*(dir: RunDirector
       curriculum: {
         rng: state.curriculum.rng,
         size: state.curriculum.size,
+        cursor: state.curriculum.cursor ?? 0,
+        ...(state.curriculum.bandit === undefined ? {} : { bandit: state.curriculum.bandit }),
         scores: take(state.curriculum.scores),
         ...(state.curriculum.set === undefined ? {} : { set: Int32Array.from(take(state.curriculum.set)) })
       }

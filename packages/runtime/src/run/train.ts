@@ -193,7 +193,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
       ),
       (e) => Effect.promise(() => e.close())
     )
-  const curriculum = ir.curriculum === undefined ? undefined : new CurriculumSampler(ir.curriculum, data.train.n, ir.seed)
+  const curriculum = ir.curriculum === undefined ? undefined : new CurriculumSampler(ir.curriculum, data.train.n, ir.seed, data.train.y, data.classes)
   if (ensemble !== undefined) yield* reporter.line(`ensemble: ${ensembleIr!.replicas} replicas on ${ensemble.threads} thread${ensemble.threads === 1 ? "" : "s"}`)
   // Reading a scalar back is free on the synchronous backends; on a GPU it is a sync, so it waits for log steps
   // unless the spec asks what to do with a non-finite update (then every update is checked before it is applied).
@@ -231,7 +231,9 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
   const normOf = (grads: Record<string, tf.Tensor>) => (wantGradNorm ? tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))) : undefined)
   /** The examples of update `t`: the next of the epoch's shuffle, or what the curriculum makes available. */
   const nextBatch = (t: number): Int32Array =>
-    curriculum === undefined ? sampler.nextBatch(ir.batch) : curriculum.nextBatch(ir.batch, read(ir.curriculum!.pacing, t))
+    curriculum === undefined
+      ? sampler.nextBatch(ir.batch)
+      : curriculum.nextBatch(ir.batch, read(ir.curriculum!.pacing, t), ir.curriculum!.bandit === undefined ? 1 : read(ir.curriculum!.bandit.temperature, t))
   /** Loss and gradients (and their norm when used) of update `t`; the caller disposes them. */
   const forwardBackward = (t: number) => {
     gatherRows(data.train, features, nextBatch(t), batch)
@@ -432,6 +434,8 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
       continue
     }
     lastFinite = lastLoss
+    // A bandit curriculum learns from the loss of the batch its arm gave (read every update on these backends).
+    curriculum?.bandit?.observe(lastLoss)
     if (ensemble === undefined) applyUpdate(grads, norm, t)
     else yield* applyEnsembleUpdate(grads, norm, t)
     loss.dispose()
@@ -451,7 +455,16 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
       for (const s of ir.log.signals) row[signalKey(s)] = board.value(s) ?? null
       if (curriculum !== undefined) {
         row["curriculum.fraction"] = curriculum.fraction
-        row["curriculum.difficulty"] = curriculum.difficulty
+        row["curriculum.difficulty"] = Number.isNaN(curriculum.difficulty) ? null : curriculum.difficulty
+        const bandit = curriculum.bandit
+        if (bandit !== undefined) {
+          row["curriculum.arm"] = bandit.arm
+          const p = bandit.probabilities(read(ir.curriculum!.bandit!.temperature, t))
+          bandit.qValues.forEach((q, k) => {
+            row[`curriculum.q${k}`] = q
+            row[`curriculum.p${k}`] = p[k]
+          })
+        }
       }
       yield* metrics.append(row)
       const perStep = (now - started) / (t + 1) / 1000

@@ -80,3 +80,71 @@ describe("curriculum sampler", () => {
     expect(() => new CurriculumSampler(curriculum(), 10, 1).nextBatch(2, 1)).toThrow(/no scores yet/)
   })
 })
+
+describe("sequential curriculum sampler", () => {
+  it("hands out the available examples in order, round and round, and resumes mid-way", () => {
+    const n = 10
+    const s = new CurriculumSampler(curriculum({ sampler: "sequential", order: "hard_to_easy" }), n, 1)
+    s.setScores(Float32Array.from({ length: n }, (_, i) => i + 1))
+    expect(Array.from(s.nextBatch(4, 1))).toEqual([9, 8, 7, 6])
+    const saved = s.state()
+    expect(Array.from(s.nextBatch(4, 1))).toEqual([5, 4, 3, 2])
+    const again = new CurriculumSampler(curriculum({ sampler: "sequential", order: "hard_to_easy" }), n, 1)
+    again.restore(saved)
+    expect(Array.from(again.nextBatch(4, 1))).toEqual([5, 4, 3, 2])
+    expect(Array.from(again.nextBatch(4, 1))).toEqual([1, 0, 9, 8])
+    // Within a smaller available prefix.
+    expect(Array.from(again.nextBatch(3, 0.2))).toEqual([9, 8, 9])
+  })
+})
+
+describe("bandit curriculum (Self-Evolving Curriculum)", () => {
+  it("moves values by TD(0) on learning progress and samples with Boltzmann probabilities", async () => {
+    const { Bandit } = await import("../../src/curriculum/bandit.ts")
+    const b = new Bandit(3, 0.5, "progress")
+    expect(b.probabilities(1)).toEqual([1 / 3, 1 / 3, 1 / 3])
+    // Pull arm 0 (uniform 0.1 < 1/3): first loss, no reward yet; then its loss drops by 0.4.
+    expect(b.choose(1, 0.1)).toBe(0)
+    b.observe(2.0)
+    expect(b.qValues).toEqual([0, 0, 0])
+    b.choose(1, 0.1)
+    b.observe(1.6)
+    expect(b.qValues[0]).toBeCloseTo(0.5 * 0.4, 15)
+    // Arm 2 gets worse: negative progress; with absolute progress it would count as positive.
+    expect(b.choose(1, 0.99)).toBe(2)
+    b.observe(1.0)
+    b.choose(1, 0.99)
+    b.observe(1.2)
+    expect(b.qValues[2]).toBeCloseTo(-0.1, 15)
+    const p = b.probabilities(0.5)
+    const z = Math.exp(0.2 / 0.5) + 1 + Math.exp(-0.1 / 0.5)
+    expect(p[0]).toBeCloseTo(Math.exp(0.2 / 0.5) / z, 15)
+    const abs = new Bandit(1, 0.5, "absolute_progress")
+    abs.choose(1, 0)
+    abs.observe(1.0)
+    abs.choose(1, 0)
+    abs.observe(1.2)
+    expect(abs.qValues[0]).toBeCloseTo(0.1, 15)
+  })
+
+  it("draws each batch from the chosen arm only: a class, or a bin of examples by score", () => {
+    const labels = Int32Array.from({ length: 60 }, (_, i) => i % 3)
+    const byClass = new CurriculumSampler(curriculum({ bandit: { arms: { kind: "classes" }, lr: 0.5, temperature: { kind: "constant", value: 1, span }, reward: "progress" } }), 60, 2, labels, 3)
+    const { score: _omit, ...noScore } = curriculum()
+    const classes = new CurriculumSampler({ ...noScore, bandit: { arms: { kind: "classes" }, lr: 0.5, temperature: { kind: "constant", value: 1, span }, reward: "progress" } }, 60, 2, labels, 3)
+    expect(classes.scored).toBe(true)
+    for (let k = 0; k < 30; k++) {
+      const batch = classes.nextBatch(5, 1)
+      expect(new Set(Array.from(batch, (i) => labels[i]))).toEqual(new Set([classes.bandit!.arm]))
+    }
+    expect(byClass.scored).toBe(false)
+    const bins = new CurriculumSampler(curriculum({ bandit: { arms: { kind: "bins", count: 4 }, lr: 0.5, temperature: { kind: "constant", value: 1, span }, reward: "progress" } }), 100, 2)
+    bins.setScores(Float32Array.from({ length: 100 }, (_, i) => 100 - i))
+    for (let k = 0; k < 30; k++) {
+      const batch = bins.nextBatch(5, 1)
+      const arm = bins.bandit!.arm
+      // Bin 0 holds the 25 lowest scores (examples 75..99), bin 3 the highest (0..24).
+      for (const i of batch) expect(Math.floor((99 - i) / 25)).toBe(arm)
+    }
+  })
+})
