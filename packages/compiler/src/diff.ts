@@ -9,7 +9,7 @@ export interface Difference {
   readonly right: string | undefined
 }
 
-const scheduleKinds = new Set(["constant", "curve", "geometric", "inverse_sqrt", "power", "piecewise", "cyclic", "repeat", "sampled", "sequence", "binary", "negate", "plateau", "autolrs", "root"])
+const scheduleKinds = new Set(["constant", "curve", "geometric", "inverse_sqrt", "power", "piecewise", "cyclic", "repeat", "sampled", "sequence", "binary", "negate", "plateau", "autolrs", "root", "stages"])
 const isSchedule = (v: unknown): v is ScheduleIR =>
   typeof v === "object" && v !== null && "kind" in v && scheduleKinds.has((v as { kind: string }).kind) && "span" in v
 const isSignal = (v: unknown): v is SignalIR =>

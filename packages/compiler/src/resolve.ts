@@ -67,6 +67,8 @@ export const printSchedule = (s: ScheduleIR, span: number): string => {
     }
     case "plateau":
       return `plateau(${printSchedule(s.schedule, span)}, on = ${printSignal(s.signal)}, mode = ${s.mode}, factor = ${num(s.factor)}, patience = ${s.patience}, threshold = ${num(s.threshold)}, threshold_mode = ${s.thresholdMode}, cooldown = ${s.cooldown}, min = ${num(s.min)}, eps = ${num(s.eps)})`
+    case "stages":
+      return `stages(count = ${s.count}, on = ${printSignal(s.signal)}, patience = ${s.patience}, threshold = ${num(s.threshold)}${s.max === undefined ? "" : `, max = ${steps(s.max)}`})`
     case "root":
       return `root(start = ${num(s.start)}, power = ${num(s.power)}${s.steps === span ? "" : `, over = ${steps(s.steps)}`})`
     case "autolrs":

@@ -2,6 +2,7 @@ import type { Block, Expr, Span } from "@lrs/dsl"
 import type { CurriculumIR, DataIR, ScheduleIR } from "../ir/Ir.ts"
 import { compileSchedule, durationSteps, type Extent } from "../schedule/compile.ts"
 import { evaluateSchedule } from "../schedule/evaluate.ts"
+import { scheduleNodes } from "../schedule/walk.ts"
 import { bindArgs } from "./calls.ts"
 import type { Context } from "./Context.ts"
 import { suggestionHelp } from "./suggest.ts"
@@ -127,6 +128,9 @@ export const checkCurriculum = (ctx: Context, block: Block, extent: Extent, data
   const sampler = samplerExpr === undefined ? "uniform" : checkedChoice(ctx, samplerExpr, "sampler", ["uniform", "weighted", "sequential"] as const)
   const pacingExpr = fields.get("pacing")?.expr
   const pacing = pacingExpr === undefined ? { kind: "constant" as const, value: 1, span: block.span } : compileSchedule(ctx, pacingExpr, extent)
+  if (pacing !== undefined) {
+    for (const s of scheduleNodes(pacing).slice(1)) if (s.kind === "stages") ctx.report("LRS3004", s.span, "`stages` must be the whole pacing", "write `pacing = stages(...)`")
+  }
   const outside = pacing === undefined ? undefined : firstOutside(pacing, extent.steps)
   if (outside !== undefined) {
     ctx.report("LRS3005", pacingExpr!.span, `the pacing is the fraction of the data available, in (0, 1], but it gives ${Number(outside.value.toPrecision(6))} at step ${outside.t}`, "keep the pacing's values above 0 and at most 1, for example `linear(0.1 -> 1)`")

@@ -15,6 +15,13 @@ export const checkSearches = (
   schedules: Readonly<Record<string, ScheduleIR>>,
   dropout: ScheduleIR | undefined
 ): void => {
+  // A staged pacing is driven by the curriculum it paces: anywhere else nothing would advance it.
+  const elsewhere = [...Object.values(optimizer).filter((v): v is ScheduleIR => typeof v === "object" && v !== null && "kind" in v && "span" in v), ...Object.values(schedules), ...(dropout === undefined ? [] : [dropout])]
+  for (const root of elsewhere) {
+    for (const s of scheduleNodes(root)) {
+      if (s.kind === "stages") ctx.report("LRS3004", s.span, "`stages` paces a curriculum, and nothing else would advance it", "use it as a curriculum's pacing: `curriculum { ... pacing = stages(...) }`")
+    }
+  }
   const lr = optimizer.lr
   const rootSearch = isSearch(lr) ? lr : undefined
   const same = (s: AutoLrsIR) => rootSearch !== undefined && JSON.stringify({ ...s, span: 0 }) === JSON.stringify({ ...rootSearch, span: 0 })

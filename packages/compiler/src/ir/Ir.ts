@@ -330,6 +330,7 @@ export type ScheduleIR =
   | { readonly kind: "negate"; readonly operand: ScheduleIR; readonly span: Span }
   | PlateauIR
   | AutoLrsIR
+  | StagesIR
   | {
     /** Root-p competence: `(start^power + (1 - start^power) * min(t / steps, 1))^(1 / power)`. */
     readonly kind: "root"
@@ -338,6 +339,22 @@ export type ScheduleIR =
     readonly steps: number
     readonly span: Span
   }
+
+/**
+ * Staged pacing (the diffusion curriculum of Kim et al.): the ordered data in `count` equal
+ * clusters, the first `k` of them available in stage `k` (value `k / count`); a stage ends when
+ * `signal` has not improved on its best by `threshold` (relative) for more than `patience`
+ * observations, or after `max` updates in it. Drawn (plots, range checks) at its first stage.
+ */
+export interface StagesIR {
+  readonly kind: "stages"
+  readonly count: number
+  readonly signal: SignalIR
+  readonly patience: number
+  readonly threshold: number
+  readonly max?: number
+  readonly span: Span
+}
 
 /**
  * AutoLRS (Jin et al. 2021): training in stages of `every` updates; at the start of each, `trials`

@@ -1,4 +1,4 @@
-import type { AutoLrsIR, CurveShape, PlateauIR, ScheduleIR } from "../ir/Ir.ts"
+import type { AutoLrsIR, CurveShape, PlateauIR, ScheduleIR, StagesIR } from "../ir/Ir.ts"
 import { curveOption } from "./curves.ts"
 
 /**
@@ -50,6 +50,8 @@ export interface Adaptive {
   readonly plateau?: (node: PlateauIR) => number
   /** The value a search (`autolrs`) chose for update `t`; undefined before it has chosen. */
   readonly search?: (node: AutoLrsIR, t: number) => number | undefined
+  /** How many stages a staged pacing has advanced. */
+  readonly stages?: (node: StagesIR) => number
 }
 
 /** Where a search schedule stands before a run has chosen anything: the middle of its range on a log scale. */
@@ -130,6 +132,8 @@ export const evaluateSchedule = (s: ScheduleIR, t: number, adaptive?: Adaptive):
       return Math.max(at(s.schedule, t) * (adaptive?.plateau?.(s) ?? 1), s.min)
     case "autolrs":
       return adaptive?.search?.(s, t) ?? searchMiddle(s)
+    case "stages":
+      return Math.min(1, (1 + (adaptive?.stages?.(s) ?? 0)) / s.count)
     case "root": {
       const c = s.start ** s.power
       return (c + (1 - c) * progress(t, s.steps, false)) ** (1 / s.power)

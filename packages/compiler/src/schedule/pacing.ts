@@ -1,4 +1,5 @@
 import type { ScheduleIR } from "../ir/Ir.ts"
+import { checkSignal, signalNames } from "../check/signals.ts"
 import type { Args, Constructor } from "./library.ts"
 
 /**
@@ -146,7 +147,29 @@ const cyclical: Constructor = {
   }
 }
 
+/**
+ * `stages(count, on = loss, patience = 100, threshold = 1e-3, max = LENGTH)`: the clusters of the
+ * diffusion curriculum (Kim et al.), added one at a time, easiest first, each when `on` stops
+ * improving (relative `threshold`, `patience` observations) or after `max` updates in the stage.
+ */
+const stages: Constructor = {
+  params: ["count", "on", "patience", "threshold", "max"],
+  required: ["count"],
+  build: (a) => {
+    const count = a.number("count", undefined, { integer: true, min: 2 })
+    const on = a.expr("on")
+    const signal = on === undefined ? { kind: "signal" as const, name: "loss" as const, span: a.span } : checkSignal(a.ctx, on, a.ctx.observed ?? signalNames)
+    const patience = a.number("patience", 100, { integer: true, min: 0 })
+    const threshold = a.number("threshold", 1e-3, { min: 0 })
+    const max = a.has("max") ? a.length("max") : undefined
+    if (count === undefined || signal === undefined || patience === undefined || threshold === undefined || (a.has("max") && max === undefined)) return undefined
+    if (max !== undefined && max < 1) return a.fail("`max` must be at least 1 step", undefined, "max")
+    return { kind: "stages", count, signal, patience, threshold, ...(max === undefined ? {} : { max }), span: a.span }
+  }
+}
+
 export const pacing: Readonly<Record<string, Constructor>> = {
+  stages,
   fixed_exponential: fixedExponential,
   varied_exponential: variedExponential,
   single_step: singleStep,

@@ -5,6 +5,7 @@ import type { NamedVariable } from "../model/variables.ts"
 import type { OptimizerState } from "../optim/Optimizer.ts"
 import type { BanditState } from "../curriculum/bandit.ts"
 import type { CurriculumState } from "../curriculum/sampler.ts"
+import type { StagesState } from "../curriculum/stages.ts"
 import type { EnsembleState } from "../ensemble/hdet.ts"
 import type { SearchState } from "../search/autolrs.ts"
 import type { AverageState } from "./average.ts"
@@ -47,6 +48,8 @@ export interface CheckpointContents {
   readonly ensemble?: EnsembleState
   /** A curriculum's scores, random state and weighted set. */
   readonly curriculum?: CurriculumState
+  /** A staged pacing's progress. */
+  readonly stages?: StagesState
 }
 
 /**
@@ -56,7 +59,7 @@ export interface CheckpointContents {
  * bit for bit.
  */
 export const saveCheckpoint = Effect.fnUntraced(function*(dir: RunDirectory, contents: CheckpointContents) {
-  const { updates, weights, optimizer, sampler, signals, counters, plateaus = {}, average, search, replicaOptimizers = [], ensemble, curriculum } = contents
+  const { updates, weights, optimizer, sampler, signals, counters, plateaus = {}, average, search, replicaOptimizers = [], ensemble, curriculum, stages } = contents
   const chunks: Array<Float32Array> = []
   let offset = 0
   const add = (shape: ReadonlyArray<number>, values: Float32Array): Entry => {
@@ -116,7 +119,8 @@ export const saveCheckpoint = Effect.fnUntraced(function*(dir: RunDirectory, con
       ...(search === undefined ? {} : { search }),
       ...(replicas.length === 0 ? {} : { replicas }),
       ...(ensemble === undefined ? {} : { ensemble }),
-      ...(curriculumEntries === undefined ? {} : { curriculum: curriculumEntries })
+      ...(curriculumEntries === undefined ? {} : { curriculum: curriculumEntries }),
+      ...(stages === undefined ? {} : { stages })
     }, null, 2) + "\n")
   yield* dir.rename(aside, folder)
   return folder
@@ -136,6 +140,7 @@ interface StateJson {
   readonly replicas?: Array<{ kind: OptimizerState["kind"]; steps: number; slots: Record<string, Record<string, Entry>> }>
   readonly ensemble?: EnsembleState
   readonly curriculum?: { rng: number; size: number; cursor?: number; bandit?: BanditState; scores: Entry; set?: Entry }
+  readonly stages?: StagesState
 }
 
 /** What a checkpoint holds, read back for `lrs resume`. */
@@ -153,6 +158,7 @@ export interface LoadedCheckpoint {
   readonly replicaOptimizers?: ReadonlyArray<OptimizerState>
   readonly ensemble?: EnsembleState
   readonly curriculum?: CurriculumState
+  readonly stages?: StagesState
 }
 
 /** The newest complete checkpoint of a run directory, or undefined when it has none. */
@@ -192,6 +198,7 @@ export const loadLatestCheckpoint = Effect.fnUntraced(function*(dir: RunDirector
     optimizer: optimizerState(state.optimizer),
     ...(state.replicas === undefined ? {} : { replicaOptimizers: state.replicas.map(optimizerState) }),
     ...(state.ensemble === undefined ? {} : { ensemble: state.ensemble }),
+    ...(state.stages === undefined ? {} : { stages: state.stages }),
     ...(state.curriculum === undefined ? {} : {
       curriculum: {
         rng: state.curriculum.rng,

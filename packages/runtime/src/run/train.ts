@@ -19,6 +19,7 @@ import { centreReader, exploredNodes, replicaReader } from "../ensemble/replicas
 import { createEnsembleRun } from "../ensemble/run.ts"
 import { CurriculumSampler } from "../curriculum/sampler.ts"
 import { perExampleLoss } from "../curriculum/scores.ts"
+import { StagesController } from "../curriculum/stages.ts"
 import { availableParallelism } from "node:os"
 import { SearchController } from "../search/autolrs.ts"
 import { createWeightAverage } from "./average.ts"
@@ -157,7 +158,8 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
   const model = yield* Effect.acquireRelease(Effect.sync(() => createModel(ir.model, data.shape, data.classes, ir.seed)), (m) => Effect.sync(() => m.dispose()))
   const plateaus = new PlateauControllers(plateausOf(ir))
   const search = new SearchController(ir.optimizer.lr.kind === "autolrs" ? ir.optimizer.lr : undefined, ir.seed)
-  const adaptive = { ...plateaus.adaptive, ...search.adaptive }
+  const stages = ir.curriculum?.pacing.kind === "stages" ? new StagesController(ir.curriculum.pacing) : undefined
+  const adaptive = { ...plateaus.adaptive, ...search.adaptive, ...stages?.adaptive }
   // Every scheduled value of the run (optimizer, dropout, logs) is read through this one function.
   const baseRead: ScheduleReader = (s, t) => schedules.evaluate(s, t, adaptive)
   // An ensemble's replicas read explored hyperparameters at their own multiples; the logs at the centre.
@@ -198,12 +200,13 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
   // Reading a scalar back is free on the synchronous backends; on a GPU it is a sync, so it waits for log steps
   // unless the spec asks what to do with a non-finite update (then every update is checked before it is applied).
   const readEveryStep = backend.name !== "tfjs-node-gpu" || ir.onNonfinite !== "halt"
-  const used = [...ir.log.signals, ...(ir.stop === undefined ? [] : [ir.stop.signal]), ...plateaus.signals]
+  const used = [...ir.log.signals, ...(ir.stop === undefined ? [] : [ir.stop.signal]), ...plateaus.signals, ...(stages?.signals ?? [])]
   const board = signals.board(used)
   /** Records a signal and lets the `plateau` schedules watching it react before update `next`. */
   const observe = (name: string, value: number, next: number): void => {
     board.observe(name, value)
     plateaus.observed(name, (s) => board.value(s), next)
+    stages?.observed(name, (s) => board.value(s), next)
   }
   if (resumed !== undefined) {
     // Everything a later update depends on comes back exactly: weights, optimizer slots and step
@@ -213,6 +216,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     if (ensemble !== undefined) yield* Effect.promise(() => ensemble.restore(resumed!.weights, [resumed!.optimizer, ...(resumed!.replicaOptimizers ?? [])]))
     hdet?.restore(resumed.ensemble)
     if (curriculum !== undefined && resumed.curriculum !== undefined) curriculum.restore(resumed.curriculum)
+    stages?.restore(resumed.stages)
     board.restore(resumed.signals)
     plateaus.restore(resumed.plateaus)
     if (average !== undefined && resumed.average !== undefined) average.restore(resumed.average)
@@ -499,7 +503,8 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
         plateaus: plateaus.snapshot(),
         ...(average === undefined ? {} : { average: average.state() }),
         ...(search.node === undefined ? {} : { search: search.state() }),
-        ...(curriculum === undefined ? {} : { curriculum: curriculum.state() })
+        ...(curriculum === undefined ? {} : { curriculum: curriculum.state() }),
+        ...(stages === undefined ? {} : { stages: stages.snapshot() })
       })
       if (ir.onNonfinite === "rollback") {
         snapshot = yield* takeSnapshot(u)
