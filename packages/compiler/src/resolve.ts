@@ -94,9 +94,12 @@ const averageText = (a: AverageIR): string => (a.kind === "ema" ? `ema(${num(a.d
 const ensembleText = (e: EnsembleIR): string =>
   `hdet(replicas = ${e.replicas}, spread = ${num(e.spread)}, average_every = ${steps(e.averageEvery)}, meta_from = ${steps(e.metaFrom)}, meta_lr = ${num(e.metaLr)}, momentum = ${num(e.momentum)}, temperature = ${num(e.temperature)}, explore = [${e.explore.join(", ")}])`
 
+const scoreText = (s: NonNullable<CurriculumIR["score"]>): string =>
+  s.kind === "loss" ? `loss(every = ${s.every} steps)` : s.kind === "column" ? `column(${JSON.stringify(s.name)})` : `reference(from = ${JSON.stringify(s.from)})`
+
 const curriculumLines = (c: CurriculumIR, steps: number, origin: string): Array<[string, string]> => [
   ["curriculum {", origin],
-  ...(c.score === undefined ? [] : [[`  score = ${c.score.kind === "loss" ? `loss(every = ${c.score.every} steps)` : `reference(from = ${JSON.stringify(c.score.from)})`}`, origin] as [string, string]]),
+  ...(c.score === undefined ? [] : [[`  score = ${scoreText(c.score)}`, origin] as [string, string]]),
   ...(c.bandit === undefined
     ? [[`  order = ${c.order}`, origin], [`  pacing = ${printSchedule(c.pacing, steps)}`, origin], [`  sampler = ${c.sampler}`, origin]] as Array<[string, string]>
     : [

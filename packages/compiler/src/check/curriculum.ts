@@ -10,14 +10,15 @@ import { checkedChoice, checkedNumber, checkedString, describe } from "./values.
 
 /** The fields of a `curriculum { ... }` block. */
 export const curriculumFields = ["score", "order", "pacing", "sampler", "arms", "bandit"] as const
-const scores = ["loss", "reference"] as const
+const scores = ["loss", "reference", "column"] as const
 
 /**
  * `score = loss(every = LENGTH)`: each example's loss under the model being trained, recomputed
  * every LENGTH updates (and at the start); `score = reference(from = "RUN_DIR")`: its loss under the
- * last checkpoint of another run of the same model (a teacher), computed once. Lower is easier.
+ * last checkpoint of another run of the same model (a teacher), computed once; `score =
+ * column("name")`: a column of the CSV or JSONL file (noise level, quality, length). Lower is easier.
  */
-const checkScore = (ctx: Context, e: Expr, steps: number): CurriculumIR["score"] | undefined => {
+const checkScore = (ctx: Context, e: Expr, steps: number, data: DataIR | undefined): CurriculumIR["score"] | undefined => {
   if (e.kind === "Missing") return undefined
   if (e.kind !== "Call" || e.callee.length !== 1) {
     return ctx.report("LRS2001", e.span, `\`score\` must be \`loss(every = 500 steps)\` or \`reference(from = "RUN_DIR")\`, found ${describe(e)}`)
@@ -30,6 +31,15 @@ const checkScore = (ctx: Context, e: Expr, steps: number): CurriculumIR["score"]
     if (every === undefined) return undefined
     if (every < 1) return ctx.report("LRS2002", everyExpr!.span, "`every` must be at least 1 step")
     return { kind: "loss", every }
+  }
+  if (fn === "column") {
+    const nameExpr = bindArgs(ctx, e, ["name"], ["name"]).get("name")
+    const name = nameExpr === undefined ? undefined : checkedString(ctx, nameExpr, "name")
+    if (name === undefined) return undefined
+    if (data !== undefined && data.kind !== "csv" && data.kind !== "jsonl") {
+      return ctx.report("LRS2001", e.span, `\`column(...)\` scores come from a column of a CSV or JSONL file, and this data is \`${data.kind}\``, "score by `loss(every = ...)` or `reference(from = ...)`, or load the data with `csv(...)`")
+    }
+    return { kind: "column", name }
   }
   if (fn === "reference") {
     const args = bindArgs(ctx, e, ["from"], ["from"])
@@ -121,7 +131,7 @@ export const checkCurriculum = (ctx: Context, block: Block, extent: Extent, data
   if (scoreField === undefined && !(arms?.kind === "classes")) {
     return ctx.report("LRS1007", block.keyword.span, "the curriculum has no `score`", "add `score = loss(every = 500 steps)` or `score = reference(from = \"RUN_DIR\")`")
   }
-  const score = scoreField === undefined ? undefined : checkScore(ctx, scoreField.expr, extent.steps)
+  const score = scoreField === undefined ? undefined : checkScore(ctx, scoreField.expr, extent.steps, data)
   const orderExpr = fields.get("order")?.expr
   const order = orderExpr === undefined ? "easy_to_hard" : checkedChoice(ctx, orderExpr, "order", ["easy_to_hard", "hard_to_easy", "random"] as const)
   const samplerExpr = fields.get("sampler")?.expr

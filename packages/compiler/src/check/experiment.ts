@@ -160,7 +160,8 @@ export const checkExperiment = (
     seed,
     steps: budget.steps,
     batch,
-    data,
+    // A curriculum scored by a column has the data loader read that column too.
+    data: curriculum?.score?.kind === "column" && (data.kind === "csv" || data.kind === "jsonl") ? { ...data, score: curriculum.score.name } : data,
     model,
     optimizer: optimizer.ir,
     schedules,

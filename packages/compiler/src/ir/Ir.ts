@@ -45,7 +45,10 @@ export interface RunIR {
  */
 export interface CurriculumIR {
   /** Absent only for a bandit over the classes, which needs no difficulty. */
-  readonly score?: { readonly kind: "loss"; readonly every: number } | { readonly kind: "reference"; readonly from: string }
+  readonly score?:
+    | { readonly kind: "loss"; readonly every: number }
+    | { readonly kind: "reference"; readonly from: string }
+    | { readonly kind: "column"; readonly name: string }
   readonly order: "easy_to_hard" | "hard_to_easy" | "random"
   readonly pacing: ScheduleIR
   readonly sampler: "uniform" | "weighted" | "sequential"
@@ -152,6 +155,8 @@ export interface TabularIR {
   readonly path: string
   readonly features: ReadonlyArray<string>
   readonly label: string
+  /** A column read as each example's curriculum score (`score = column(...)`), not fed to the model. */
+  readonly score?: string
   readonly testFraction: number
   readonly validationFraction: number
   readonly span: Span

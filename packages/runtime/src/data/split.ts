@@ -31,6 +31,8 @@ export interface LoadedData {
   /** `[2]` for spirals, `[28, 28, 1]` (height, width, channels) for images, `[k]` for k tabular features. */
   readonly shape: ReadonlyArray<number>
   readonly classes: number
+  /** A curriculum's score column for each training example (CSV / JSONL with `score = column(...)`). */
+  readonly trainScores?: Float32Array
 }
 
 /** Where data files are looked for; the caller reads the environment, this module does not. */

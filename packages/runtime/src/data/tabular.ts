@@ -13,7 +13,7 @@ import { closest } from "@lrs/compiler"
 import { Effect, FileSystem } from "effect"
 import * as NodePath from "node:path"
 import { DataError } from "./DataError.ts"
-import { carveTest, carveValidation, type DataOptions, gatherRows, type LoadedData } from "./split.ts"
+import { carveTest, carveValidation, type DataOptions, gatherRows, type LoadedData, type Split } from "./split.ts"
 
 /** Parsed rows: `x` row-major `[n, features.length]` in file order. */
 export interface Table {
@@ -226,9 +226,22 @@ export const readTable = Effect.fn("readTable")(function*(ir: TabularIR, options
       })
     )
   )
-  const spec: TableSpec = { file: ir.path, features: ir.features, label: ir.label, span: ir.span }
+  // A curriculum's score column is read as one more column at the end, then split off (loadTabular).
+  const spec: TableSpec = { file: ir.path, features: ir.score === undefined ? ir.features : [...ir.features, ir.score], label: ir.label, span: ir.span }
   return yield* (ir.kind === "csv" ? parseCsv(text, spec) : parseJsonl(text, spec))
 })
+
+/** A split read with a score column last (`read = k + 1` columns): the split of its `k` features, and the scores. */
+const withoutScore = (s: Split, read: number, k: number): { split: Split; scores: Float32Array } => {
+  if (read === k) return { split: s, scores: new Float32Array(0) }
+  const x = new Float32Array(s.n * k)
+  const scores = new Float32Array(s.n)
+  for (let i = 0; i < s.n; i++) {
+    x.set(s.x.subarray(i * read, i * read + k), i * k)
+    scores[i] = s.x[i * read + k]!
+  }
+  return { split: { x, y: s.y, n: s.n }, scores }
+}
 
 /** Loads a CSV / JSONL file and carves `test` and `validation` from it (split.ts). */
 export const loadTabular = Effect.fn("loadTabular")(function*(
@@ -238,6 +251,7 @@ export const loadTabular = Effect.fn("loadTabular")(function*(
 ): Effect.fn.Return<LoadedData, DataError, FileSystem.FileSystem> {
   const table = yield* readTable(ir, options)
   const k = ir.features.length
+  const read = ir.score === undefined ? k : k + 1
   const { train: rest, test } = carveTest(table.n, ir.testFraction, seed)
   const { train: trainPos, validation: validationPos } = carveValidation(rest.length, ir.validationFraction, seed)
   const empty = (what: string) =>
@@ -250,10 +264,13 @@ export const loadTabular = Effect.fn("loadTabular")(function*(
   if (trainPos.length === 0) return yield* empty("the training split")
   if (ir.validationFraction > 0 && validationPos.length === 0) return yield* empty("the validation split")
   const rows = (pos: Int32Array) => pos.map((p) => rest[p]!)
+  const split = (positions: ArrayLike<number>) => withoutScore(gatherRows(table.x, table.y, read, positions), read, k)
+  const train = split(rows(trainPos))
   return {
-    train: gatherRows(table.x, table.y, k, rows(trainPos)),
-    ...(ir.validationFraction > 0 ? { validation: gatherRows(table.x, table.y, k, rows(validationPos)) } : {}),
-    test: gatherRows(table.x, table.y, k, test),
+    train: train.split,
+    ...(ir.validationFraction > 0 ? { validation: split(rows(validationPos)).split } : {}),
+    test: split(test).split,
+    ...(ir.score === undefined ? {} : { trainScores: train.scores }),
     features: k,
     shape: [k],
     classes: table.classes

@@ -395,6 +395,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
   if (curriculum !== undefined && score?.kind === "reference" && !curriculum.scored) {
     yield* scoreWith(yield* referenceScorer(score.from, request.data?.baseDir ?? "."))
   }
+  if (curriculum !== undefined && score?.kind === "column" && !curriculum.scored) yield* scoreWith(() => data.trainScores!)
   let throughputMark = { at: yield* Clock.currentTimeNanos, step: 0 }
   for (let t = start; t < ir.steps && stopReason === undefined; t++) {
     if (search.due(t)) yield* searchStage(t)

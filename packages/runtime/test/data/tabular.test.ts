@@ -159,4 +159,20 @@ describe("tabular loadData", () => {
       const noValidation = yield* Effect.flip(loadData(tab({ validationFraction: 0.1 }), 0, { baseDir: fixtures }))
       assert.include(noValidation.message, "leave the validation split empty")
     }).pipe(Effect.provide(NodeServices.layer)))
+
+  it.effect("reads a curriculum's score column beside the features, for the training split only, in the same rows", () =>
+    Effect.gen(function*() {
+      const dir = tempDir("tab-score")
+      writeFileSync(join(dir, "t.csv"), "i,difficulty,y\n" + Array.from({ length: 100 }, (_, i) => `${i},${i * 10},${i % 3}`).join("\n") + "\n")
+      const plain = yield* loadData(tab({ path: "t.csv", features: ["i"], label: "y", validationFraction: 0.1 }), 4, { baseDir: dir })
+      const scored = yield* loadData(tab({ path: "t.csv", features: ["i"], label: "y", validationFraction: 0.1, score: "difficulty" }), 4, { baseDir: dir })
+      // The same splits and features as without the column; the scores follow the training rows.
+      assert.deepStrictEqual(scored.train, plain.train)
+      assert.deepStrictEqual(scored.test, plain.test)
+      assert.deepStrictEqual(scored.validation, plain.validation)
+      assert.strictEqual(plain.trainScores, undefined)
+      assert.deepStrictEqual(Array.from(scored.trainScores!), Array.from(scored.train.x, (i) => i * 10))
+      const missing = yield* Effect.flip(loadData(tab({ path: "t.csv", features: ["i"], label: "y", score: "dificulty" }), 4, { baseDir: dir }))
+      assert.include(missing.message, `no column "dificulty" in the header`)
+    }).pipe(Effect.provide(NodeServices.layer)))
 })
