@@ -174,6 +174,38 @@ const compiled = (text: string, steps: number) => {
   return set.schedules!
 }
 
+describe("lrs plot RUN_DIR", () => {
+  it("draws what a run logged (the lr and the curriculum's curves by default), and names what it logged when asked for something else", () => {
+    const spec = file("paced.lrs", `lrs 1
+experiment paced {
+  steps = 120
+  batch = 16
+  data = spirals(samples = 400)
+  model = mlp(hidden = [8])
+  optimizer = adam(lr = cosine(1e-2 -> 0))
+  curriculum {
+    score = loss(every = 60 steps)
+    pacing = linear(0.2 -> 1)
+  }
+  evaluate every 60 steps
+  log every 10 steps
+}
+`)
+    const out = join(dir, "paced-run")
+    expect(lrs(["run", spec, "--backend", "cpu", "--out", out]).code).toBe(0)
+    const svg = join(dir, "logged.svg")
+    const r = lrs(["plot", out, "-o", svg])
+    expect(r.code, r.stderr).toBe(0)
+    const text = readFileSync(svg, "utf8")
+    for (const name of ["lr", "curriculum.fraction", "curriculum.difficulty"]) expect(text).toContain(name)
+    expect(lrs(["plot", out, "--name", "test.accuracy", "-o", svg]).code).toBe(0)
+    const bad = lrs(["plot", out, "--name", "curriculum.fractoin", "-o", svg])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain("logged no `curriculum.fractoin` (it logged:")
+    expect(bad.stderr).toContain("`curriculum.fraction`")
+  })
+})
+
 describe("phase boundaries and downsampling", () => {
   it("marks segment starts, milestones and restarts from the IR", () => {
     const s = compiled(

@@ -1,6 +1,7 @@
 import { evaluateSchedule, type ScheduleIR } from "@lrs/compiler"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
 import * as Option from "effect/Option"
 import { Command, Flag } from "effect/cli"
 import { basename } from "node:path"
@@ -9,6 +10,7 @@ import { set, specFile } from "../flags.ts"
 import { phaseBoundaries } from "../plot/boundaries.ts"
 import { chartSpec, type Line } from "../plot/chart.ts"
 import { loadSchedules, noteAdaptive, pick } from "../plot/load.ts"
+import { runCurves, runLines } from "../plot/run.ts"
 import { sampleSchedule } from "../plot/sample.ts"
 import { chartFormat, writeChart } from "../plot/write.ts"
 import { steps } from "./schedule.ts"
@@ -38,6 +40,21 @@ export const plot = Command.make(
   { spec: specFile, names, steps, set, log, output },
   Effect.fn("lrs.plot")(function*({ spec, names, steps, set, log, output }) {
     yield* chartFormat(output)
+    const fs = yield* FileSystem.FileSystem
+    const kind = yield* fs.stat(spec).pipe(Effect.map((info) => info.type), Effect.orElseSucceed(() => undefined))
+    if (kind === "Directory") {
+      // A run directory: what it logged, against steps.
+      const curves = yield* runCurves(spec)
+      const lines = yield* runLines(spec, curves, Option.isSome(names) ? names.value.split(",").map((n) => n.trim()).filter((n) => n !== "") : undefined)
+      if (log) {
+        const bad = lines.find((l) => l.values.some((v) => !(v > 0)))
+        if (bad !== undefined) return yield* new UsageError({ message: `--log draws positive values only, and \`${bad.name}\` has values that are not; plot it without --log` })
+      }
+      const last = Math.max(...lines.flatMap((l) => l.steps)) + 1
+      yield* writeChart(chartSpec(lines, { title: `${basename(spec)}: logged values`, steps: last, log, series: "logged" }), output)
+      yield* Console.log(`wrote ${output}`)
+      return
+    }
     const loaded = yield* loadSchedules(spec, set, Option.getOrUndefined(steps))
     // By default a constant optimizer setting (beta2 = 0.999) is left out: it would only squash the scheduled lines.
     const wanted = Option.isSome(names)
@@ -75,10 +92,11 @@ export const plot = Command.make(
   })
 ).pipe(
   Command.withDescription(
-    "Draw a file's schedules against steps (one line each, phase boundaries as dashed rules) and write the chart as SVG or PNG (-o chart.svg / chart.png). A spec's schedules are drawn over its budget, a file of schedules over --steps; long schedules are downsampled to ~2,000 points a line without losing jumps or spikes."
+    "Draw a file's schedules against steps (one line each, phase boundaries as dashed rules) and write the chart as SVG or PNG (-o chart.svg / chart.png). A spec's schedules are drawn over its budget, a file of schedules over --steps; long schedules are downsampled to ~2,000 points a line without losing jumps or spikes. Given a run directory, it draws what the run logged instead (--name lr,curriculum.fraction,test.accuracy; default: the lr and the curriculum's curves)."
   ),
   Command.withExamples([
     { command: "lrs plot examples/quickstart.lrs --name lr -o lr.png", description: "The quickstart's learning rate" },
-    { command: "lrs plot schedules.lrs --steps 100000 --log -o schedules.svg", description: "Every schedule of a file of schedules, log scale" }
+    { command: "lrs plot schedules.lrs --steps 100000 --log -o schedules.svg", description: "Every schedule of a file of schedules, log scale" },
+    { command: "lrs plot runs/bandit-curriculum-abc --name curriculum.p0,curriculum.p3 -o arms.png", description: "A run's logged arm probabilities against steps" }
   ])
 )
