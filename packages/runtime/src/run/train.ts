@@ -514,6 +514,9 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     }
   }
   if (stopReason !== undefined) yield* reporter.line(`stopped early: ${stopReason}`)
+  if (curriculum !== undefined && score?.kind !== "column" && score !== undefined) {
+    yield* reporter.line(`curriculum: scored the training examples ${scorings} time${scorings === 1 ? "" : "s"} (${(Number(scoringNanos) / 1e9).toFixed(1)} s in this process)`)
+  }
   yield* reporter.done
   const wallMs = (yield* Clock.currentTimeMillis) - started
   const evaluated: Record<string, number> = {}
