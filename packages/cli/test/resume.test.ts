@@ -3,6 +3,7 @@ import { spawn, spawnSync } from "node:child_process"
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
+import { decodeEvent, readRecords } from "@lrs/runtime/tensorboard"
 
 /** Kill a real `lrs run` with SIGKILL mid-run, resume it, and compare with a run never interrupted. */
 const repo = resolve(import.meta.dirname, "../../..")
@@ -24,6 +25,13 @@ experiment killed {
   average = ${average}
 }
 `
+
+/** Every scalar of a run's TensorBoard file as `step tag value`, after the file-version record. */
+const tensorBoardScalars = (run: string): Array<string> => {
+  const records = readRecords(readFileSync(join(run, "tb", "events.out.tfevents.0.lrs"))).map(decodeEvent)
+  expect(records[0]).toMatchObject({ step: 0, fileVersion: "brain.Event:2" })
+  return records.slice(1).flatMap((e) => ("scalars" in e ? e.scalars.map((s) => `${e.step} ${s.tag} ${s.value}`) : []))
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -60,6 +68,8 @@ const killedMatchesWhole = async (
   expect(Buffer.compare(readFileSync(join(dir, "cut", last, "tensors.bin")), readFileSync(join(dir, "whole", last, "tensors.bin")))).toBe(0)
   const metrics = readFileSync(join(dir, "whole", "metrics.jsonl"), "utf8")
   expect(readFileSync(join(dir, "cut", "metrics.jsonl"), "utf8")).toBe(metrics)
+  // The TensorBoard mirror too, but for wall times: the resume rewrote it from what was kept.
+  expect(tensorBoardScalars(join(dir, "cut"))).toEqual(tensorBoardScalars(join(dir, "whole")))
   return {
     whole: whole.stdout,
     resumed: resumed.stdout,

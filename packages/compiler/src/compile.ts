@@ -6,6 +6,7 @@ import { curriculumFields } from "./check/curriculum.ts"
 import { checkExperiment, experimentFields, type FieldValue, type Origins, reservedBlocks } from "./check/experiment.ts"
 import { suggestionHelp } from "./check/suggest.ts"
 import { checkSweep, type Sweep, trialAssignments } from "./check/sweep.ts"
+import { constNumber } from "./check/values.ts"
 import { loadModules, type Module, type SourceHost } from "./load/modules.ts"
 
 /** `--set name=value`: replaces a param or a top-level field of the experiment. */
@@ -349,4 +350,30 @@ export const compileSchedules = (text: string, options: CompileOptions & { reado
   }
   const all = [...diagnostics, ...ctx.diagnostics]
   return hasErrors(all) ? { diagnostics: all, sources: checked.sources } : { schedules, steps: options.steps, diagnostics: all, sources: checked.sources }
+}
+
+/**
+ * The base value of every param of a file and of the files it imports, by file and then by name
+ * (undefined for one that is not a valid number). For editors, which show a param's value on
+ * hover; the diagnostics are `compile`'s business and are dropped here.
+ */
+export const paramValues = (text: string, options: Pick<CompileOptions, "file" | "host">): ReadonlyMap<string, ReadonlyMap<string, number | undefined>> => {
+  const loaded = loadModules(text, options.file, options.host)
+  const root = loaded.modules.get(options.file)!
+  const ctx = Context.make(buildScopes(loaded.modules, root, []), options.host)
+  const out = new Map<string, Map<string, number | undefined>>()
+  const visit = (scope: Scope): void => {
+    if (out.has(scope.file)) return
+    const values = new Map<string, number | undefined>()
+    out.set(scope.file, values)
+    for (const def of scope.definitions.values()) {
+      if (def.kind !== "param") continue
+      const inScope = ctx.in(def.scope)
+      // Cached and cycle-guarded as a use of the param would be, so a cycle ends in undefined.
+      values.set(def.name, ctx.cachedParam(def, () => inScope.resolving(def, def.span, () => constNumber(inScope, def.expr))))
+    }
+    for (const imp of scope.imports.values()) visit(imp.scope)
+  }
+  visit(ctx.scope)
+  return out
 }

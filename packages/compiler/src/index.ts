@@ -1,6 +1,6 @@
 export type * from "./ir/Ir.ts"
 export { type Adaptive, evaluateSchedule } from "./schedule/evaluate.ts"
-export { compile, compileSchedules, overrideFile, type ScheduleSet, type CompileOptions, type CompileResult, type Override, type SweepInfo } from "./compile.ts"
+export { compile, compileSchedules, overrideFile, paramValues, type ScheduleSet, type CompileOptions, type CompileResult, type Override, type SweepInfo } from "./compile.ts"
 export type { Origins } from "./check/experiment.ts"
 export type { Origin } from "./check/Context.ts"
 export { loadModules, normalizePath, resolveImport, type SourceHost } from "./load/modules.ts"
@@ -12,3 +12,12 @@ export { type Example, exampleFile, type Explanation, explainText, explanations 
 export { closest } from "./check/suggest.ts"
 export { annealingAreas, defaultLambda, fitLossCurve, lawLrs, type LossFit, type LossLaw, type LossPoint, predictLoss } from "./analysis/lossCurve.ts"
 export { type MetricsRow, metricsRows } from "./analysis/metricsRows.ts"
+// What editors offer and explain (the language server's completion and hover): the built-in
+// constructors with their parameter names, the experiment's fields and statements, the signals.
+export { constructors as scheduleConstructors } from "./schedule/registry.ts"
+export type { Constructor } from "./schedule/library.ts"
+export { activations, constructors as builtinConstructors } from "./check/constructors.ts"
+export { experimentFields, statementKinds } from "./check/experiment.ts"
+export { curriculumFields } from "./check/curriculum.ts"
+export { signalNames } from "./check/signals.ts"
+export { metrics } from "./check/statements.ts"

@@ -1,5 +1,7 @@
 import { Context, Effect, FileSystem, Layer, Path, Schema, type Scope } from "effect"
-import { closeSync, openSync, writeSync } from "node:fs"
+import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs"
+import { metricsRows } from "@lrs/compiler"
+import { encodeEvent, frameRecord, rowScalars } from "./tensorboard.ts"
 
 /** A run directory could not be created or written. */
 export class RunStoreError extends Schema.TaggedError<RunStoreError>()("RunStoreError", {
@@ -18,7 +20,11 @@ export interface RunDirectory {
   readonly readText: (name: string) => Effect.Effect<string, RunStoreError>
   readonly readBytes: (name: string) => Effect.Effect<Uint8Array, RunStoreError>
   readonly list: (name: string) => Effect.Effect<ReadonlyArray<string>, RunStoreError>
-  /** `metrics.jsonl` opened for appending, closed with the scope. */
+  /**
+   * `metrics.jsonl` opened for appending, closed with the scope, with its TensorBoard mirror
+   * `tb/events.out.tfevents.0.lrs` rewritten from the rows already there (a resumed run's file then
+   * holds exactly what metrics.jsonl holds) and appended to with every row.
+   */
   readonly openMetrics: Effect.Effect<MetricsLog, RunStoreError, Scope.Scope>
 }
 
@@ -45,16 +51,45 @@ export class RunStore extends Context.Service<RunStore, {
       const fail = (p: string) => (e: { readonly message: string }) => new RunStoreError({ path: p, message: e.message })
       const failWith = (p: string) => (e: unknown) => fail(p)({ message: e instanceof Error ? e.message : String(e) })
 
-      // One descriptor for the run and synchronous writes, on purpose: an awaited async append (open,
+      // One descriptor (two, with TensorBoard's) for the run and synchronous writes, on purpose: an awaited async append (open,
       // write, close on libuv's thread pool) idles the trainer ~360 us per row, a synchronous
       // appendFileSync (open, write, close) ~40 us; a write on an open descriptor costs a few us.
-      const openMetrics = (file: string) =>
-        Effect.acquireRelease(
-          Effect.try({ try: () => openSync(file, "a"), catch: failWith(file) }),
-          (fd) => Effect.sync(() => closeSync(fd))
-        ).pipe(Effect.map((fd): MetricsLog => ({
-          append: (row) => Effect.try({ try: () => void writeSync(fd, JSON.stringify(row) + "\n"), catch: failWith(file) })
-        })))
+      const openMetrics = (dir: string) => {
+        const file = path.join(dir, "metrics.jsonl")
+        const events = path.join(dir, "tb", "events.out.tfevents.0.lrs")
+        const record = (step: number, row: Readonly<Record<string, unknown>>): Uint8Array | undefined => {
+          const scalars = rowScalars(row)
+          return scalars.length === 0 ? undefined : frameRecord(encodeEvent({ wallTime: Date.now() / 1000, step, scalars }))
+        }
+        const open = Effect.try({
+          try: () => {
+            const fd = openSync(file, "a")
+            mkdirSync(path.dirname(events), { recursive: true })
+            const tb = openSync(events, "w")
+            writeSync(tb, frameRecord(encodeEvent({ wallTime: Date.now() / 1000, step: 0, fileVersion: "brain.Event:2" })))
+            const kept = metricsRows(readFileSync(file, "utf8"))
+            for (const { row } of "rows" in kept ? kept.rows : []) {
+              const r = record(typeof row["step"] === "number" ? row["step"] : 0, row)
+              if (r !== undefined) writeSync(tb, r)
+            }
+            return { fd, tb }
+          },
+          catch: failWith(file)
+        })
+        return Effect.acquireRelease(open, ({ fd, tb }) => Effect.sync(() => (closeSync(fd), closeSync(tb)))).pipe(
+          Effect.map(({ fd, tb }): MetricsLog => ({
+            append: (row) =>
+              Effect.try({
+                try: () => {
+                  writeSync(fd, JSON.stringify(row) + "\n")
+                  const r = record(typeof row["step"] === "number" ? row["step"] : 0, row)
+                  if (r !== undefined) writeSync(tb, r)
+                },
+                catch: failWith(file)
+              })
+          }))
+        )
+      }
 
       const inDir = (dir: string, name: string) => {
         const file = path.join(dir, name)
@@ -68,7 +103,7 @@ export class RunStore extends Context.Service<RunStore, {
         readText: (name) => fs.readFileString(path.join(dir, name)).pipe(Effect.mapError(fail(path.join(dir, name)))),
         readBytes: (name) => fs.readFile(path.join(dir, name)).pipe(Effect.mapError(fail(path.join(dir, name)))),
         list: (name) => fs.readDirectory(path.join(dir, name)).pipe(Effect.orElseSucceed(() => [] as Array<string>)),
-        openMetrics: openMetrics(path.join(dir, "metrics.jsonl"))
+        openMetrics: openMetrics(dir)
       })
 
       const create = Effect.fn("RunStore.create")(function*(options: { readonly root: string; readonly name: string } | { readonly out: string }) {
