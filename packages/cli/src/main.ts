@@ -11,6 +11,8 @@ import { predict } from "./commands/predict.ts"
 import { resolve } from "./commands/resolve.ts"
 import { resume } from "./commands/resume.ts"
 import { run } from "./commands/run.ts"
+import { report } from "./commands/report.ts"
+import { runs } from "./commands/runs.ts"
 import { schedule } from "./commands/schedule.ts"
 import { UsageError } from "./errors.ts"
 
@@ -21,7 +23,7 @@ const usageShown = "see the usage above"
 
 export const lrs = Command.make("lrs").pipe(
   Command.withDescription("lrs: declare how a model is trained over time in one .lrs file; check it like a compiler, then run it."),
-  Command.withSubcommands([check, run, resume, resolve, diff, fmt, explain, schedule, plot, fit, predict])
+  Command.withSubcommands([check, run, resume, resolve, diff, fmt, explain, schedule, plot, fit, predict, runs, report])
 )
 
 /**

@@ -26,6 +26,8 @@ export interface RunDirectory {
    * holds exactly what metrics.jsonl holds) and appended to with every row.
    */
   readonly openMetrics: Effect.Effect<MetricsLog, RunStoreError, Scope.Scope>
+  /** `run.lock` holding this process's id while the scope lasts: how `lrs runs` tells a running run from a crashed one. */
+  readonly lock: Effect.Effect<void, RunStoreError, Scope.Scope>
 }
 
 /** The append-only `metrics.jsonl` of a run. */
@@ -103,7 +105,11 @@ export class RunStore extends Context.Service<RunStore, {
         readText: (name) => fs.readFileString(path.join(dir, name)).pipe(Effect.mapError(fail(path.join(dir, name)))),
         readBytes: (name) => fs.readFile(path.join(dir, name)).pipe(Effect.mapError(fail(path.join(dir, name)))),
         list: (name) => fs.readDirectory(path.join(dir, name)).pipe(Effect.orElseSucceed(() => [] as Array<string>)),
-        openMetrics: openMetrics(dir)
+        openMetrics: openMetrics(dir),
+        lock: Effect.acquireRelease(
+          fs.writeFileString(path.join(dir, "run.lock"), `${process.pid}\n`).pipe(Effect.mapError(fail(path.join(dir, "run.lock")))),
+          () => fs.remove(path.join(dir, "run.lock")).pipe(Effect.ignore)
+        )
       })
 
       const create = Effect.fn("RunStore.create")(function*(options: { readonly root: string; readonly name: string } | { readonly out: string }) {

@@ -148,6 +148,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     // Where the data was found, so `lrs resume` reads the same files from any working directory.
     yield* dir.write("run.json", JSON.stringify({ data: absoluteDataOptions(request.data ?? {}) }, null, 2) + "\n")
   }
+  yield* dir.lock
   // Opened after a resume cut the file back to its checkpoint, so rows append to what was kept.
   const metrics = yield* dir.openMetrics
   yield* reporter.line(`backend: ${backend.name} (${backend.reason})`)

@@ -1,0 +1,83 @@
+import { metricsRows, type RunIR } from "@lrs/compiler"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import { basename, join } from "node:path"
+
+/** What `lrs runs` and `lrs report` know of a run directory. */
+export interface RunInfo {
+  readonly dir: string
+  readonly name: string
+  readonly ir: RunIR
+  /** `finished` (or `stopped` by `until`), `running` (its process holds run.lock), `resumable` (a checkpoint to go on from), `crashed` (none). */
+  readonly status: "finished" | "stopped" | "running" | "resumable" | "crashed"
+  readonly summary: Readonly<Record<string, unknown>> | undefined
+  /** Updates done: the summary's, else the last logged step + 1. */
+  readonly steps: number
+  readonly rows: ReadonlyArray<Readonly<Record<string, unknown>>>
+  /** The evaluated split's best accuracy (or lowest loss when accuracy is not evaluated). */
+  readonly best: { readonly metric: string; readonly value: number; readonly step: number } | undefined
+  readonly resolved: string | undefined
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM"
+  }
+}
+
+/** Reads a run directory; undefined when it is not one (no ir.json). */
+export const readRun = Effect.fn("readRun")(function*(dir: string) {
+  const fs = yield* FileSystem.FileSystem
+  const text = (name: string) => fs.readFileString(join(dir, name)).pipe(Effect.orElseSucceed(() => undefined))
+  const json = (t: string | undefined): unknown => {
+    if (t === undefined) return undefined
+    try {
+      return JSON.parse(t)
+    } catch {
+      return undefined
+    }
+  }
+  const ir = json(yield* text("ir.json")) as RunIR | undefined
+  if (ir === undefined || typeof ir.steps !== "number") return undefined
+  const summary = json(yield* text("summary.json")) as Record<string, unknown> | undefined
+  const parsed = metricsRows((yield* text("metrics.jsonl")) ?? "")
+  const rows = "rows" in parsed ? parsed.rows.map((r) => r.row) : []
+  const lock = Number((yield* text("run.lock"))?.trim())
+  const checkpoints = (yield* fs.readDirectory(join(dir, "checkpoints")).pipe(Effect.orElseSucceed(() => [] as Array<string>))).filter((n) => /^step-\d{8}$/.test(n))
+  const status: RunInfo["status"] = summary !== undefined
+    ? summary["status"] === "stopped" ? "stopped" : "finished"
+    : Number.isInteger(lock) && lock > 0 && alive(lock)
+    ? "running"
+    : checkpoints.length > 0
+    ? "resumable"
+    : "crashed"
+  const trainSteps = rows.filter((r) => r["kind"] === "train").map((r) => r["step"] as number)
+  const steps = typeof summary?.["steps"] === "number" ? summary["steps"] : trainSteps.length === 0 ? 0 : Math.max(...trainSteps) + 1
+  const split = ir.evaluation.split
+  const evals = rows.filter((r) => r["kind"] === "eval" && r["split"] === split && r["weights"] === undefined)
+  const metric = ir.evaluation.metrics.includes("accuracy") ? "accuracy" : "loss"
+  let best: RunInfo["best"]
+  for (const r of evals) {
+    const v = r[metric]
+    if (typeof v !== "number") continue
+    if (best === undefined || (metric === "accuracy" ? v > best.value : v < best.value)) best = { metric: `${split}.${metric}`, value: v, step: r["step"] as number }
+  }
+  return { dir, name: basename(dir), ir, status, summary, steps, rows, best, resolved: yield* text("resolved.lrs") } satisfies RunInfo
+})
+
+/** The run directories directly under `root` (or `root` itself when it is one), by name. */
+export const readRuns = Effect.fn("readRuns")(function*(root: string) {
+  const fs = yield* FileSystem.FileSystem
+  const self = yield* readRun(root)
+  if (self !== undefined) return [self]
+  const names = (yield* fs.readDirectory(root).pipe(Effect.orElseSucceed(() => [] as Array<string>))).sort()
+  const runs: Array<RunInfo> = []
+  for (const name of names) {
+    const run = yield* readRun(join(root, name))
+    if (run !== undefined) runs.push(run)
+  }
+  return runs
+})
