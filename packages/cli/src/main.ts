@@ -13,6 +13,7 @@ import { resume } from "./commands/resume.ts"
 import { run } from "./commands/run.ts"
 import { report } from "./commands/report.ts"
 import { runs } from "./commands/runs.ts"
+import { sweep } from "./commands/sweep.ts"
 import { schedule } from "./commands/schedule.ts"
 import { UsageError } from "./errors.ts"
 
@@ -23,7 +24,7 @@ const usageShown = "see the usage above"
 
 export const lrs = Command.make("lrs").pipe(
   Command.withDescription("lrs: declare how a model is trained over time in one .lrs file; check it like a compiler, then run it."),
-  Command.withSubcommands([check, run, resume, resolve, diff, fmt, explain, schedule, plot, fit, predict, runs, report])
+  Command.withSubcommands([check, run, resume, resolve, diff, fmt, explain, schedule, plot, fit, predict, runs, report, sweep])
 )
 
 /**

@@ -1,6 +1,7 @@
 import { metricsRows, type RunIR } from "@lrs/compiler"
 import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
+import { readFileSync } from "node:fs"
 import { basename, join } from "node:path"
 
 /** What `lrs runs` and `lrs report` know of a run directory. */
@@ -19,12 +20,19 @@ export interface RunInfo {
   readonly resolved: string | undefined
 }
 
+/** Whether a process runs: it exists and, where /proc says, is not a zombie (a killed child nobody reaped). */
 const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0)
-    return true
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "EPERM"
+  }
+  try {
+    // /proc/<pid>/stat: "pid (comm) S ...", the state after the command's closing parenthesis.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z"
+  } catch {
+    return true
   }
 }
 
