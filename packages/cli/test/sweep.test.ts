@@ -76,6 +76,25 @@ describe("lrs sweep", () => {
     expect(accuracies).toEqual([...accuracies].sort((a, b) => b - a))
   })
 
+  it("stops trials worse than the median of the others at a checkpoint (prune = median(...)), and does not run them again", () => {
+    const pruning = join(dir, "prune.lrs")
+    writeFileSync(pruning, readFileSync(spec, "utf8")
+      .replace("evaluate every 200 steps", "evaluate every 100 steps")
+      .replace("peak in [3e-3, 1e-2]\n  seed in 1..3", "peak in [1e-2, 3e-3, 1e-5]\n  seed in 1..2\n  prune = median(metric = test.accuracy, every = 100 steps, after = 200 steps, trials = 3)"))
+    const runs = join(dir, "prune-runs")
+    const r = lrs(["sweep", pruning, "--parallel", "1", "--backend", "cpu", "--runs", runs], dir)
+    expect(r.code, r.stderr).toBe(0)
+    const status = Object.fromEntries(r.stdout.trim().split("\n").filter((l) => /^\d+\s/.test(l)).map((l) => [Number(l.split(/\s+/)[0]), l.split(/\s+/)[3]]))
+    // With one trial at a time the order decides: the first three set the median; the tiny learning rates fall below it.
+    expect([status[0], status[1], status[2], status[4], status[5]]).toEqual(["finished", "finished", "finished", "pruned", "pruned"])
+    const sweepDir = join(runs, "quick-sweep")
+    const why = JSON.parse(readFileSync(join(sweepDir, "004-peak=1e-5_seed=1", "pruned.json"), "utf8"))
+    expect(why.step).toBe(200)
+    expect(why.value).toBeLessThan(why.median)
+    expect(existsSync(join(sweepDir, "004-peak=1e-5_seed=1", "summary.json"))).toBe(false)
+    expect(lrs(["sweep", pruning, "--backend", "cpu", "--runs", runs], dir).stdout).toMatch(/6 trials, \d finished already, \d pruned, 0 to run/)
+  })
+
   it("says so when the spec has no sweep", () => {
     const plain = join(dir, "plain.lrs")
     writeFileSync(plain, "lrs 1\nexperiment p {\n  steps = 10\n  data = spirals()\n  model = mlp()\n  optimizer = sgd(lr = 0.1)\n}\n")

@@ -5,7 +5,7 @@ import { Context, type Origin, Scope } from "./check/Context.ts"
 import { curriculumFields } from "./check/curriculum.ts"
 import { checkExperiment, experimentFields, type FieldValue, type Origins, reservedBlocks } from "./check/experiment.ts"
 import { suggestionHelp } from "./check/suggest.ts"
-import { checkSweep, type Sweep, trialAssignments } from "./check/sweep.ts"
+import { checkSweep, type PruneRule, type Sweep, trialAssignments } from "./check/sweep.ts"
 import { constNumber } from "./check/values.ts"
 import { loadModules, type Module, type SourceHost } from "./load/modules.ts"
 
@@ -29,6 +29,8 @@ export interface CompileOptions {
 export interface SweepInfo {
   readonly size: number
   readonly trials: ReadonlyArray<ReadonlyArray<{ readonly name: string; readonly value: string }>>
+  /** How `lrs sweep` stops weak trials early, when the sweep says. */
+  readonly prune?: PruneRule
 }
 
 export interface CompileResult {
@@ -277,7 +279,7 @@ const describeSweep = (sweep: Sweep, modules: ReadonlyMap<string, Module>): Swee
     return source === undefined ? "?" : source.slice(e.span.start.offset, e.span.end.offset)
   }
   const trials = Array.from({ length: sweep.size }, (_, i) => trialAssignments(sweep, i).map((a) => ({ name: a.name, value: text(a.value) })))
-  return { size: sweep.size, trials }
+  return { size: sweep.size, trials, ...(sweep.prune === undefined ? {} : { prune: sweep.prune }) }
 }
 
 interface ParsedOverride {

@@ -4,15 +4,17 @@ import * as FileSystem from "effect/FileSystem"
 import * as Option from "effect/Option"
 import { Command, Flag } from "effect/cli"
 import { spawn } from "node:child_process"
-import { closeSync, openSync } from "node:fs"
+import { metricsRows } from "@lrs/compiler"
+import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs"
 import { availableParallelism } from "node:os"
-import { resolve } from "node:path"
+import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { RunFailed, UsageError } from "../errors.ts"
 import { set, specFile } from "../flags.ts"
 import { stderrColor } from "../report.ts"
 import { type RunInfo, readRun } from "../runs/read.ts"
 import { loadSpec } from "../spec.ts"
+import { MedianPruner } from "../sweep/prune.ts"
 import { sweepTrials, type Trial } from "../sweep/trials.ts"
 
 const parallel = Flag.Int("parallel").pipe(Flag.withDescription("Trials run at once, each in its own process (default: the machine's cores)"), Flag.optional)
@@ -26,7 +28,7 @@ const bin = fileURLToPath(new URL("../bin.ts", import.meta.url))
 const nextAction = (info: RunInfo | undefined): "skip" | "busy" | "resume" | "run" =>
   info === undefined
     ? "run"
-    : info.status === "finished" || info.status === "stopped"
+    : info.status === "finished" || info.status === "stopped" || info.status === "pruned"
     ? "skip"
     : info.status === "running"
     ? "busy"
@@ -34,20 +36,51 @@ const nextAction = (info: RunInfo | undefined): "skip" | "busy" | "resume" | "ru
     ? "resume"
     : "run"
 
-/** Runs one trial in a child `lrs` process, its output in `<trial>.log`; resolves with the exit code. */
-const runTrial = (spec: string, trial: Trial, action: "run" | "resume", backend: string, sets: ReadonlyArray<string>) =>
-  Effect.callback<number>((resume) => {
+/**
+ * Runs one trial in a child `lrs` process, its output in `<trial>.log`; resolves with the exit code.
+ * `judge` sees the trial's metrics rows as they are written (every 250 ms) and may stop it: then
+ * `pruned.json` records why and the code is `"pruned"`.
+ */
+const runTrial = (
+  spec: string,
+  trial: Trial,
+  action: "run" | "resume",
+  backend: string,
+  sets: ReadonlyArray<string>,
+  judge: (rows: ReadonlyArray<Readonly<Record<string, unknown>>>) => object | undefined
+) =>
+  Effect.callback<number | "pruned">((resume) => {
     const log = openSync(`${trial.dir}.log`, "a")
     const args = action === "resume"
       ? [bin, "resume", trial.dir, "--backend", backend, "--threads", "1"]
       : [bin, "run", spec, "--trial", String(trial.index), "--out", trial.dir, "--backend", backend, "--threads", "1", ...sets.flatMap((s) => ["--set", s])]
     // Children share the sweep's process group: stopping the sweep (Ctrl-C, a kill of the group) stops them.
     const child = spawn(process.execPath, args, { stdio: ["ignore", log, log] })
+    let pruned = false
+    const watch = setInterval(() => {
+      let text: string
+      try {
+        text = readFileSync(join(trial.dir, "metrics.jsonl"), "utf8")
+      } catch {
+        return
+      }
+      const parsed = metricsRows(text)
+      const verdict = "rows" in parsed ? judge(parsed.rows.map((r) => r.row)) : undefined
+      if (verdict !== undefined && !pruned) {
+        pruned = true
+        writeFileSync(join(trial.dir, "pruned.json"), JSON.stringify(verdict) + "\n")
+        child.kill("SIGTERM")
+      }
+    }, 250)
     child.on("exit", (code) => {
+      clearInterval(watch)
       closeSync(log)
-      resume(Effect.succeed(code ?? 1))
+      resume(Effect.succeed(pruned ? "pruned" : code ?? 1))
     })
-    return Effect.sync(() => void child.kill("SIGTERM"))
+    return Effect.sync(() => {
+      clearInterval(watch)
+      child.kill("SIGTERM")
+    })
   })
 
 const cell = (r: RunInfo | undefined): string => (r?.best === undefined ? "-" : `${r.best.metric} ${r.best.value.toFixed(4)}`)
@@ -73,6 +106,11 @@ export const sweep = Command.make(
     if (n < 1) return yield* new UsageError({ message: `--parallel must be at least 1, got ${n}` })
     const base = yield* loadSpec(spec, set, { format: "human", json: "stderr", color: stderrColor() })
     if (base.sweep === undefined) return yield* new UsageError({ message: `${spec} declares no sweep; run it with lrs run` })
+    const prune = base.sweep.prune
+    if (prune !== undefined && !base.ir.evaluation.metrics.some((m) => `${base.ir.evaluation.split}.${m}` === prune.metric)) {
+      const evaluated = base.ir.evaluation.metrics.map((m) => `${base.ir.evaluation.split}.${m}`).join(", ")
+      return yield* new UsageError({ message: `${spec}: the sweep prunes on ${prune.metric}, which the experiment does not evaluate (it evaluates ${evaluated}); change the prune metric or the evaluate statement` })
+    }
     const root = resolve(runs, `${base.ir.experiment}-sweep`)
     const trials = sweepTrials(base.sweep, root)
     const fs = yield* FileSystem.FileSystem
@@ -89,22 +127,31 @@ export const sweep = Command.make(
       const action = nextAction(before[i])
       return action === "skip" || action === "busy" ? [] : [{ t, action }]
     })
-    yield* Console.log(`sweep ${root}: ${trials.length} trials, ${trials.length - todo.length} finished already, ${todo.length} to run, ${Math.min(n, Math.max(todo.length, 1))} at a time`)
+    const prunedBefore = before.filter((i) => i?.status === "pruned").length
+    yield* Console.log(
+      `sweep ${root}: ${trials.length} trials, ${trials.length - todo.length - prunedBefore - busy.length} finished already${prunedBefore > 0 ? `, ${prunedBefore} pruned` : ""}, ${todo.length} to run, ${Math.min(n, Math.max(todo.length, 1))} at a time`
+    )
+    // The prune rule learns from every trial that has reported, those finished before included.
+    const pruner = base.sweep.prune === undefined ? undefined : new MedianPruner(base.sweep.prune)
+    if (pruner !== undefined) before.forEach((info, i) => info !== undefined && pruner.report(trials[i]!.index, info.rows, info.ir.steps))
     let done = trials.length - todo.length
     let failed = 0
+    let prunedCount = 0
     let best: (NonNullable<RunInfo["best"]> & { readonly trial: number }) | undefined
     const one = Effect.fnUntraced(function*({ t, action }: { t: Trial; action: "run" | "resume" }) {
       // A run that died before its first checkpoint starts again from scratch.
       if (action === "run") yield* fs.remove(t.dir, { recursive: true }).pipe(Effect.ignore)
-      const code = yield* runTrial(spec, t, action, backend, set)
+      const code = yield* runTrial(spec, t, action, backend, set, (rows) => pruner?.report(t.index, rows, base.ir.steps))
       const info = yield* readRun(t.dir)
       if (code === 0 && info?.best !== undefined && (best === undefined || (info.best.metric.endsWith("accuracy") ? info.best.value > best.value : info.best.value < best.value))) {
         best = { ...info.best, trial: t.index }
       }
       if (code === 0) done++
+      else if (code === "pruned") prunedCount++
       else failed++
       const sets = t.assignments.map((a) => `${a.name}=${a.value}`).join(" ")
-      yield* Console.log(`trial ${t.index} (${sets}) ${code === 0 ? `done: ${cell(info)}` : `FAILED (exit ${code}; see ${t.dir}.log)`}  [${done}/${trials.length} done, ${failed} failed${best === undefined ? "" : `; best ${best.metric} ${best.value.toFixed(4)} (trial ${best.trial})`}]`)
+      const outcome = code === 0 ? `done: ${cell(info)}` : code === "pruned" ? `pruned: ${cell(info)}, worse than the other trials' median` : `FAILED (exit ${code}; see ${t.dir}.log)`
+      yield* Console.log(`trial ${t.index} (${sets}) ${outcome}  [${done}/${trials.length} done, ${prunedCount} pruned, ${failed} failed${best === undefined ? "" : `; best ${best.metric} ${best.value.toFixed(4)} (trial ${best.trial})`}]`)
     })
     yield* Effect.forEach(todo, one, { concurrency: n, discard: true })
     yield* Console.log(summaryTable(trials, yield* infos()))

@@ -9,8 +9,8 @@ export interface RunInfo {
   readonly dir: string
   readonly name: string
   readonly ir: RunIR
-  /** `finished` (or `stopped` by `until`), `running` (its process holds run.lock), `resumable` (a checkpoint to go on from), `crashed` (none). */
-  readonly status: "finished" | "stopped" | "running" | "resumable" | "crashed"
+  /** `finished` (or `stopped` by `until`), `pruned` (stopped by a sweep's prune rule), `running` (its process holds run.lock), `resumable` (a checkpoint to go on from), `crashed` (none). */
+  readonly status: "finished" | "stopped" | "pruned" | "running" | "resumable" | "crashed"
   readonly summary: Readonly<Record<string, unknown>> | undefined
   /** Updates done: the summary's, else the last logged step + 1. */
   readonly steps: number
@@ -55,8 +55,11 @@ export const readRun = Effect.fn("readRun")(function*(dir: string) {
   const rows = "rows" in parsed ? parsed.rows.map((r) => r.row) : []
   const lock = Number((yield* text("run.lock"))?.trim())
   const checkpoints = (yield* fs.readDirectory(join(dir, "checkpoints")).pipe(Effect.orElseSucceed(() => [] as Array<string>))).filter((n) => /^step-\d{8}$/.test(n))
+  const pruned = (yield* text("pruned.json")) !== undefined
   const status: RunInfo["status"] = summary !== undefined
     ? summary["status"] === "stopped" ? "stopped" : "finished"
+    : pruned
+    ? "pruned"
     : Number.isInteger(lock) && lock > 0 && alive(lock)
     ? "running"
     : checkpoints.length > 0

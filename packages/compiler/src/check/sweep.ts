@@ -17,7 +17,21 @@ export type AxisGroup = ReadonlyArray<Axis>
 export interface Sweep {
   readonly groups: ReadonlyArray<AxisGroup>
   readonly size: number
+  readonly prune?: PruneRule
   readonly span: Span
+}
+
+/**
+ * The median stopping rule (Vizier's; Optuna's MedianPruner): at every evaluation of `metric`
+ * at a multiple of `every` updates from `after` on, a trial whose best value so far is worse than
+ * the median of the other trials' best values at that update stops, once `trials` others got there.
+ */
+export interface PruneRule {
+  readonly kind: "median"
+  readonly metric: string
+  readonly every: number
+  readonly after: number
+  readonly trials: number
 }
 
 /** The most trials one sweep may expand to; more is almost surely a mistake. */
@@ -86,7 +100,13 @@ export const checkSweep = (ctx: Context, block: Block, targets: ReadonlyArray<st
     const values = axisValues(ctx, clause.value)
     return values === undefined ? undefined : { name, nameSpan: m.keyword.span, values }
   }
+  let prune: PruneRule | undefined
   for (const m of block.members) {
+    if (m.kind === "Attribute" && m.keyword === undefined && m.name.text === "prune") {
+      prune = checkPrune(ctx, m.value)
+      if (prune === undefined) ok = false
+      continue
+    }
     if (m.kind === "Block" && m.keyword.text === "zip" && m.label === undefined) {
       const axes = m.members.map(axis)
       if (axes.some((a) => a === undefined)) {
@@ -109,7 +129,34 @@ export const checkSweep = (ctx: Context, block: Block, targets: ReadonlyArray<st
   if (!ok) return undefined
   const size = groups.reduce((n, g) => n * g[0]!.values.length, 1)
   if (size > maxTrials) return ctx.report("LRS4105", block.span, `the sweep expands to ${size} trials, more than ${maxTrials}`, "sweep fewer values")
-  return { groups, size, span: block.span }
+  return { groups, size, ...(prune === undefined ? {} : { prune }), span: block.span }
+}
+
+/** `prune = median(metric = test.accuracy, every = 500 steps, after = 0 steps, trials = 3)`; lengths in steps (a sweep has no budget of its own). */
+const checkPrune = (ctx: Context, e: Expr): PruneRule | undefined => {
+  if (e.kind !== "Call" || e.callee.length !== 1 || e.callee[0]!.text !== "median") {
+    return ctx.report("LRS4101", e.span, `\`prune\` must be \`median(metric = test.accuracy, every = 500 steps)\`, found ${describe(e)}`)
+  }
+  const args = bindArgs(ctx, e, ["metric", "every", "after", "trials"], ["metric", "every"])
+  const metricExpr = args.get("metric")
+  const metric = metricExpr?.kind === "Ref" && metricExpr.path.length === 2 && ["test", "validation"].includes(metricExpr.path[0]!.text) && ["accuracy", "loss", "top5"].includes(metricExpr.path[1]!.text)
+    ? metricExpr.path.map((p) => p.text).join(".")
+    : metricExpr === undefined ? undefined : ctx.report("LRS4101", metricExpr.span, `\`metric\` must be an evaluated metric such as \`test.accuracy\` or \`validation.loss\`, found ${describe(metricExpr)}`)
+  const steps = (key: string, fallback?: number) => {
+    const x = args.get(key)
+    if (x === undefined) return fallback
+    const min = key === "every" ? 1 : 0
+    if (x.kind !== "Number" || (x.unit !== undefined && x.unit.text !== "steps") || !Number.isInteger(x.value) || x.value < min) {
+      return ctx.report("LRS4101", x.span, `\`${key}\` must be a whole number of steps${min > 0 ? " above 0" : ""}, such as \`500 steps\`, found ${describe(x)}`)
+    }
+    return x.value
+  }
+  const every = steps("every")
+  const after = steps("after", 0)
+  const trialsExpr = args.get("trials")
+  const trials = trialsExpr === undefined ? 3 : checkedNumber(ctx, trialsExpr, "trials", { integer: true, min: 1 })
+  if (metric === undefined || every === undefined || after === undefined || trials === undefined) return undefined
+  return { kind: "median", metric, every, after, trials }
 }
 
 /** The assignments of trial `index` (0-based): groups form a grid whose last group varies fastest. */
