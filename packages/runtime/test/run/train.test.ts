@@ -50,7 +50,7 @@ describe("train", () => {
       const lines: Array<string> = []
       const text = spec("adam(lr = lr)")
       const summary = yield* runIn(text, out, lines)
-      assert.deepStrictEqual(readdirSync(out).sort(), ["ir.json", "metrics.jsonl", "resolved.lrs", "run.json", "spec.lrs", "summary.json"])
+      assert.deepStrictEqual(readdirSync(out).sort(), ["ir.json", "metrics.jsonl", "resolved.lrs", "run.json", "spec.lrs", "summary.json", "tb"])
       assert.strictEqual(readFileSync(join(out, "spec.lrs"), "utf8"), text)
       assert.strictEqual(JSON.parse(readFileSync(join(out, "ir.json"), "utf8")).experiment, "tiny")
       const all = rows(out)
