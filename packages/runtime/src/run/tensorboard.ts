@@ -32,40 +32,43 @@ export const maskedCrc = (bytes: Uint8Array): number => {
   return (((c >>> 15) | (c << 17)) + 0xa282ead8) >>> 0
 }
 
-/** A growing byte buffer with the protobuf wire encodings the Event needs. */
+const scratch = new DataView(new ArrayBuffer(8))
+
+/** A growing byte buffer with the protobuf wire encodings the Event needs (a row is logged every few updates: kept cheap). */
 class Writer {
   private bytes: Array<number> = []
-  varint(v: bigint | number): this {
-    let n = BigInt(v)
-    if (n < 0n) n += 1n << 64n
-    do {
-      let b = Number(n & 0x7fn)
-      n >>= 7n
-      if (n > 0n) b |= 0x80
-      this.bytes.push(b)
-    } while (n > 0n)
+  /** Non-negative integers (steps, lengths, keys) below 2^53. */
+  varint(v: number): this {
+    let n = v
+    while (n >= 128) {
+      this.bytes.push((n % 128) | 0x80)
+      n = Math.floor(n / 128)
+    }
+    this.bytes.push(n)
     return this
   }
   key(field: number, wire: number): this {
-    return this.varint((field << 3) | wire)
+    return this.varint(field * 8 + wire)
+  }
+  private raw(count: number): void {
+    for (let i = 0; i < count; i++) this.bytes.push(scratch.getUint8(i))
   }
   double(field: number, v: number): this {
-    const b = new Uint8Array(8)
-    new DataView(b.buffer).setFloat64(0, v, true)
-    this.key(field, 1).bytes.push(...b)
+    scratch.setFloat64(0, v, true)
+    this.key(field, 1).raw(8)
     return this
   }
   float(field: number, v: number): this {
-    const b = new Uint8Array(4)
-    new DataView(b.buffer).setFloat32(0, v, true)
-    this.key(field, 5).bytes.push(...b)
+    scratch.setFloat32(0, v, true)
+    this.key(field, 5).raw(4)
     return this
   }
   int64(field: number, v: number): this {
     return this.key(field, 0).varint(v)
   }
   message(field: number, content: Uint8Array): this {
-    this.key(field, 2).varint(content.length).bytes.push(...content)
+    this.key(field, 2).varint(content.length)
+    for (const b of content) this.bytes.push(b)
     return this
   }
   string(field: number, s: string): this {
@@ -87,6 +90,7 @@ export type TensorBoardEvent =
   | { readonly wallTime: number; readonly step: number; readonly fileVersion: string }
   | { readonly wallTime: number; readonly step: number; readonly scalars: ReadonlyArray<Scalar> }
 
+/** The Event's bytes; steps must be whole numbers from 0 to 2^53. */
 export const encodeEvent = (e: TensorBoardEvent): Uint8Array => {
   const w = new Writer().double(1, e.wallTime).int64(2, e.step)
   if ("fileVersion" in e) return w.string(3, e.fileVersion).done()
