@@ -6,6 +6,7 @@ import { diff } from "./commands/diff.ts"
 import { explain } from "./commands/explain.ts"
 import { fit } from "./commands/fit.ts"
 import { fmt } from "./commands/fmt.ts"
+import { lsp } from "./commands/lsp.ts"
 import { plot } from "./commands/plot.ts"
 import { predict } from "./commands/predict.ts"
 import { resolve } from "./commands/resolve.ts"
@@ -24,7 +25,7 @@ const usageShown = "see the usage above"
 
 export const lrs = Command.make("lrs").pipe(
   Command.withDescription("lrs: declare how a model is trained over time in one .lrs file; check it like a compiler, then run it."),
-  Command.withSubcommands([check, run, resume, resolve, diff, fmt, explain, schedule, plot, fit, predict, runs, report, sweep])
+  Command.withSubcommands([check, run, resume, resolve, diff, fmt, explain, schedule, plot, fit, predict, runs, report, sweep, lsp])
 )
 
 /**
