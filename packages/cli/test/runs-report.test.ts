@@ -54,7 +54,7 @@ describe("lrs runs", () => {
     expect(lines[1]).toMatch(/^a\s+[0-9a-f]{10}\s+finished\s+100\/100\s+test\.accuracy 0\.\d{4} @\d+\s+[\d.]+s\s+cpu$/)
     const json = JSON.parse(lrs(["runs", runs, "--format", "json"]).stdout)
     expect(json.map((x: { name: string }) => x.name)).toEqual(["a", "b", "c-resumable", "d-crashed", "e-running"])
-    const diff = lrs(["runs", "--diff", `${join(runs, "a")},${join(runs, "b")}`])
+    const diff = lrs(["runs", "--diff", join(runs, "a"), join(runs, "b")])
     expect(diff.code, diff.stderr).toBe(0)
     expect(diff.stdout).toContain("seed:\n  - 1\n  + 2")
     expect(diff.stdout).toMatch(/test\.accuracy\s+0\.\d{4}\s+0\.\d{4}\s+[+-]0\.\d{4}/)

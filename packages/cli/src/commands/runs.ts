@@ -2,17 +2,15 @@ import { diffRuns } from "@lrs/compiler"
 import { runId } from "@lrs/runtime/identity"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import { Argument, Command, Flag } from "effect/cli"
 import { UsageError } from "../errors.ts"
 import { type RunInfo, readRun, readRuns } from "../runs/read.ts"
 
-const root = Argument.String("dir").pipe(Argument.withDescription("A directory of runs (default: runs), or one run directory"), Argument.withDefault("runs"))
+const dirs = Argument.String("dir").pipe(Argument.withDescription("A directory of runs (default: runs) or one run directory; with --diff, the two runs to compare"), Argument.atLeast(0))
 
-const diffFlag = Flag.String("diff").pipe(
-  Flag.withDescription("Compare two run directories: what their specs run differently, and their final metrics"),
-  Flag.withMetavar("A,B"),
-  Flag.optional
+const diffFlag = Flag.Boolean("diff").pipe(
+  Flag.withDescription("Compare two run directories, A and B: what their specs run differently, and their final metrics"),
+  Flag.withDefault(false)
 )
 
 const format = Flag.Literals("format", ["table", "json"]).pipe(Flag.withDescription("table: aligned columns; json: one document"), Flag.withDefault("table"))
@@ -50,11 +48,11 @@ const finalMetrics = (r: RunInfo): Record<string, number> => {
 
 export const runs = Command.make(
   "runs",
-  { root, diff: diffFlag, format },
-  Effect.fn("lrs.runs")(function*({ root, diff, format }) {
-    if (Option.isSome(diff)) {
-      const [a, b, ...rest] = diff.value.split(",")
-      if (a === undefined || b === undefined || rest.length > 0) return yield* new UsageError({ message: `--diff takes two run directories, A,B; got ${diff.value}` })
+  { dirs, diff: diffFlag, format },
+  Effect.fn("lrs.runs")(function*({ dirs, diff, format }) {
+    if (diff) {
+      const [a, b, ...rest] = dirs
+      if (a === undefined || b === undefined || rest.length > 0) return yield* new UsageError({ message: `--diff compares two run directories: lrs runs --diff A B (got ${dirs.length})` })
       const left = yield* readRun(a)
       const right = yield* readRun(b)
       if (left === undefined || right === undefined) return yield* new UsageError({ message: `${left === undefined ? a : b} is not a run directory (no ir.json)` })
@@ -74,6 +72,8 @@ export const runs = Command.make(
       yield* Console.log("\n" + table([["metric", left.name, right.name, "difference"], ...keys.map((k) => [k, cell(ma[k]), cell(mb[k]), delta(k)])]))
       return
     }
+    if (dirs.length > 1) return yield* new UsageError({ message: `lrs runs lists one directory of runs; to compare two runs: lrs runs --diff ${dirs.slice(0, 2).join(" ")}` })
+    const root = dirs[0] ?? "runs"
     const all = yield* readRuns(root)
     if (format === "json") {
       yield* Console.log(JSON.stringify(all.map((r) => ({ name: r.name, id: runId(r.ir), status: r.status, steps: r.steps, budget: r.ir.steps, best: r.best ?? null, wallSeconds: r.summary?.["wallSeconds"] ?? null, backend: r.summary?.["backend"] ?? null, dir: r.dir }))))
@@ -87,10 +87,10 @@ export const runs = Command.make(
   })
 ).pipe(
   Command.withDescription(
-    "List run directories: name, id, status (finished, stopped, running, resumable, crashed), steps done of the budget, the best evaluation (accuracy, else loss), wall time, backend. --diff A,B compares two runs: how their specs differ and their final metrics side by side."
+    "List run directories: name, id, status (finished, stopped, running, resumable, crashed), steps done of the budget, the best evaluation (accuracy, else loss), wall time, backend. --diff A B compares two runs: how their specs differ and their final metrics side by side."
   ),
   Command.withExamples([
     { command: "lrs runs", description: "Every run under runs/" },
-    { command: "lrs runs --diff runs/a-123,runs/b-456", description: "What two runs did differently, and what came of it" }
+    { command: "lrs runs --diff runs/a-123 runs/b-456", description: "What two runs did differently, and what came of it" }
   ])
 )
