@@ -14,7 +14,7 @@ import { set, specFile } from "../flags.ts"
 import { stderrColor } from "../report.ts"
 import { type RunInfo, readRun } from "../runs/read.ts"
 import { loadSpec } from "../spec.ts"
-import { MedianPruner } from "../sweep/prune.ts"
+import { Pruner } from "../sweep/prune.ts"
 import { sweepTrials, type Trial } from "../sweep/trials.ts"
 
 const parallel = Flag.Int("parallel").pipe(Flag.withDescription("Trials run at once, each in its own process (default: the machine's cores)"), Flag.optional)
@@ -132,7 +132,7 @@ export const sweep = Command.make(
       `sweep ${root}: ${trials.length} trials, ${trials.length - todo.length - prunedBefore - busy.length} finished already${prunedBefore > 0 ? `, ${prunedBefore} pruned` : ""}, ${todo.length} to run, ${Math.min(n, Math.max(todo.length, 1))} at a time`
     )
     // The prune rule learns from every trial that has reported, those finished before included.
-    const pruner = base.sweep.prune === undefined ? undefined : new MedianPruner(base.sweep.prune)
+    const pruner = base.sweep.prune === undefined ? undefined : new Pruner(base.sweep.prune)
     if (pruner !== undefined) before.forEach((info, i) => info !== undefined && pruner.report(trials[i]!.index, info.rows, info.ir.steps))
     let done = trials.length - todo.length
     let failed = 0
@@ -150,7 +150,7 @@ export const sweep = Command.make(
       else if (code === "pruned") prunedCount++
       else failed++
       const sets = t.assignments.map((a) => `${a.name}=${a.value}`).join(" ")
-      const outcome = code === 0 ? `done: ${cell(info)}` : code === "pruned" ? `pruned: ${cell(info)}, worse than the other trials' median` : `FAILED (exit ${code}; see ${t.dir}.log)`
+      const outcome = code === 0 ? `done: ${cell(info)}` : code === "pruned" ? `pruned: ${cell(info)}, below what the prune rule keeps` : `FAILED (exit ${code}; see ${t.dir}.log)`
       yield* Console.log(`trial ${t.index} (${sets}) ${outcome}  [${done}/${trials.length} done, ${prunedCount} pruned, ${failed} failed${best === undefined ? "" : `; best ${best.metric} ${best.value.toFixed(4)} (trial ${best.trial})`}]`)
     })
     yield* Effect.forEach(todo, one, { concurrency: n, discard: true })

@@ -26,13 +26,25 @@ export interface Sweep {
  * at a multiple of `every` updates from `after` on, a trial whose best value so far is worse than
  * the median of the other trials' best values at that update stops, once `trials` others got there.
  */
-export interface PruneRule {
-  readonly kind: "median"
-  readonly metric: string
-  readonly every: number
-  readonly after: number
-  readonly trials: number
-}
+export type PruneRule =
+  | {
+    readonly kind: "median"
+    readonly metric: string
+    readonly every: number
+    readonly after: number
+    readonly trials: number
+  }
+  | {
+    /**
+     * Successive halving (asynchronous, as ASHA stops trials): rungs at `min`, `min * factor`,
+     * `min * factor^2`, ... updates; at each, a trial goes on only while its best value so far is
+     * in the top `1 / factor` of the values recorded at that rung (once `factor` trials got there).
+     */
+    readonly kind: "halving"
+    readonly metric: string
+    readonly min: number
+    readonly factor: number
+  }
 
 /** The most trials one sweep may expand to; more is almost surely a mistake. */
 export const maxTrials = 100_000
@@ -134,10 +146,11 @@ export const checkSweep = (ctx: Context, block: Block, targets: ReadonlyArray<st
 
 /** `prune = median(metric = test.accuracy, every = 500 steps, after = 0 steps, trials = 3)`; lengths in steps (a sweep has no budget of its own). */
 const checkPrune = (ctx: Context, e: Expr): PruneRule | undefined => {
-  if (e.kind !== "Call" || e.callee.length !== 1 || e.callee[0]!.text !== "median") {
-    return ctx.report("LRS4101", e.span, `\`prune\` must be \`median(metric = test.accuracy, every = 500 steps)\`, found ${describe(e)}`)
+  const kind = e.kind === "Call" && e.callee.length === 1 ? e.callee[0]!.text : undefined
+  if (e.kind !== "Call" || (kind !== "median" && kind !== "halving")) {
+    return ctx.report("LRS4101", e.span, `\`prune\` must be \`median(metric = test.accuracy, every = 500 steps)\` or \`halving(metric = test.accuracy, min = 500 steps, factor = 3)\`, found ${describe(e)}`)
   }
-  const args = bindArgs(ctx, e, ["metric", "every", "after", "trials"], ["metric", "every"])
+  const args = kind === "median" ? bindArgs(ctx, e, ["metric", "every", "after", "trials"], ["metric", "every"]) : bindArgs(ctx, e, ["metric", "min", "factor"], ["metric", "min"])
   const metricExpr = args.get("metric")
   const metric = metricExpr?.kind === "Ref" && metricExpr.path.length === 2 && ["test", "validation"].includes(metricExpr.path[0]!.text) && ["accuracy", "loss", "top5"].includes(metricExpr.path[1]!.text)
     ? metricExpr.path.map((p) => p.text).join(".")
@@ -145,11 +158,18 @@ const checkPrune = (ctx: Context, e: Expr): PruneRule | undefined => {
   const steps = (key: string, fallback?: number) => {
     const x = args.get(key)
     if (x === undefined) return fallback
-    const min = key === "every" ? 1 : 0
+    const min = key === "after" ? 0 : 1
     if (x.kind !== "Number" || (x.unit !== undefined && x.unit.text !== "steps") || !Number.isInteger(x.value) || x.value < min) {
       return ctx.report("LRS4101", x.span, `\`${key}\` must be a whole number of steps${min > 0 ? " above 0" : ""}, such as \`500 steps\`, found ${describe(x)}`)
     }
     return x.value
+  }
+  if (kind === "halving") {
+    const min = steps("min")
+    const factorExpr = args.get("factor")
+    const factor = factorExpr === undefined ? 3 : checkedNumber(ctx, factorExpr, "factor", { integer: true, min: 2 })
+    if (metric === undefined || min === undefined || factor === undefined) return undefined
+    return { kind: "halving", metric, min, factor }
   }
   const every = steps("every")
   const after = steps("after", 0)
