@@ -290,6 +290,35 @@ experiment taught {
     expect(untaught.stderr).toContain("has no checkpoint")
   })
 
+  it("resumes a continual stream killed with SIGKILL mid-task: sampler and replay buffer come back, and the accuracy matrix is whole", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lrs-resume-stream-"))
+    const file = join(dir, "stream.lrs")
+    writeFileSync(file, `lrs 1
+experiment split {
+  seed = 3
+  steps = 400
+  batch = 32
+  data = spirals(samples = 1600, classes = 4, noise = 0.03)
+  model = mlp(hidden = [32, 32])
+  optimizer = sgd(lr = 0.1, momentum = 0.9)
+  stream {
+    tasks = split(classes_per_task = 2)
+    replay = reservoir(capacity = 100, fraction = 0.5)
+  }
+  evaluate every 50 steps
+  log every 10 steps
+  checkpoint every 50 steps
+}
+`)
+    // Killed after 250 updates: in the second task, with a full replay buffer.
+    const { rows } = await killedMatchesWhole(dir, file, 400, 250)
+    expect(rows.filter((r) => r.kind === "eval" && r.task === 1).length).toBe(9)
+    const summary = JSON.parse(readFileSync(join(dir, "cut", "summary.json"), "utf8"))
+    expect(summary.continual).toEqual(JSON.parse(readFileSync(join(dir, "whole", "summary.json"), "utf8")).continual)
+    expect(summary.continual.matrix).toHaveLength(2)
+    expect(summary.continual.matrix[1][0]).toBeGreaterThan(0.2)
+  })
+
   it("says which file of a damaged run directory is wrong and how to go on, without a stack trace", () => {
     const dir = mkdtempSync(join(tmpdir(), "lrs-resume-damaged-"))
     const file = join(dir, "small.lrs")

@@ -85,4 +85,34 @@ describe("lrs report", () => {
     for (const f of files) expect([...readFileSync(join(pngs, f)).subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
     expect(lrs(["report", dir]).code).toBe(2)
   })
+
+  it("reports a continual stream: each task's accuracy as its own curve, and plots them with the task boundaries marked", () => {
+    const streamSpec = join(dir, "stream.lrs")
+    writeFileSync(streamSpec, `lrs 1
+experiment split {
+  steps = 200
+  batch = 32
+  data = spirals(samples = 800, classes = 4)
+  model = mlp(hidden = [16])
+  optimizer = sgd(lr = 0.1)
+  stream {
+    tasks = split(classes_per_task = 2)
+  }
+  evaluate every 50 steps
+  log every 10 steps
+}
+`)
+    const out = join(runs, "stream")
+    expect(lrs(["run", streamSpec, "--backend", "cpu", "--out", out]).code).toBe(0)
+    const html = join(dir, "stream.html")
+    expect(lrs(["report", out, "-o", html]).code).toBe(0)
+    const figures = [...readFileSync(html, "utf8").matchAll(/<figure id="([^"]+)">/g)].map((m) => m[1])
+    for (const name of ["test.accuracy", "test.task0.accuracy", "test.task1.accuracy", "test.task0.loss"]) expect(figures).toContain(name)
+    const svg = join(dir, "tasks.svg")
+    expect(lrs(["plot", out, "--name", "test.task0.accuracy,test.task1.accuracy", "-o", svg]).code).toBe(0)
+    // One dashed rule at the boundary between the two tasks (update 100).
+    expect(readFileSync(svg, "utf8").match(/stroke-dasharray/g)?.length).toBeGreaterThanOrEqual(1)
+    const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"))
+    expect(summary.continual.matrix.length).toBe(2)
+  })
 })

@@ -1,7 +1,7 @@
 import { formatSpan } from "@lrs/dsl"
 import type { Origin } from "./check/Context.ts"
 import type { Origins } from "./check/experiment.ts"
-import type { AverageIR, ConditionIR, CurriculumIR, EnsembleIR, OptimizerIR, RunIR, ScheduleIR } from "./ir/Ir.ts"
+import type { AverageIR, ConditionIR, CurriculumIR, EnsembleIR, StreamIR, OptimizerIR, RunIR, ScheduleIR } from "./ir/Ir.ts"
 import { printSignal } from "./check/signals.ts"
 
 /** A number as the language writes it (the shortest form that reads back to the same double). */
@@ -94,6 +94,14 @@ const averageText = (a: AverageIR): string => (a.kind === "ema" ? `ema(${num(a.d
 const ensembleText = (e: EnsembleIR): string =>
   `hdet(replicas = ${e.replicas}, spread = ${num(e.spread)}, average_every = ${steps(e.averageEvery)}, meta_from = ${steps(e.metaFrom)}, meta_lr = ${num(e.metaLr)}, momentum = ${num(e.momentum)}, temperature = ${num(e.temperature)}, explore = [${e.explore.join(", ")}])`
 
+const streamLines = (s: StreamIR, origin: string): Array<[string, string]> => [
+  ["stream {", origin],
+  [`  tasks = ${s.tasks.kind === "split" ? `split(classes = [${s.tasks.classes.map((c) => `[${c.join(", ")}]`).join(", ")}])` : `permuted(tasks = ${s.tasks.count}, identity_first = ${s.tasks.identityFirst}, seed = ${s.tasks.seed})`}`, origin],
+  [`  scenario = ${s.scenario}`, origin],
+  ...(s.replay === undefined ? [] : [[`  replay = reservoir(capacity = ${s.replay.capacity}, fraction = ${num(s.replay.fraction)})`, origin] as [string, string]]),
+  ["}", origin]
+]
+
 const scoreText = (s: NonNullable<CurriculumIR["score"]>): string =>
   s.kind === "loss" ? `loss(every = ${s.every} steps)` : s.kind === "column" ? `column(${JSON.stringify(s.name)})` : `reference(from = ${JSON.stringify(s.from)})`
 
@@ -148,6 +156,7 @@ export const printResolved = (ir: RunIR, origins: Origins): string => {
     ...(ir.average === undefined ? [] : [[`average = ${averageText(ir.average)}`, originText(origins["average"])] as [string, string]]),
     ...(ir.ensemble === undefined ? [] : [[`ensemble = ${ensembleText(ir.ensemble)}`, originText(origins["ensemble"])] as [string, string]]),
     ...(ir.curriculum === undefined ? [] : curriculumLines(ir.curriculum, ir.steps, originText(origins["curriculum"]))),
+    ...(ir.stream === undefined ? [] : streamLines(ir.stream, originText(origins["stream"]))),
     ...Object.entries(ir.schedules).map(([name, s]): [string, string] => [`schedule ${name} = ${printSchedule(s, ir.steps)}`, originText(origins[`schedule ${name}`])]),
     [`evaluate every ${ir.evaluation.every} steps on ${ir.evaluation.split} [${ir.evaluation.metrics.join(", ")}]`, originText(origins["evaluate"])],
     [`log every ${ir.log.every} steps${ir.log.signals.length === 0 ? "" : ` [${ir.log.signals.map(printSignal).join(", ")}]`}`, originText(origins["log"])],

@@ -10,7 +10,7 @@ import { set, specFile } from "../flags.ts"
 import { phaseBoundaries } from "../plot/boundaries.ts"
 import { chartSpec, type Line } from "../plot/chart.ts"
 import { loadSchedules, noteAdaptive, pick } from "../plot/load.ts"
-import { runCurves, runLines } from "../plot/run.ts"
+import { runCurves, runLines, taskBoundaries } from "../plot/run.ts"
 import { sampleSchedule } from "../plot/sample.ts"
 import { chartFormat, writeChart } from "../plot/write.ts"
 import { steps } from "./schedule.ts"
@@ -45,7 +45,7 @@ export const plot = Command.make(
     if (kind === "Directory") {
       // A run directory: what it logged, against steps.
       const curves = yield* runCurves(spec)
-      const lines = yield* runLines(spec, curves, Option.isSome(names) ? names.value.split(",").map((n) => n.trim()).filter((n) => n !== "") : undefined)
+      const lines = yield* runLines(spec, curves, Option.isSome(names) ? names.value.split(",").map((n) => n.trim()).filter((n) => n !== "") : undefined, yield* taskBoundaries(spec))
       if (log) {
         const bad = lines.find((l) => l.values.some((v) => !(v > 0)))
         if (bad !== undefined) return yield* new UsageError({ message: `--log draws positive values only, and \`${bad.name}\` has values that are not; plot it without --log` })

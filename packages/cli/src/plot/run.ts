@@ -6,12 +6,13 @@ import { UsageError } from "../errors.ts"
 import type { Line } from "./chart.ts"
 
 /** Columns that are not curves: the row's kind and step, and the evaluation's split and weights. */
-const notCurves = new Set(["kind", "step", "split", "weights"])
+const notCurves = new Set(["kind", "step", "split", "weights", "task"])
 
 /**
  * The curves a run logged, by name: every numeric column of its train rows (`lr`, `loss`, named
  * schedules, signals, `curriculum.fraction`, ...) against their steps, and its evaluations as
- * `<split>.<metric>` (`test.average.accuracy` for averaged weights).
+ * `<split>.<metric>` (`test.average.accuracy` for averaged weights, `test.task2.accuracy` for a
+ * stream's task 2).
  */
 export const runCurves = Effect.fn("runCurves")(function*(dir: string) {
   const fs = yield* FileSystem.FileSystem
@@ -23,7 +24,9 @@ export const runCurves = Effect.fn("runCurves")(function*(dir: string) {
   for (const { row } of parsed.rows) {
     const step = row["step"]
     if (typeof step !== "number" || (row["kind"] !== "train" && row["kind"] !== "eval")) continue
-    const prefix = row["kind"] === "eval" ? `${String(row["split"])}.${row["weights"] === "average" ? "average." : ""}` : ""
+    const prefix = row["kind"] === "eval"
+      ? `${String(row["split"])}.${typeof row["task"] === "number" ? `task${row["task"]}.` : ""}${row["weights"] === "average" ? "average." : ""}`
+      : ""
     for (const [key, value] of Object.entries(row)) {
       if (notCurves.has(key) || typeof value !== "number") continue
       const name = prefix + key
@@ -36,8 +39,22 @@ export const runCurves = Effect.fn("runCurves")(function*(dir: string) {
   return curves
 })
 
-/** The lines to draw: the named curves, or by default the lr and every curriculum curve. */
-export const runLines = (dir: string, curves: ReadonlyMap<string, { steps: Array<number>; values: Array<number> }>, names: ReadonlyArray<string> | undefined) => {
+/** The steps a continual stream's tasks end at (drawn as rules), from the run's ir.json. */
+export const taskBoundaries = Effect.fn("taskBoundaries")(function*(dir: string) {
+  const fs = yield* FileSystem.FileSystem
+  const text = yield* fs.readFileString(join(dir, "ir.json")).pipe(Effect.orElseSucceed(() => "{}"))
+  try {
+    const ir = JSON.parse(text) as { steps?: number; stream?: { stepsPerTask?: number } }
+    const per = ir.stream?.stepsPerTask
+    if (typeof per !== "number" || typeof ir.steps !== "number") return []
+    return Array.from({ length: Math.floor(ir.steps / per) - 1 }, (_, k) => (k + 1) * per)
+  } catch {
+    return []
+  }
+})
+
+/** The lines to draw: the named curves, or by default the lr and every curriculum curve; a stream's task ends are marked. */
+export const runLines = (dir: string, curves: ReadonlyMap<string, { steps: Array<number>; values: Array<number> }>, names: ReadonlyArray<string> | undefined, boundaries: ReadonlyArray<number> = []) => {
   const wanted = names ?? [...curves.keys()].filter((n) => n === "lr" || n.startsWith("curriculum."))
   const lines: Array<Line> = []
   for (const name of wanted) {
@@ -45,7 +62,7 @@ export const runLines = (dir: string, curves: ReadonlyMap<string, { steps: Array
     if (curve === undefined) {
       return Effect.fail(new UsageError({ message: `${dir} logged no \`${name}\` (it logged: ${[...curves.keys()].map((k) => `\`${k}\``).join(", ")})` }))
     }
-    lines.push({ name, steps: curve.steps, values: curve.values, boundaries: [] })
+    lines.push({ name, steps: curve.steps, values: curve.values, boundaries: lines.length === 0 ? boundaries : [] })
   }
   if (lines.length === 0) return Effect.fail(new UsageError({ message: `${dir}: choose the curves with --name (it logged: ${[...curves.keys()].join(", ")})` }))
   return Effect.succeed(lines)

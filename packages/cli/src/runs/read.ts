@@ -68,7 +68,7 @@ export const readRun = Effect.fn("readRun")(function*(dir: string) {
   const trainSteps = rows.filter((r) => r["kind"] === "train").map((r) => r["step"] as number)
   const steps = typeof summary?.["steps"] === "number" ? summary["steps"] : trainSteps.length === 0 ? 0 : Math.max(...trainSteps) + 1
   const split = ir.evaluation.split
-  const evals = rows.filter((r) => r["kind"] === "eval" && r["split"] === split && r["weights"] === undefined)
+  const evals = rows.filter((r) => r["kind"] === "eval" && r["split"] === split && r["weights"] === undefined && r["task"] === undefined)
   const metric = ir.evaluation.metrics.includes("accuracy") ? "accuracy" : "loss"
   let best: RunInfo["best"]
   for (const r of evals) {

@@ -96,6 +96,9 @@ export const trainExamples = (d: DataIR): number | undefined => {
 }
 
 /** The evaluation splits a data source has. */
+/** The number of classes, when the compiler knows it (not for files, whose labels it has not read). */
+export const classCount = (d: DataIR): number | undefined => (d.kind === "spirals" ? d.classes : d.kind === "fashion_mnist" || d.kind === "mnist" ? 10 : undefined)
+
 export const splitsOf = (d: DataIR): ReadonlyArray<"test" | "validation"> => (d.validationFraction > 0 ? ["test", "validation"] : ["test"])
 
 const widths = (ctx: Context, e: Expr | undefined, what: string, fallback: Array<number>): Array<number> | undefined => {

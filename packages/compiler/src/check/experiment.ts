@@ -3,6 +3,7 @@ import type { RunIR, ScheduleIR } from "../ir/Ir.ts"
 import { compileSchedule, type Extent } from "../schedule/compile.ts"
 import { checkAverage } from "./average.ts"
 import { checkCurriculum } from "./curriculum.ts"
+import { checkStream } from "./stream.ts"
 import { checkEnsemble } from "./ensemble.ts"
 import { checkSearches } from "./searches.ts"
 import { checkData, checkModel, checkOptimizer, splitsOf, trainExamples } from "./constructors.ts"
@@ -18,7 +19,7 @@ export type ExperimentField = (typeof experimentFields)[number]
 export const statementKinds = ["evaluate", "log", "checkpoint"] as const
 const declarationKinds = ["schedule"] as const
 /** Block keywords the later features (streams, curricula, RL loops) own; reserved now so specs cannot take them. */
-export const reservedBlocks = ["stream", "rl", "sweep"] as const
+export const reservedBlocks = ["rl", "sweep"] as const
 
 export type Origins = Readonly<Record<string, Origin>>
 
@@ -122,6 +123,13 @@ export const checkExperiment = (
   if (curriculumBlock !== undefined && optimizer?.ir.lr.kind === "autolrs") {
     ctx.report("LRS1016", curriculumBlock.keyword.span, "a `curriculum` cannot be combined with an `autolrs` learning rate in this release (its trials would each see other batches)", "give the run an ordinary lr schedule, or remove the curriculum")
   }
+  const streamBlock = blocks.get("stream")
+  const stream = streamBlock === undefined || budget === undefined ? undefined : checkStream(observing, streamBlock, budget.steps, budget.span, data)
+  origins["stream"] = streamBlock === undefined ? { kind: "default" } : { kind: "spec", span: streamBlock.span }
+  if (streamBlock !== undefined) {
+    const other = curriculumBlock !== undefined ? "a `curriculum`" : fields.has("ensemble") ? "an `ensemble`" : optimizer?.ir.lr.kind === "autolrs" ? "an `autolrs` learning rate" : undefined
+    if (other !== undefined) ctx.report("LRS1016", streamBlock.keyword.span, `a \`stream\` cannot be combined with ${other} in this release`, "remove one of them")
+  }
   const averageExpr = field("average")
   const average = averageExpr === undefined ? undefined : checkAverage(axesCtx, averageExpr, steps)
   const ensembleExpr = field("ensemble")
@@ -149,7 +157,7 @@ export const checkExperiment = (
     optimizer === undefined || evaluation === undefined || log === undefined || onNonfinite === undefined ||
     (checkpointStatement !== undefined && checkpoint === undefined) || (untilStatement !== undefined && stop === undefined) ||
     (averageExpr !== undefined && average === undefined) || (ensembleExpr !== undefined && ensemble === undefined) ||
-    (curriculumBlock !== undefined && curriculum === undefined)
+    (curriculumBlock !== undefined && curriculum === undefined) || (streamBlock !== undefined && stream === undefined)
   ) {
     return undefined
   }
@@ -173,6 +181,7 @@ export const checkExperiment = (
     ...(average === undefined ? {} : { average }),
     ...(ensemble === undefined ? {} : { ensemble }),
     ...(curriculum === undefined ? {} : { curriculum }),
+    ...(stream === undefined ? {} : { stream }),
     span: block.span
   }
   return { ir, origins }
@@ -265,6 +274,11 @@ const collect = (
       return
     }
     case "Block":
+      if (m.keyword.text === "stream") {
+        if (m.label !== undefined) ctx.report("LRS1012", m.label.span, "a stream has no name", "write `stream { ... }`")
+        if (once("stream", m.span, "`stream { ... }`")) blocks.set("stream", m)
+        return
+      }
       if (m.keyword.text === "curriculum") {
         if (m.label !== undefined) ctx.report("LRS1012", m.label.span, "a curriculum has no name", "write `curriculum { ... }`")
         if (once("curriculum", m.span, "`curriculum { ... }`")) blocks.set("curriculum", m)
@@ -272,7 +286,7 @@ const collect = (
       }
       if ((reservedBlocks as ReadonlyArray<string>).includes(m.keyword.text)) {
         ctx.report("LRS1013", m.keyword.span, `\`${m.keyword.text} { ... }\` is reserved and not available in this release`, m.keyword.text === "sweep" ? "declare `sweep { ... }` at the top level of the file" : "remove the block for now", {
-          notes: ["`stream` and `rl` blocks are reserved for continual streams and RL loops"]
+          notes: ["`rl` blocks are reserved for RL loops"]
         })
         return
       }

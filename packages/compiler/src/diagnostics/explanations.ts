@@ -513,7 +513,7 @@ export const explanations: { readonly [C in Code]: Explanation } = {
   },
   LRS1013: {
     explanation:
-      "The block names `stream` and `rl` are reserved for continual streams and RL loops, which later releases add. They are rejected now so that no spec comes to depend on them meaning something else. A `sweep` block is also reserved inside an experiment: sweeps are declared at the top level of the file.",
+      "The block name `rl` is reserved for RL loops, which a later release adds. They are rejected now so that no spec comes to depend on them meaning something else. A `sweep` block is also reserved inside an experiment: sweeps are declared at the top level of the file.",
     wrong: {
       spec: lines(
         "lrs 1",
@@ -522,7 +522,7 @@ export const explanations: { readonly [C in Code]: Explanation } = {
         "  data = spirals()",
         "  model = mlp()",
         "  optimizer = adam(lr = 1e-3)",
-        "  stream { tasks = 3 }",
+        "  rl { episodes = 3 }",
         "}"
       )
     },

@@ -33,6 +33,8 @@ export interface RunIR {
   readonly ensemble?: EnsembleIR
   /** Which training examples a batch may draw from as training goes on. */
   readonly curriculum?: CurriculumIR
+  /** The data as a sequence of tasks (continual learning). */
+  readonly stream?: StreamIR
   readonly span: Span
 }
 
@@ -63,6 +65,25 @@ export interface CurriculumIR {
     readonly temperature: ScheduleIR
     readonly reward: "progress" | "absolute_progress"
   }
+  readonly span: Span
+}
+
+/**
+ * A continual stream: the experiment's data as tasks in order, each trained for `stepsPerTask`
+ * updates (the budget split evenly). `split`: each task the examples of some classes;
+ * `permuted`: every task all the data with the pixels in a fixed random order (task 0 unpermuted
+ * when `identityFirst`). `class_incremental`: one head over every class; `task_incremental`: the
+ * task is known and only its classes compete (the others' logits masked); `domain_incremental`:
+ * one head, the same labels in every task. `replay`: a reservoir of `capacity` past examples, a
+ * `fraction` of each batch drawn from it.
+ */
+export interface StreamIR {
+  readonly tasks:
+    | { readonly kind: "split"; readonly classes: ReadonlyArray<ReadonlyArray<number>> }
+    | { readonly kind: "permuted"; readonly count: number; readonly identityFirst: boolean; readonly seed: number }
+  readonly scenario: "class_incremental" | "task_incremental" | "domain_incremental"
+  readonly stepsPerTask: number
+  readonly replay?: { readonly kind: "reservoir"; readonly capacity: number; readonly fraction: number }
   readonly span: Span
 }
 

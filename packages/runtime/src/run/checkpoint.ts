@@ -6,6 +6,7 @@ import type { OptimizerState } from "../optim/Optimizer.ts"
 import type { BanditState } from "../curriculum/bandit.ts"
 import type { CurriculumState } from "../curriculum/sampler.ts"
 import type { StagesState } from "../curriculum/stages.ts"
+import type { StreamState } from "../stream/stream.ts"
 import type { EnsembleState } from "../ensemble/hdet.ts"
 import type { SearchState } from "../search/autolrs.ts"
 import type { AverageState } from "./average.ts"
@@ -50,6 +51,8 @@ export interface CheckpointContents {
   readonly curriculum?: CurriculumState
   /** A staged pacing's progress. */
   readonly stages?: StagesState
+  /** A continual stream's sampler and replay buffer. */
+  readonly stream?: StreamState
 }
 
 /**
@@ -59,7 +62,7 @@ export interface CheckpointContents {
  * bit for bit.
  */
 export const saveCheckpoint = Effect.fnUntraced(function*(dir: RunDirectory, contents: CheckpointContents) {
-  const { updates, weights, optimizer, sampler, signals, counters, plateaus = {}, average, search, replicaOptimizers = [], ensemble, curriculum, stages } = contents
+  const { updates, weights, optimizer, sampler, signals, counters, plateaus = {}, average, search, replicaOptimizers = [], ensemble, curriculum, stages, stream } = contents
   const chunks: Array<Float32Array> = []
   let offset = 0
   const add = (shape: ReadonlyArray<number>, values: Float32Array): Entry => {
@@ -96,6 +99,15 @@ export const saveCheckpoint = Effect.fnUntraced(function*(dir: RunDirectory, con
     scores: add([curriculum.scores.length], curriculum.scores),
     ...(curriculum.set === undefined ? {} : { set: add([curriculum.set.length], Float32Array.from(curriculum.set)) })
   }
+  // The replay buffer's example and task indices as float32 (exact below 2^24).
+  const streamEntries = stream === undefined ? undefined : {
+    task: stream.task,
+    sampler: stream.sampler,
+    seen: stream.buffer.seen,
+    rng: stream.buffer.rng,
+    index: add([stream.buffer.index.length], Float32Array.from(stream.buffer.index)),
+    bufferTask: add([stream.buffer.task.length], Float32Array.from(stream.buffer.task))
+  }
   const bytes = new Uint8Array(offset * 4)
   const view = new Float32Array(bytes.buffer)
   let at = 0
@@ -120,7 +132,8 @@ export const saveCheckpoint = Effect.fnUntraced(function*(dir: RunDirectory, con
       ...(replicas.length === 0 ? {} : { replicas }),
       ...(ensemble === undefined ? {} : { ensemble }),
       ...(curriculumEntries === undefined ? {} : { curriculum: curriculumEntries }),
-      ...(stages === undefined ? {} : { stages })
+      ...(stages === undefined ? {} : { stages }),
+      ...(streamEntries === undefined ? {} : { stream: streamEntries })
     }, null, 2) + "\n")
   yield* dir.rename(aside, folder)
   return folder
@@ -141,6 +154,7 @@ interface StateJson {
   readonly ensemble?: EnsembleState
   readonly curriculum?: { rng: number; size: number; cursor?: number; bandit?: BanditState; scores: Entry; set?: Entry }
   readonly stages?: StagesState
+  readonly stream?: { task: number; sampler: BatchSamplerState; seen: number; rng: number; index: Entry; bufferTask: Entry }
 }
 
 /** What a checkpoint holds, read back for `lrs resume`. */
@@ -159,6 +173,7 @@ export interface LoadedCheckpoint {
   readonly ensemble?: EnsembleState
   readonly curriculum?: CurriculumState
   readonly stages?: StagesState
+  readonly stream?: StreamState
 }
 
 /** The newest complete checkpoint of a run directory, or undefined when it has none. */
@@ -178,7 +193,8 @@ export const loadLatestCheckpoint = Effect.fnUntraced(function*(dir: RunDirector
     ...Object.values(state.model ?? {}),
     ...[state.optimizer, ...(state.replicas ?? [])].flatMap((o) => Object.values(o?.slots ?? {}).flatMap((byVar) => Object.values(byVar))),
     ...(state.average?.sets ?? []).flatMap((set) => Object.values(set.weights)),
-    ...(state.curriculum === undefined ? [] : [state.curriculum.scores, ...(state.curriculum.set === undefined ? [] : [state.curriculum.set])])
+    ...(state.curriculum === undefined ? [] : [state.curriculum.scores, ...(state.curriculum.set === undefined ? [] : [state.curriculum.set])]),
+    ...(state.stream === undefined ? [] : [state.stream.index, state.stream.bufferTask])
   ]
   const fits = (e: Entry) => Array.isArray(e.shape) && Number.isInteger(e.offset) && e.offset >= 0 && e.offset + e.length <= floats.length && e.length === e.shape.reduce((a, b) => a * b, 1)
   if (typeof state.updates !== "number" || state.sampler === undefined || state.optimizer === undefined || entries.length === 0) {
@@ -199,6 +215,13 @@ export const loadLatestCheckpoint = Effect.fnUntraced(function*(dir: RunDirector
     ...(state.replicas === undefined ? {} : { replicaOptimizers: state.replicas.map(optimizerState) }),
     ...(state.ensemble === undefined ? {} : { ensemble: state.ensemble }),
     ...(state.stages === undefined ? {} : { stages: state.stages }),
+    ...(state.stream === undefined ? {} : {
+      stream: {
+        task: state.stream.task,
+        sampler: state.stream.sampler,
+        buffer: { index: Int32Array.from(take(state.stream.index)), task: Int32Array.from(take(state.stream.bufferTask)), seen: state.stream.seen, rng: state.stream.rng }
+      }
+    }),
     ...(state.curriculum === undefined ? {} : {
       curriculum: {
         rng: state.curriculum.rng,

@@ -9,7 +9,7 @@ import { softmaxCrossEntropy } from "../model/mlp.ts"
  * (argMax = label) and top-5 accuracy. In chunks, so a 10,000-image test set never becomes one huge
  * activation tensor.
  */
-export const evaluate = (model: Model, split: Split, features: number, step: number, classes: number): Record<Metric, number> => {
+export const evaluate = (model: Model, split: Split, features: number, step: number, classes: number, mask?: Float32Array): Record<Metric, number> => {
   const chunk = 1000
   // Top-5 is every example when there are no more than 5 classes.
   const k = Math.min(5, classes)
@@ -21,7 +21,8 @@ export const evaluate = (model: Model, split: Split, features: number, step: num
     const [l, c, top] = tf.tidy(() => {
       const x = tf.tensor2d(split.x.subarray(start * features, (start + n) * features), [n, features])
       const y = tf.tensor1d(split.y.subarray(start, start + n), "int32")
-      const logits = model.forward(x, { training: false, step })
+      // A task-incremental stream's mask: the other tasks' classes cannot win.
+      const logits = mask === undefined ? model.forward(x, { training: false, step }) : tf.add(model.forward(x, { training: false, step }), tf.tensor1d(mask)) as tf.Tensor2D
       const loss = softmaxCrossEntropy(logits, y)
       const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), "float32"))
       // In the top k: fewer than k logits are strictly above the label's (ties count in its favour, as argMax's first index does not).

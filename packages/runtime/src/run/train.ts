@@ -20,6 +20,8 @@ import { createEnsembleRun } from "../ensemble/run.ts"
 import { CurriculumSampler } from "../curriculum/sampler.ts"
 import { perExampleLoss } from "../curriculum/scores.ts"
 import { StagesController } from "../curriculum/stages.ts"
+import { type ContinualSummary, continualSummary, StreamSource } from "../stream/stream.ts"
+import { metricsRows } from "@lrs/compiler"
 import { availableParallelism } from "node:os"
 import { SearchController } from "../search/autolrs.ts"
 import { createWeightAverage } from "./average.ts"
@@ -67,6 +69,8 @@ export interface Summary {
   readonly msPerStep: number
   /** `train.loss` (the last batch), the evaluated split's metrics, and under `<split>.average` those of the averaged weights. */
   readonly final: Readonly<Record<string, Readonly<Record<string, number>>>>
+  /** A continual stream's accuracy matrix, average accuracy, BWT, forgetting and min-ACC; absent without one. */
+  readonly continual?: ContinualSummary
   /** How often a curriculum scored the training examples over the run, and the seconds it took in this process; absent without one. */
   readonly curriculum?: { readonly scorings: number; readonly scoringSeconds: number }
   /** How many times each `plateau` schedule reduced its value (`spec.lrs:9:17 on test.loss` -> 2); absent without one. */
@@ -196,6 +200,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
       ),
       (e) => Effect.promise(() => e.close())
     )
+  const stream = ir.stream === undefined ? undefined : new StreamSource({ ...ir, stream: ir.stream }, data)
   const curriculum = ir.curriculum === undefined ? undefined : new CurriculumSampler(ir.curriculum, data.train.n, ir.seed, data.train.y, data.classes)
   if (ensemble !== undefined) yield* reporter.line(`ensemble: ${ensembleIr!.replicas} replicas on ${ensemble.threads} thread${ensemble.threads === 1 ? "" : "s"}`)
   // Reading a scalar back is free on the synchronous backends; on a GPU it is a sync, so it waits for log steps
@@ -218,6 +223,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     hdet?.restore(resumed.ensemble)
     if (curriculum !== undefined && resumed.curriculum !== undefined) curriculum.restore(resumed.curriculum)
     stages?.restore(resumed.stages)
+    if (stream !== undefined && resumed.stream !== undefined) stream.restore(resumed.stream)
     board.restore(resumed.signals)
     plateaus.restore(resumed.plateaus)
     if (average !== undefined && resumed.average !== undefined) average.restore(resumed.average)
@@ -246,6 +252,20 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
       const x = tf.tensor2d(batch.x, [ir.batch, features])
       const y = tf.tensor1d(batch.y, "int32")
       const { loss, grads } = lossAndGradients(() => softmaxCrossEntropy(model.forward(x, { training: true, step: t, read }), y), model.variables)
+      return { loss, grads, norm: normOf(grads) }
+    })
+  }
+  /** The same for a continual stream: the current task's batch (with replay), its logits masked for task-incremental learning. */
+  const streamForwardBackward = (t: number) => {
+    const b = stream!.next(t)
+    return tf.tidy(() => {
+      const x = tf.tensor2d(b.x, [ir.batch, features])
+      const y = tf.tensor1d(b.y, "int32")
+      const mask = b.mask === undefined ? undefined : tf.tensor2d(b.mask, [ir.batch, data.classes])
+      const { loss, grads } = lossAndGradients(() => {
+        const logits = model.forward(x, { training: true, step: t, read })
+        return softmaxCrossEntropy(mask === undefined ? logits : tf.add(logits, mask) as tf.Tensor2D, y)
+      }, model.variables)
       return { loss, grads, norm: normOf(grads) }
     })
   }
@@ -328,8 +348,23 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
   const evaluateAverage = (u: number) =>
     average?.ready() === true ? average.withAveraged(() => evaluate(model, evalSplit, features, u, data.classes)) : undefined
   let lastAverageEval: ReturnType<typeof evaluateAverage>
+  /**
+   * A stream's evaluation: every task's test set (a row each, with `task`), and as the run's
+   * metrics (signals, until, plateau, prune) their mean over the tasks seen so far.
+   */
+  const evaluateStream = Effect.fnUntraced(function*(u: number) {
+    const perTask = stream!.tasks.map((task) => evaluate(model, task.test, features, u, data.classes, task.mask))
+    for (const [j, m] of perTask.entries()) {
+      const row: Record<string, unknown> = { kind: "eval", step: u, split: ir.evaluation.split, task: j }
+      for (const metric of ir.evaluation.metrics) row[metric] = m[metric]
+      yield* metrics.append(row)
+    }
+    const seen = perTask.slice(0, stream!.taskAt(Math.max(u - 1, 0)) + 1)
+    const mean = (metric: keyof (typeof perTask)[number]) => seen.reduce((a, m) => a + m[metric], 0) / seen.length
+    return { accuracy: mean("accuracy"), loss: mean("loss"), top5: mean("top5") }
+  })
   const evalRow = Effect.fnUntraced(function*(u: number) {
-    const m = yield* evaluateModel(u)
+    const m = stream === undefined ? yield* evaluateModel(u) : yield* evaluateStream(u)
     const row: Record<string, unknown> = { kind: "eval", step: u, split: ir.evaluation.split }
     for (const metric of ir.evaluation.metrics) {
       row[metric] = m[metric]
@@ -403,7 +438,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     if (curriculum !== undefined && score?.kind === "loss" && (t % score.every === 0 || !curriculum.scored)) {
       yield* scoreWith(() => perExampleLoss(model, data.train, features))
     }
-    const { loss, grads, norm } = ensemble === undefined ? forwardBackward(t) : yield* ensembleForwardBackward(t)
+    const { loss, grads, norm } = stream !== undefined ? streamForwardBackward(t) : ensemble === undefined ? forwardBackward(t) : yield* ensembleForwardBackward(t)
     const logged = t % ir.log.every === 0 || t === ir.steps - 1
     done = t + 1
     let gradNorm = Number.NaN
@@ -477,7 +512,8 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
       yield* reporter.progress({ step: t + 1, steps: ir.steps, loss: lastLoss, lr: read(ir.optimizer.lr, t), etaSeconds: perStep * (ir.steps - t - 1) })
     }
     const u = t + 1
-    if (u % ir.evaluation.every === 0 || u === ir.steps) {
+    // A stream is also evaluated at the end of every task: the accuracy matrix needs those.
+    if (u % ir.evaluation.every === 0 || u === ir.steps || (ir.stream !== undefined && u % ir.stream.stepsPerTask === 0)) {
       lastEval = yield* evalRow(u)
       lastEvalAt = u
     }
@@ -506,7 +542,8 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
         ...(average === undefined ? {} : { average: average.state() }),
         ...(search.node === undefined ? {} : { search: search.state() }),
         ...(curriculum === undefined ? {} : { curriculum: curriculum.state() }),
-        ...(stages === undefined ? {} : { stages: stages.snapshot() })
+        ...(stages === undefined ? {} : { stages: stages.snapshot() }),
+        ...(stream === undefined ? {} : { stream: stream.state() })
       })
       if (ir.onNonfinite === "rollback") {
         snapshot = yield* takeSnapshot(u)
@@ -522,6 +559,12 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
   const wallMs = (yield* Clock.currentTimeMillis) - started
   const evaluated: Record<string, number> = {}
   for (const metric of ir.evaluation.metrics) evaluated[metric] = lastEval[metric]
+  // The matrix from every end-of-task evaluation the run logged, those before a resume included.
+  let continual: ContinualSummary | undefined
+  if (stream !== undefined && ir.stream !== undefined) {
+    const parsed = metricsRows(yield* dir.readText("metrics.jsonl"))
+    continual = continualSummary("rows" in parsed ? parsed.rows.map((r) => r.row) : [], stream.tasks.length, ir.stream.stepsPerTask)
+  }
   const summary: Summary = {
     experiment: ir.experiment,
     id,
@@ -541,6 +584,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     },
     ...(plateaus.isEmpty ? {} : { plateaus: plateaus.reductions() }),
     ...(curriculum === undefined ? {} : { curriculum: { scorings, scoringSeconds: Number(scoringNanos) / 1e9 } }),
+    ...(continual === undefined ? {} : { continual }),
     runDir: dir.path
   }
   yield* dir.write("summary.json", JSON.stringify(summary, null, 2) + "\n")
