@@ -6,7 +6,7 @@ import { Argument, Command, Flag } from "effect/cli"
 import { join } from "node:path"
 import { RunFailed, UsageError } from "../errors.ts"
 import { chartSpec, type Line, renderPng, renderSvg } from "../plot/chart.ts"
-import { runCurves } from "../plot/run.ts"
+import { runCurves, taskBoundaries } from "../plot/run.ts"
 import { escapeHtml, type ReportChart, reportHtml } from "../report/html.ts"
 import { readRun } from "../runs/read.ts"
 
@@ -28,14 +28,15 @@ export const report = Command.make(
     for (const dir of dirs) {
       const run = yield* readRun(dir)
       if (run === undefined) return yield* new UsageError({ message: `${dir} is not a run directory (no ir.json)` })
-      runs.push({ run, curves: yield* runCurves(dir) })
+      runs.push({ run, curves: yield* runCurves(dir), boundaries: yield* taskBoundaries(dir) })
     }
     const names = [...new Set(runs.flatMap((r) => [...r.curves.keys()]))].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
     const charts: Array<ReportChart & { spec: ReturnType<typeof chartSpec> }> = []
     for (const name of names) {
-      const lines: Array<Line> = runs.flatMap(({ run, curves }) => {
+      // A continual stream's task ends are marked in its own colour.
+      const lines: Array<Line> = runs.flatMap(({ run, curves, boundaries }) => {
         const c = curves.get(name)
-        return c === undefined ? [] : [{ name: run.name, steps: c.steps, values: c.values, boundaries: [] }]
+        return c === undefined ? [] : [{ name: run.name, steps: c.steps, values: c.values, boundaries }]
       })
       const steps = Math.max(...runs.map(({ run }) => run.ir.steps))
       const spec = chartSpec(lines, { title: name, steps: steps + 1, log: false, series: "run", measure: name })
