@@ -25,7 +25,7 @@ export const maxNesting = 64
 export const maxExpressionDepth = 256
 
 /** Offsets where lines start, counting `\n`, `\r\n` and a lone `\r` as line ends, as the lexer does. */
-const lineStarts = (text: string): Array<number> => {
+export const lineStarts = (text: string): Array<number> => {
   const starts = [0]
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)

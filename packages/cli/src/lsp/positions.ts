@@ -1,4 +1,4 @@
-import type { Span } from "@lrs/dsl"
+import { lineStarts, type Span } from "@lrs/dsl"
 import type { Position, Range } from "./protocol.ts"
 
 /**
@@ -11,16 +11,6 @@ export const spanRange = (span: Span): Range => ({
   start: { line: Math.max(0, span.start.line - 1), character: Math.max(0, span.start.col - 1) },
   end: { line: Math.max(0, span.end.line - 1), character: Math.max(0, span.end.col - 1) }
 })
-
-/** Offsets where lines start. */
-const lineStarts = (text: string): Array<number> => {
-  const starts = [0]
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) starts.push(i + 1)
-  }
-  return starts
-}
 
 /** The offset of a position; past a line's end it is the line's end, past the text the text's end. */
 export const offsetAt = (text: string, position: Position): number => {

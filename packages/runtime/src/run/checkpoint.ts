@@ -32,7 +32,7 @@ export const weightsOf = (variables: ReadonlyArray<NamedVariable>): Array<Weight
   variables.map((v) => ({ name: v.name, shape: v.variable.shape, values: (v.variable as tf.Tensor).dataSync() as Float32Array }))
 
 /** Everything a checkpoint holds, as plain data. */
-export interface CheckpointContents {
+export interface CheckpointContents extends FeatureStates {
   readonly updates: number
   readonly weights: ReadonlyArray<WeightEntry>
   readonly optimizer: OptimizerState
@@ -40,6 +40,10 @@ export interface CheckpointContents {
   readonly signals: Readonly<Record<string, number>>
   readonly counters: Readonly<Record<string, number>>
   readonly plateaus?: Readonly<Record<string, PlateauState>>
+}
+
+/** What the features a spec may use add to a checkpoint, each absent when the run has no such part. */
+export interface FeatureStates {
   /** The averaged weights (`average = ...`), saved beside the model's own. */
   readonly average?: AverageState
   /** What an `autolrs` search chose so far. */
@@ -158,7 +162,7 @@ interface StateJson {
 }
 
 /** What a checkpoint holds, read back for `lrs resume`. */
-export interface LoadedCheckpoint {
+export interface LoadedCheckpoint extends FeatureStates {
   readonly updates: number
   readonly weights: Readonly<Record<string, Float32Array>>
   readonly optimizer: OptimizerState
@@ -167,13 +171,6 @@ export interface LoadedCheckpoint {
   readonly counters: Readonly<Record<string, number>>
   /** The `plateau` schedules' controllers (absent in checkpoints from before they existed). */
   readonly plateaus: Readonly<Record<string, PlateauState>>
-  readonly average?: AverageState
-  readonly search?: SearchState
-  readonly replicaOptimizers?: ReadonlyArray<OptimizerState>
-  readonly ensemble?: EnsembleState
-  readonly curriculum?: CurriculumState
-  readonly stages?: StagesState
-  readonly stream?: StreamState
 }
 
 /** The newest complete checkpoint of a run directory, or undefined when it has none. */
