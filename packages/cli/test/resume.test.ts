@@ -319,6 +319,44 @@ experiment split {
     expect(summary.continual.matrix[1][0]).toBeGreaterThan(0.2)
   })
 
+  for (const [regularizer, replay] of [
+    ["ewc(lambda = 50, fisher = sampled, mode = online, gamma = 0.9, samples = 64)", "none"],
+    ["lwf(alpha = 1, temperature = 2)", "class_balanced(capacity = 60, fraction = concat)"]
+  ] as const) {
+    it(`resumes a stream with \`${regularizer.slice(0, 3)}\` and replay ${replay.slice(0, 14)} killed after a task ended: anchors and buffer come back`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), "lrs-resume-anchors-"))
+      const file = join(dir, "stream.lrs")
+      writeFileSync(file, `lrs 1
+experiment anchored {
+  seed = 5
+  steps = 300
+  batch = 32
+  data = spirals(samples = 1800, classes = 6, noise = 0.03)
+  model = mlp(hidden = [32, 32])
+  optimizer = sgd(lr = restart(warmup(10%, cosine(0.1 -> 0.01)), every = 1 tasks), momentum = 0.9)
+  stream {
+    tasks = split(classes_per_task = 2)
+    regularizer = ${regularizer}
+    replay = ${replay}
+    test_subsample = 100
+  }
+  evaluate every 25 steps
+  log every 10 steps
+  checkpoint every 50 steps
+}
+`)
+      // Killed after 250 updates: in the third task, two anchors (or the second teacher) in force.
+      const { state, whole, resumed } = await killedMatchesWhole(dir, file, 300, 250)
+      expect(whole).toContain("stream: 3 split tasks of 100 updates")
+      expect(whole).toContain("continual: average accuracy")
+      expect(resumed).toContain("continual: average accuracy")
+      expect(state.anchors.terms).toHaveLength(1)
+      expect(state.anchors.terms[0].importance === undefined).toBe(regularizer.startsWith("lwf"))
+      const summary = JSON.parse(readFileSync(join(dir, "cut", "summary.json"), "utf8"))
+      expect(summary.continual).toEqual(JSON.parse(readFileSync(join(dir, "whole", "summary.json"), "utf8")).continual)
+    })
+  }
+
   it("says which file of a damaged run directory is wrong and how to go on, without a stack trace", () => {
     const dir = mkdtempSync(join(tmpdir(), "lrs-resume-damaged-"))
     const file = join(dir, "small.lrs")

@@ -94,11 +94,20 @@ const averageText = (a: AverageIR): string => (a.kind === "ema" ? `ema(${num(a.d
 const ensembleText = (e: EnsembleIR): string =>
   `hdet(replicas = ${e.replicas}, spread = ${num(e.spread)}, average_every = ${steps(e.averageEvery)}, meta_from = ${steps(e.metaFrom)}, meta_lr = ${num(e.metaLr)}, momentum = ${num(e.momentum)}, temperature = ${num(e.temperature)}, explore = [${e.explore.join(", ")}])`
 
-const streamLines = (s: StreamIR, origin: string): Array<[string, string]> => [
+const streamLines = (s: StreamIR, origin: string, steps: number): Array<[string, string]> => [
   ["stream {", origin],
-  [`  tasks = ${s.tasks.kind === "split" ? `split(classes = [${s.tasks.classes.map((c) => `[${c.join(", ")}]`).join(", ")}])` : `permuted(tasks = ${s.tasks.count}, identity_first = ${s.tasks.identityFirst}, seed = ${s.tasks.seed})`}`, origin],
+  [`  tasks = ${s.tasks.kind === "split" ? `split(classes = [${s.tasks.classes.map((c) => `[${c.join(", ")}]`).join(", ")}])` : s.tasks.kind === "rotated" ? `rotated(angles = [${s.tasks.angles.map(num).join(", ")}])` : `permuted(tasks = ${s.tasks.count}, identity_first = ${s.tasks.identityFirst}, seed = ${s.tasks.seed})`}`, origin],
   [`  scenario = ${s.scenario}`, origin],
-  ...(s.replay === undefined ? [] : [[`  replay = reservoir(capacity = ${s.replay.capacity}, fraction = ${num(s.replay.fraction)})`, origin] as [string, string]]),
+  ...(s.replay === undefined ? [] : [[`  replay = ${s.replay.kind}(capacity = ${s.replay.capacity}, fraction = ${s.replay.fraction === "concat" ? "concat" : printSchedule(s.replay.fraction, steps)})`, origin] as [string, string]]),
+  ...(s.regularizer === undefined
+    ? []
+    : [[
+      `  regularizer = ${s.regularizer.kind === "l2" ? `l2(lambda = ${num(s.regularizer.lambda)})` : s.regularizer.kind === "lwf" ? `lwf(alpha = ${num(s.regularizer.alpha)}, temperature = ${num(s.regularizer.temperature)})` : `ewc(lambda = ${num(s.regularizer.lambda)}, fisher = ${s.regularizer.fisher}, mode = ${s.regularizer.mode}, gamma = ${num(s.regularizer.gamma)}, samples = ${s.regularizer.samples})`}`,
+      origin
+    ] as [string, string]]),
+  ...(s.joint ? [["  joint = true", origin] as [string, string]] : []),
+  ...(s.testSubsample === undefined ? [] : [[`  test_subsample = ${s.testSubsample}`, origin] as [string, string]]),
+  [`  forgetting_window = ${s.forgettingWindow}`, origin],
   ["}", origin]
 ]
 
@@ -156,7 +165,7 @@ export const printResolved = (ir: RunIR, origins: Origins): string => {
     ...(ir.average === undefined ? [] : [[`average = ${averageText(ir.average)}`, originText(origins["average"])] as [string, string]]),
     ...(ir.ensemble === undefined ? [] : [[`ensemble = ${ensembleText(ir.ensemble)}`, originText(origins["ensemble"])] as [string, string]]),
     ...(ir.curriculum === undefined ? [] : curriculumLines(ir.curriculum, ir.steps, originText(origins["curriculum"]))),
-    ...(ir.stream === undefined ? [] : streamLines(ir.stream, originText(origins["stream"]))),
+    ...(ir.stream === undefined ? [] : streamLines(ir.stream, originText(origins["stream"]), ir.steps)),
     ...Object.entries(ir.schedules).map(([name, s]): [string, string] => [`schedule ${name} = ${printSchedule(s, ir.steps)}`, originText(origins[`schedule ${name}`])]),
     [`evaluate every ${ir.evaluation.every} steps on ${ir.evaluation.split} [${ir.evaluation.metrics.join(", ")}]`, originText(origins["evaluate"])],
     [`log every ${ir.log.every} steps${ir.log.signals.length === 0 ? "" : ` [${ir.log.signals.map(printSignal).join(", ")}]`}`, originText(origins["log"])],

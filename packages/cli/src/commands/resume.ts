@@ -44,6 +44,7 @@ export const resume = Command.make(
       })
     )
     yield* Console.log(`done: ${summary.steps} steps on ${summary.backend}; run directory: ${summary.runDir}`)
+    if (summary.continual !== undefined) yield* Console.log(runtime.describeContinual(summary.continual))
   })
 ).pipe(
   Command.withDescription(

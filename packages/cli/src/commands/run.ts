@@ -61,6 +61,7 @@ export const run = Command.make(
     yield* Console.log(
       `done: ${summary.steps} steps in ${summary.wallSeconds.toFixed(1)}s (${summary.msPerStep.toFixed(2)} ms/step) on ${summary.backend}; final ${metrics}`
     )
+    if (summary.continual !== undefined) yield* Console.log(runtime.describeContinual(summary.continual))
     yield* Console.log(`run directory: ${summary.runDir}`)
   })
 ).pipe(

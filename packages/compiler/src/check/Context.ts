@@ -57,6 +57,8 @@ export interface TimeAxes {
   readonly stepsPerEpoch?: number
   /** Examples per update. */
   readonly batch?: number
+  /** A stream's updates per task (the budget split evenly among its tasks). */
+  readonly stepsPerTask?: number
 }
 
 interface State {

@@ -30,6 +30,10 @@ export interface FieldValue {
 
 const defaults = { seed: 0, batch: 32 }
 
+/** The overrides (`--set`, sweeps) of a block's fields, `<block>.<field>`, by field. */
+const blockOverrides = (overrides: ReadonlyMap<string, { readonly expr: Expr }>, block: string): Map<string, Expr> =>
+  new Map([...overrides].flatMap(([key, v]) => (key.startsWith(`${block}.`) ? [[key.slice(block.length + 1), v.expr] as const] : [])))
+
 /** Checks an experiment block and builds its IR; undefined when anything was reported. */
 export const checkExperiment = (
   fileCtx: Context,
@@ -57,7 +61,7 @@ export const checkExperiment = (
     return true
   }
   for (const m of block.members) collect(ctx, scope, m, name, once, fields, statements, blocks)
-  for (const [key, value] of overrides) if (!key.startsWith("curriculum.")) fields.set(key, value)
+  for (const [key, value] of overrides) if (!key.startsWith("curriculum.") && !key.startsWith("stream.")) fields.set(key, value)
   if (block.label === undefined) ctx.report("LRS1012", block.keyword.span, "an experiment needs a name", "write `experiment NAME { ... }`")
 
   const origins: Record<string, Origin> = {}
@@ -85,47 +89,50 @@ export const checkExperiment = (
   const budget = checkBudget(axesCtx, field("steps"), field("epochs"), fields, block.keyword.span, name)
   // Schedules need the budget for `%` lengths and for the segment that fills the rest.
   const extent: Extent = { steps: budget?.steps ?? 1, source: budget?.span ?? block.keyword.span, what: "the run's budget" }
+  // A stream comes early: its tasks are a time unit (`restart(s, every = 1 tasks)`, `evaluate every 1 tasks`).
+  const streamBlock = blocks.get("stream")
+  const streamOverrides = blockOverrides(overrides, "stream")
+  const stream = streamBlock === undefined || budget === undefined ? undefined : checkStream(axesCtx, streamBlock, budget.steps, budget.span, data, streamOverrides)
+  origins["stream"] = streamBlock === undefined ? { kind: "default" } : { kind: streamOverrides.size > 0 ? "override" : "spec", span: streamBlock.span }
+  const timedAxes = stream === undefined ? axesCtx : axesCtx.withAxes({ ...axesCtx.axes, stepsPerTask: stream.stepsPerTask })
   const statementOrigin = (key: string): Origin => {
     const s = statements.get(key)
     return s === undefined ? { kind: "default" } : { kind: "spec", span: s.span }
   }
   // What is evaluated decides which signals exist, so it comes before anything that may read one.
-  const evaluation = checkEvaluate(axesCtx, statements.get("evaluate"), extent.steps, block.span, data === undefined ? ["test"] : splitsOf(data))
+  const evaluation = checkEvaluate(timedAxes, statements.get("evaluate"), extent.steps, block.span, data === undefined ? ["test"] : splitsOf(data))
   origins["evaluate"] = statementOrigin("evaluate")
   const evaluated = (evaluation?.metrics ?? ["accuracy", "loss"]).map((m) => `${evaluation?.split ?? "test"}.${m}`)
-  const observing = axesCtx.withObserved(evaluated)
+  const timed = timedAxes.withObserved(evaluated)
   const modelExpr = required("model", "mlp(hidden = [64, 64])")
-  const model = modelExpr === undefined ? undefined : checkModel(observing, modelExpr, extent, data)
+  const model = modelExpr === undefined ? undefined : checkModel(timed, modelExpr, extent, data)
   const nonfiniteExpr = field("on_nonfinite")
   const onNonfinite = nonfiniteExpr === undefined ? "halt" : checkedChoice(ctx, nonfiniteExpr, "on_nonfinite", ["halt", "skip_step", "rollback"] as const)
   const optimizerExpr = required("optimizer", "adam(lr = 1e-3)")
-  const optimizer = optimizerExpr === undefined ? undefined : checkOptimizer(observing, optimizerExpr, extent)
+  const optimizer = optimizerExpr === undefined ? undefined : checkOptimizer(timed, optimizerExpr, extent)
   const schedules: Record<string, ScheduleIR> = {}
   for (const [key, def] of scope.definitions) {
-    const ir = observing.resolving(def, def.span, () => compileSchedule(observing, def.expr, extent))
+    const ir = timed.resolving(def, def.span, () => compileSchedule(timed, def.expr, extent))
     if (ir !== undefined) schedules[key] = ir
     origins[`schedule ${key}`] = def.origin
   }
   const steps = extent.steps
-  const log = checkLog(axesCtx, statements.get("log"), steps, evaluated, block.span)
+  const log = checkLog(timedAxes, statements.get("log"), steps, evaluated, block.span)
   origins["log"] = statementOrigin("log")
   const checkpointStatement = statements.get("checkpoint")
-  const checkpoint = checkpointStatement === undefined ? undefined : checkCheckpoint(axesCtx, checkpointStatement)
+  const checkpoint = checkpointStatement === undefined ? undefined : checkCheckpoint(timedAxes, checkpointStatement)
   origins["checkpoint"] = statementOrigin("checkpoint")
   const untilStatement = statements.get("until")
-  const stop = untilStatement === undefined ? undefined : checkUntil(axesCtx, untilStatement, evaluated)
+  const stop = untilStatement === undefined ? undefined : checkUntil(timedAxes, untilStatement, evaluated)
   origins["until"] = statementOrigin("until")
-  if (optimizer !== undefined) checkSearches(observing, optimizer.ir, schedules, model?.dropout)
+  if (optimizer !== undefined) checkSearches(timed, optimizer.ir, schedules, model?.dropout)
   const curriculumBlock = blocks.get("curriculum")
-  const curriculumOverrides = new Map([...overrides].flatMap(([key, v]) => (key.startsWith("curriculum.") ? [[key.slice("curriculum.".length), v.expr] as const] : [])))
-  const curriculum = curriculumBlock === undefined ? undefined : checkCurriculum(observing, curriculumBlock, extent, data, curriculumOverrides)
+  const curriculumOverrides = blockOverrides(overrides, "curriculum")
+  const curriculum = curriculumBlock === undefined ? undefined : checkCurriculum(timed, curriculumBlock, extent, data, curriculumOverrides)
   origins["curriculum"] = curriculumBlock === undefined ? { kind: "default" } : { kind: curriculumOverrides.size > 0 ? "override" : "spec", span: curriculumBlock.span }
   if (curriculumBlock !== undefined && optimizer?.ir.lr.kind === "autolrs") {
     ctx.report("LRS1016", curriculumBlock.keyword.span, "a `curriculum` cannot be combined with an `autolrs` learning rate in this release (its trials would each see other batches)", "give the run an ordinary lr schedule, or remove the curriculum")
   }
-  const streamBlock = blocks.get("stream")
-  const stream = streamBlock === undefined || budget === undefined ? undefined : checkStream(observing, streamBlock, budget.steps, budget.span, data)
-  origins["stream"] = streamBlock === undefined ? { kind: "default" } : { kind: "spec", span: streamBlock.span }
   if (streamBlock !== undefined) {
     const other = curriculumBlock !== undefined ? "a `curriculum`" : fields.has("ensemble") ? "an `ensemble`" : optimizer?.ir.lr.kind === "autolrs" ? "an `autolrs` learning rate" : undefined
     if (other !== undefined) ctx.report("LRS1016", streamBlock.keyword.span, `a \`stream\` cannot be combined with ${other} in this release`, "remove one of them")

@@ -1,7 +1,7 @@
-import type { Expr } from "@lrs/dsl"
+import type { Expr, Span } from "@lrs/dsl"
 import type { OptimizerIR, ScheduleIR } from "../ir/Ir.ts"
 import { evaluateSchedule } from "../schedule/evaluate.ts"
-import { scheduledDomains } from "./constructors.ts"
+import { type Domain, scheduledDomains } from "./constructors.ts"
 import type { Context } from "./Context.ts"
 
 /** Above this many steps the check samples the run (every segment boundary plus an even grid). */
@@ -37,19 +37,23 @@ const probeSteps = (s: ScheduleIR, steps: number): Iterable<number> => {
  */
 export const checkOptimizerRanges = (ctx: Context, o: OptimizerIR, args: ReadonlyMap<string, Expr>, steps: number): void => {
   for (const [arg, field, domain] of scheduledDomains[o.kind]) {
-    const s = (o as unknown as Record<string, ScheduleIR>)[field]!
-    if (s.kind === "constant") continue
-    for (const t of probeSteps(s, steps)) {
-      const v = evaluateSchedule(s, t)
-      if (Number.isNaN(v) || !domain.contains(v)) {
-        const shown = Number(v.toPrecision(6))
-        const at = args.get(arg)?.span ?? o.span
-        ctx.report("LRS3005", at, `\`${arg}\` ${domain.text}, but its schedule gives ${shown} at step ${t}`, "change the schedule's endpoints so every value stays in range", {
-          label: `${shown} at step ${t} of ${steps}`,
-          ...(s.span.start.offset === at.start.offset ? {} : { related: [{ span: s.span, label: "the schedule" }] })
-        })
-        break
-      }
+    checkScheduleRange(ctx, (o as unknown as Record<string, ScheduleIR>)[field]!, arg, domain, args.get(arg)?.span ?? o.span, steps)
+  }
+}
+
+/** Reports the first step where schedule `s` (the argument `arg`, written at `at`) leaves `domain`; true when it stays inside. */
+export const checkScheduleRange = (ctx: Context, s: ScheduleIR, arg: string, domain: Domain, at: Span, steps: number): boolean => {
+  if (s.kind === "constant") return true
+  for (const t of probeSteps(s, steps)) {
+    const v = evaluateSchedule(s, t)
+    if (Number.isNaN(v) || !domain.contains(v)) {
+      const shown = Number(v.toPrecision(6))
+      ctx.report("LRS3005", at, `\`${arg}\` ${domain.text}, but its schedule gives ${shown} at step ${t}`, "change the schedule's endpoints so every value stays in range", {
+        label: `${shown} at step ${t} of ${steps}`,
+        ...(s.span.start.offset === at.start.offset ? {} : { related: [{ span: s.span, label: "the schedule" }] })
+      })
+      return false
     }
   }
+  return true
 }

@@ -72,7 +72,8 @@ export interface CurriculumIR {
  * A continual stream: the experiment's data as tasks in order, each trained for `stepsPerTask`
  * updates (the budget split evenly). `split`: each task the examples of some classes;
  * `permuted`: every task all the data with the pixels in a fixed random order (task 0 unpermuted
- * when `identityFirst`). `class_incremental`: one head over every class; `task_incremental`: the
+ * when `identityFirst`); `rotated`: every task all the images turned by its angle (degrees,
+ * counter-clockwise, nearest neighbour about the centre, zeros outside). `class_incremental`: one head over every class; `task_incremental`: the
  * task is known and only its classes compete (the others' logits masked); `domain_incremental`:
  * one head, the same labels in every task. `replay`: a reservoir of `capacity` past examples, a
  * `fraction` of each batch drawn from it.
@@ -81,9 +82,38 @@ export interface StreamIR {
   readonly tasks:
     | { readonly kind: "split"; readonly classes: ReadonlyArray<ReadonlyArray<number>> }
     | { readonly kind: "permuted"; readonly count: number; readonly identityFirst: boolean; readonly seed: number }
+    | { readonly kind: "rotated"; readonly angles: ReadonlyArray<number> }
   readonly scenario: "class_incremental" | "task_incremental" | "domain_incremental"
   readonly stepsPerTask: number
-  readonly replay?: { readonly kind: "reservoir"; readonly capacity: number; readonly fraction: number }
+  /**
+   * `reservoir`: one buffer over every example trained on; `class_balanced`: a reservoir per class,
+   * the capacity split evenly among the classes seen so far (Avalanche's ClassBalancedBuffer).
+   * `fraction`: the share of each batch drawn from the buffer (a schedule), or `concat`: a second
+   * batch of the same size from the buffer beside the current one (Avalanche's ReplayPlugin).
+   */
+  readonly replay?: { readonly kind: "reservoir" | "class_balanced"; readonly capacity: number; readonly fraction: ScheduleIR | "concat" }
+  /**
+   * A penalty keeping the weights near those that ended earlier tasks, `(lambda / 2) * sum F (w -
+   * w*)^2`: `ewc` with F the diagonal Fisher of each finished task (`empirical`: gradients with the
+   * true labels; `sampled`: with labels drawn from the model; per-example gradients squared,
+   * averaged over `samples` examples), one term per task (`separate`) or one running F = gamma F + F_new
+   * anchored at the last task (`online`); `l2`: F = 1, anchored at the previous task. `lwf`
+   * (Learning without Forgetting) is not a weight penalty: `alpha` times the distillation of the
+   * previous task's model on the classes earlier tasks trained, at `temperature` (Avalanche's form).
+   */
+  readonly regularizer?:
+    | { readonly kind: "ewc"; readonly lambda: number; readonly fisher: "empirical" | "sampled"; readonly mode: "separate" | "online"; readonly gamma: number; readonly samples: number }
+    | { readonly kind: "l2"; readonly lambda: number }
+    | { readonly kind: "lwf"; readonly alpha: number; readonly temperature: number }
+  /**
+   * Joint training, the upper bound streams are compared with: every batch drawn uniformly from
+   * all the tasks' examples from the first update; the evaluation and the summary as for a stream.
+   */
+  readonly joint: boolean
+  /** Evaluate each task on this many of its test examples (a fixed seeded choice, the same for every run), not all. */
+  readonly testSubsample?: number
+  /** The window (in evaluations) of the summary's windowed forgetting WF^w. */
+  readonly forgettingWindow: number
   readonly span: Span
 }
 

@@ -147,7 +147,8 @@ const sequence = (ctx: Context, parts: ReadonlyArray<Expr>, extent: Extent, whol
 /**
  * A length in updates: `500 steps`, `1k steps`, `P%` of the enclosing span, `N epochs`
  * (`N * ceil(train examples / batch)` steps) or `N samples` (`N / batch` steps); `%`, epochs and
- * samples are rounded to the nearest step. `tokens` and `env_steps` have no conversion here.
+ * samples are rounded to the nearest step; `N tasks` is N of a stream's tasks. `tokens` and
+ * `env_steps` have no conversion here.
  */
 export const durationSteps = (ctx: Context, e: Expr, span: number): number | undefined => {
   if (e.kind === "Missing") return undefined
@@ -173,6 +174,11 @@ export const toSteps = (ctx: Context, e: Expr & { kind: "Number" }, unit: string
     case "epochs": {
       const per = ctx.axes.stepsPerEpoch
       if (per === undefined) return ctx.report("LRS2005", unitSpan, "`epochs` cannot be converted to steps without a valid `data` and `batch`", "fix those, or give the length in steps")
+      return Math.round(e.value * per)
+    }
+    case "tasks": {
+      const per = ctx.axes.stepsPerTask
+      if (per === undefined) return ctx.report("LRS2005", unitSpan, "`tasks` cannot be converted to steps: this experiment has no valid `stream` block", "add a `stream { tasks = ... }` block, or give the length in steps")
       return Math.round(e.value * per)
     }
     case "samples": {

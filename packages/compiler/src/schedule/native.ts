@@ -357,15 +357,23 @@ const moderateDecay: Constructor = {
 }
 
 /**
- * `schedule` restarted at each of `at` (for example the task boundaries of a stream): every stretch
- * between restarts gets the whole schedule, compiled over that stretch's length, so `%` lengths and
- * the filling last segment scale with it (re-warming and re-decaying per task).
+ * `schedule` restarted at each of `at`, or `every` LENGTH (for example `every = 1 tasks`, a
+ * stream's task boundaries): every stretch between restarts gets the whole schedule, compiled over
+ * that stretch's length, so `%` lengths and the filling last segment scale with it (re-warming and
+ * re-decaying per task).
  */
 const restart: Constructor = {
-  params: ["schedule", "at"],
-  required: ["schedule", "at"],
+  params: ["schedule", "at", "every"],
+  required: ["schedule"],
   build: (a) => {
-    const at = a.lengths("at")
+    if (a.has("at") === a.has("every")) return a.fail("`restart` needs `at = [...]` or `every = LENGTH`, one of them", "write `restart(s, every = 1 tasks)` or `restart(s, at = [1k steps, 2k steps])`")
+    let at: ReadonlyArray<number> | undefined
+    if (a.has("every")) {
+      const every = a.length("every")
+      if (every === undefined) return undefined
+      if (every < 1) return a.fail("`every` must be at least 1 step", undefined, "every")
+      at = Array.from({ length: Math.max(0, Math.ceil(a.extent.steps / every) - 1) }, (_, i) => (i + 1) * every)
+    } else at = a.lengths("at")
     if (at === undefined) return undefined
     for (let i = 1; i < at.length; i++) if (at[i]! <= at[i - 1]!) return a.fail("restart points must increase", undefined, "at")
     if (at.some((x) => x <= 0 || x >= a.extent.steps)) return a.fail(`restart points must lie inside the span (1 to ${a.extent.steps - 1} steps)`, undefined, "at")

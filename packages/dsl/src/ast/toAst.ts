@@ -85,7 +85,13 @@ export const toAst = (file: string, options: { readonly recovered: boolean } = {
   }
 
   const member = (n: MemberCstNode): Array<Member> => {
-    const keyword = tokens(n, "keyword")[0]
+    const first = tokens(n, "keyword")[0]
+    const path = tokens(n, "path")
+    // `stream.replay`: one name, the words joined by dots, spanning them all.
+    const last = path.at(-1)
+    const keyword = first === undefined || last === undefined
+      ? first
+      : { ...first, image: [first, ...path].map((t) => t.image).join("."), endOffset: last.endOffset ?? last.startOffset, endLine: last.endLine ?? 0, endColumn: last.endColumn ?? 0 }
     const clauses = nodes(n, "clauses").flatMap((c) => nodes(c, "clause"))
     if (keyword === undefined) {
       return clauses.length === 0 ? [] : [{ kind: "Statement", keyword: undefined, clauses: clauses.map(clause), span: nodeSpan(n, emptySpan) }]

@@ -41,6 +41,8 @@ export interface MemberCstNode extends CstNode {
 
 export type MemberCstChildren = {
   keyword?: IToken[];
+  Dot?: IToken[];
+  path?: IToken[];
   name?: IToken[];
   Equals?: IToken[];
   value?: ExpressionCstNode[];

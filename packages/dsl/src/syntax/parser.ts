@@ -67,6 +67,11 @@ export class LrsParser extends CstParser {
       {
         ALT: () => {
           this.CONSUME(T.Identifier, { LABEL: "keyword" })
+          // A dotted name sets a block's field from outside it: `stream.replay in [...]` in a sweep.
+          this.MANY(() => {
+            this.CONSUME(T.Dot)
+            this.CONSUME3(T.Identifier, { LABEL: "path" })
+          })
           this.OPTION(() => this.CONSUME2(T.Identifier, { LABEL: "name" }))
           this.OR2([
             {

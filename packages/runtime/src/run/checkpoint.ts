@@ -6,6 +6,7 @@ import type { OptimizerState } from "../optim/Optimizer.ts"
 import type { BanditState } from "../curriculum/bandit.ts"
 import type { CurriculumState } from "../curriculum/sampler.ts"
 import type { StagesState } from "../curriculum/stages.ts"
+import type { AnchorsState } from "../stream/regularizer.ts"
 import type { StreamState } from "../stream/stream.ts"
 import type { EnsembleState } from "../ensemble/hdet.ts"
 import type { SearchState } from "../search/autolrs.ts"
@@ -57,6 +58,8 @@ export interface FeatureStates {
   readonly stages?: StagesState
   /** A continual stream's sampler and replay buffer. */
   readonly stream?: StreamState
+  /** A stream regularizer's anchors (weights and Fisher of finished tasks). */
+  readonly anchors?: AnchorsState
 }
 
 /**
@@ -66,7 +69,7 @@ export interface FeatureStates {
  * bit for bit.
  */
 export const saveCheckpoint = Effect.fnUntraced(function*(dir: RunDirectory, contents: CheckpointContents) {
-  const { updates, weights, optimizer, sampler, signals, counters, plateaus = {}, average, search, replicaOptimizers = [], ensemble, curriculum, stages, stream } = contents
+  const { updates, weights, optimizer, sampler, signals, counters, plateaus = {}, average, search, replicaOptimizers = [], ensemble, curriculum, stages, stream, anchors } = contents
   const chunks: Array<Float32Array> = []
   let offset = 0
   const add = (shape: ReadonlyArray<number>, values: Float32Array): Entry => {
@@ -103,14 +106,25 @@ export const saveCheckpoint = Effect.fnUntraced(function*(dir: RunDirectory, con
     scores: add([curriculum.scores.length], curriculum.scores),
     ...(curriculum.set === undefined ? {} : { set: add([curriculum.set.length], Float32Array.from(curriculum.set)) })
   }
-  // The replay buffer's example and task indices as float32 (exact below 2^24).
+  // The replay buffer's example and task indices (and class-balanced keys) as float32 (exact below 2^24).
   const streamEntries = stream === undefined ? undefined : {
     task: stream.task,
     sampler: stream.sampler,
     seen: stream.buffer.seen,
-    rng: stream.buffer.rng,
+    rng: stream.rng,
     index: add([stream.buffer.index.length], Float32Array.from(stream.buffer.index)),
-    bufferTask: add([stream.buffer.task.length], Float32Array.from(stream.buffer.task))
+    bufferTask: add([stream.buffer.task.length], Float32Array.from(stream.buffer.task)),
+    ...(stream.buffer.key === undefined ? {} : {
+      key: add([stream.buffer.key.length], Float32Array.from(stream.buffer.key)),
+      classes: Array.from(stream.buffer.classes!),
+      counts: Array.from(stream.buffer.counts!)
+    })
+  }
+  const anchorEntries = anchors === undefined ? undefined : {
+    terms: anchors.terms.map((t) => ({
+      weights: t.weights.map((w) => add([w.length], w)),
+      ...(t.importance === undefined ? {} : { importance: t.importance.map((f) => add([f.length], f)) })
+    }))
   }
   const bytes = new Uint8Array(offset * 4)
   const view = new Float32Array(bytes.buffer)
@@ -137,7 +151,8 @@ export const saveCheckpoint = Effect.fnUntraced(function*(dir: RunDirectory, con
       ...(ensemble === undefined ? {} : { ensemble }),
       ...(curriculumEntries === undefined ? {} : { curriculum: curriculumEntries }),
       ...(stages === undefined ? {} : { stages }),
-      ...(streamEntries === undefined ? {} : { stream: streamEntries })
+      ...(streamEntries === undefined ? {} : { stream: streamEntries }),
+      ...(anchorEntries === undefined ? {} : { anchors: anchorEntries })
     }, null, 2) + "\n")
   yield* dir.rename(aside, folder)
   return folder
@@ -158,7 +173,18 @@ interface StateJson {
   readonly ensemble?: EnsembleState
   readonly curriculum?: { rng: number; size: number; cursor?: number; bandit?: BanditState; scores: Entry; set?: Entry }
   readonly stages?: StagesState
-  readonly stream?: { task: number; sampler: BatchSamplerState; seen: number; rng: number; index: Entry; bufferTask: Entry }
+  readonly stream?: {
+    task: number
+    sampler: BatchSamplerState
+    seen: number
+    rng: number
+    index: Entry
+    bufferTask: Entry
+    key?: Entry
+    classes?: Array<number>
+    counts?: Array<number>
+  }
+  readonly anchors?: { terms: Array<{ weights: Array<Entry>; importance?: Array<Entry> }> }
 }
 
 /** What a checkpoint holds, read back for `lrs resume`. */
@@ -191,7 +217,8 @@ export const loadLatestCheckpoint = Effect.fnUntraced(function*(dir: RunDirector
     ...[state.optimizer, ...(state.replicas ?? [])].flatMap((o) => Object.values(o?.slots ?? {}).flatMap((byVar) => Object.values(byVar))),
     ...(state.average?.sets ?? []).flatMap((set) => Object.values(set.weights)),
     ...(state.curriculum === undefined ? [] : [state.curriculum.scores, ...(state.curriculum.set === undefined ? [] : [state.curriculum.set])]),
-    ...(state.stream === undefined ? [] : [state.stream.index, state.stream.bufferTask])
+    ...(state.stream === undefined ? [] : [state.stream.index, state.stream.bufferTask, ...(state.stream.key === undefined ? [] : [state.stream.key])]),
+    ...(state.anchors?.terms ?? []).flatMap((t) => [...t.weights, ...(t.importance ?? [])])
   ]
   const fits = (e: Entry) => Array.isArray(e.shape) && Number.isInteger(e.offset) && e.offset >= 0 && e.offset + e.length <= floats.length && e.length === e.shape.reduce((a, b) => a * b, 1)
   if (typeof state.updates !== "number" || state.sampler === undefined || state.optimizer === undefined || entries.length === 0) {
@@ -212,11 +239,24 @@ export const loadLatestCheckpoint = Effect.fnUntraced(function*(dir: RunDirector
     ...(state.replicas === undefined ? {} : { replicaOptimizers: state.replicas.map(optimizerState) }),
     ...(state.ensemble === undefined ? {} : { ensemble: state.ensemble }),
     ...(state.stages === undefined ? {} : { stages: state.stages }),
+    ...(state.anchors === undefined ? {} : {
+      anchors: { terms: state.anchors.terms.map((t) => ({ weights: t.weights.map(take), ...(t.importance === undefined ? {} : { importance: t.importance.map(take) }) })) }
+    }),
     ...(state.stream === undefined ? {} : {
       stream: {
         task: state.stream.task,
         sampler: state.stream.sampler,
-        buffer: { index: Int32Array.from(take(state.stream.index)), task: Int32Array.from(take(state.stream.bufferTask)), seen: state.stream.seen, rng: state.stream.rng }
+        buffer: {
+          index: Int32Array.from(take(state.stream.index)),
+          task: Int32Array.from(take(state.stream.bufferTask)),
+          seen: state.stream.seen,
+          ...(state.stream.key === undefined ? {} : {
+            key: Int32Array.from(take(state.stream.key)),
+            classes: Int32Array.from(state.stream.classes ?? []),
+            counts: Int32Array.from(state.stream.counts ?? [])
+          })
+        },
+        rng: state.stream.rng
       }
     }),
     ...(state.curriculum === undefined ? {} : {

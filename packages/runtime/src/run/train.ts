@@ -20,7 +20,10 @@ import { createEnsembleRun } from "../ensemble/run.ts"
 import { CurriculumSampler } from "../curriculum/sampler.ts"
 import { perExampleLoss } from "../curriculum/scores.ts"
 import { StagesController } from "../curriculum/stages.ts"
-import { type ContinualSummary, continualSummary, StreamSource } from "../stream/stream.ts"
+import { type ContinualSummary, continualSummary, describeStream, StreamSource } from "../stream/stream.ts"
+import { Anchors } from "../stream/regularizer.ts"
+import { distillationLoss } from "../stream/distillation.ts"
+import { deriveSeed, rngFromState, shuffleInPlace } from "../data/random.ts"
 import { metricsRows } from "@lrs/compiler"
 import { availableParallelism } from "node:os"
 import { SearchController } from "../search/autolrs.ts"
@@ -200,8 +203,23 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
       ),
       (e) => Effect.promise(() => e.close())
     )
-  const stream = ir.stream === undefined ? undefined : new StreamSource({ ...ir, stream: ir.stream }, data)
+  const stream = ir.stream === undefined ? undefined : new StreamSource({ ...ir, stream: ir.stream }, data, read)
+  const anchors = ir.stream?.regularizer === undefined
+    ? undefined
+    : yield* Effect.acquireRelease(Effect.sync(() => new Anchors(ir.stream!.regularizer!)), (a) => Effect.sync(() => a.dispose()))
+  // LwF distils the previous task's model: a second model holding the last anchor's weights.
+  const lwf = ir.stream?.regularizer?.kind === "lwf" ? ir.stream.regularizer : undefined
+  const teacher = lwf === undefined
+    ? undefined
+    : yield* Effect.acquireRelease(Effect.sync(() => createModel(ir.model, data.shape, data.classes, ir.seed)), (m) => Effect.sync(() => m.dispose()))
+  const syncTeacher = () => {
+    const weights = anchors?.latest
+    if (teacher !== undefined && weights !== undefined) teacher.variables.forEach((v, i) => v.variable.assign(weights[i]!))
+  }
+  /** The classes the tasks before `k` trained: the old model's active units, which LwF distils. */
+  const activeUnits = (k: number) => Int32Array.from(new Set(stream!.tasks.slice(0, k).flatMap((task) => task.classes))).sort()
   const curriculum = ir.curriculum === undefined ? undefined : new CurriculumSampler(ir.curriculum, data.train.n, ir.seed, data.train.y, data.classes)
+  if (ir.stream !== undefined) yield* reporter.line(describeStream(ir.stream))
   if (ensemble !== undefined) yield* reporter.line(`ensemble: ${ensembleIr!.replicas} replicas on ${ensemble.threads} thread${ensemble.threads === 1 ? "" : "s"}`)
   // Reading a scalar back is free on the synchronous backends; on a GPU it is a sync, so it waits for log steps
   // unless the spec asks what to do with a non-finite update (then every update is checked before it is applied).
@@ -224,6 +242,10 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     if (curriculum !== undefined && resumed.curriculum !== undefined) curriculum.restore(resumed.curriculum)
     stages?.restore(resumed.stages)
     if (stream !== undefined && resumed.stream !== undefined) stream.restore(resumed.stream)
+    if (anchors !== undefined && resumed.anchors !== undefined) {
+      anchors.restore(resumed.anchors, model.variables)
+      syncTeacher()
+    }
     board.restore(resumed.signals)
     plateaus.restore(resumed.plateaus)
     if (average !== undefined && resumed.average !== undefined) average.restore(resumed.average)
@@ -258,16 +280,72 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
   /** The same for a continual stream: the current task's batch (with replay), its logits masked for task-incremental learning. */
   const streamForwardBackward = (t: number) => {
     const b = stream!.next(t)
+    // `concat` replay makes the batch twice as large.
+    const n = b.y.length
     return tf.tidy(() => {
-      const x = tf.tensor2d(b.x, [ir.batch, features])
+      const x = tf.tensor2d(b.x, [n, features])
       const y = tf.tensor1d(b.y, "int32")
-      const mask = b.mask === undefined ? undefined : tf.tensor2d(b.mask, [ir.batch, data.classes])
+      const mask = b.mask === undefined ? undefined : tf.tensor2d(b.mask, [n, data.classes])
+      // LwF: the previous task's model's logits on this batch, outside the tape (a fixed target).
+      const old = teacher === undefined || anchors?.latest === undefined ? undefined : teacher.forward(x, { training: false, step: t })
+      const units = old === undefined ? undefined : tf.tensor1d(activeUnits(stream!.taskAt(t)), "int32")
       const { loss, grads } = lossAndGradients(() => {
         const logits = model.forward(x, { training: true, step: t, read })
-        return softmaxCrossEntropy(mask === undefined ? logits : tf.add(logits, mask) as tf.Tensor2D, y)
+        let objective = softmaxCrossEntropy(mask === undefined ? logits : tf.add(logits, mask) as tf.Tensor2D, y)
+        // EWC / L2 anchors of finished tasks, or LwF's distillation, join the objective (and the logged loss).
+        const penalty = anchors?.penalty(model.variables)
+        if (penalty !== undefined) objective = tf.add(objective, penalty) as tf.Scalar
+        if (old !== undefined) objective = tf.add(objective, tf.mul(distillationLoss(logits, old, units!, lwf!.temperature), lwf!.alpha)) as tf.Scalar
+        return objective
       }, model.variables)
       return { loss, grads, norm: normOf(grads) }
     })
+  }
+  /**
+   * The diagonal Fisher of task `k` at the current weights, as EWC defines it: per-example
+   * gradients of the log-likelihood squared and averaged over `samples` of the task's examples (a
+   * seeded choice, stream `stream/fisher-<k>`), with the true labels (`empirical`) or labels drawn
+   * from the model's prediction (`sampled`). Per example, not squared mini-batch means, which
+   * understate F by about the batch size.
+   */
+  const fisherOf = (k: number): Array<Float32Array> => {
+    const reg = ir.stream!.regularizer!
+    if (reg.kind !== "ewc") throw new Error("only EWC measures a Fisher")
+    const rng = rngFromState(deriveSeed(ir.seed, `stream/fisher-${k}`))
+    const rows = shuffleInPlace(Int32Array.from(stream!.tasks[k]!.train), rng).slice(0, reg.samples)
+    const sums = model.variables.map((v) => new Float32Array(v.variable.size))
+    const all = stream!.examples(k, rows)
+    for (let i = 0; i < rows.length; i++) {
+      const grads = tf.tidy(() => {
+        const x = tf.tensor2d(all.x.subarray(i * features, (i + 1) * features), [1, features])
+        const mask = all.mask === undefined ? undefined : tf.tensor2d(all.mask.subarray(i * data.classes, (i + 1) * data.classes), [1, data.classes])
+        const logitsOf = () => {
+          const logits = model.forward(x, { training: false, step: 0 })
+          return mask === undefined ? logits : tf.add(logits, mask) as tf.Tensor2D
+        }
+        let label = all.y[i]!
+        if (reg.fisher === "sampled") {
+          const p = tf.softmax(logitsOf()).dataSync()
+          let u = rng.uniform()
+          label = data.classes - 1
+          for (let c = 0; c < data.classes; c++) {
+            if ((u -= p[c]!) < 0) {
+              label = c
+              break
+            }
+          }
+        }
+        const y = tf.tensor1d([label], "int32")
+        return lossAndGradients(() => softmaxCrossEntropy(logitsOf(), y), model.variables).grads
+      })
+      model.variables.forEach((v, j) => {
+        const g = grads[v.name]!.dataSync()
+        const sum = sums[j]!
+        for (let e = 0; e < sum.length; e++) sum[e]! += g[e]! * g[e]!
+      })
+      tf.dispose(Object.values(grads))
+    }
+    return sums.map((s) => s.map((v) => v / rows.length))
   }
   /**
    * The same for an ensemble: the replicas each take their share of the batch, in order, and the
@@ -359,7 +437,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
       for (const metric of ir.evaluation.metrics) row[metric] = m[metric]
       yield* metrics.append(row)
     }
-    const seen = perTask.slice(0, stream!.taskAt(Math.max(u - 1, 0)) + 1)
+    const seen = perTask.slice(0, stream!.seenAt(Math.max(u - 1, 0)))
     const mean = (metric: keyof (typeof perTask)[number]) => seen.reduce((a, m) => a + m[metric], 0) / seen.length
     return { accuracy: mean("accuracy"), loss: mean("loss"), top5: mean("top5") }
   })
@@ -480,6 +558,12 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     if (ensemble === undefined) applyUpdate(grads, norm, t)
     else yield* applyEnsembleUpdate(grads, norm, t)
     loss.dispose()
+    // A task just ended (not the last): its weights (and Fisher) become an anchor for the next ones.
+    if (anchors !== undefined && ir.stream !== undefined && (t + 1) % ir.stream.stepsPerTask === 0 && t + 1 < ir.steps) {
+      const k = stream!.taskAt(t)
+      anchors.consolidate(model.variables, ir.stream.regularizer?.kind === "ewc" ? fisherOf(k) : undefined)
+      syncTeacher()
+    }
     if (readEveryStep || logged) {
       observe("loss", lastLoss, t + 1)
       if (norm !== undefined) observe("grad_norm", gradNorm, t + 1)
@@ -543,7 +627,8 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
         ...(search.node === undefined ? {} : { search: search.state() }),
         ...(curriculum === undefined ? {} : { curriculum: curriculum.state() }),
         ...(stages === undefined ? {} : { stages: stages.snapshot() }),
-        ...(stream === undefined ? {} : { stream: stream.state() })
+        ...(stream === undefined ? {} : { stream: stream.state() }),
+        ...(anchors === undefined ? {} : { anchors: anchors.state() })
       })
       if (ir.onNonfinite === "rollback") {
         snapshot = yield* takeSnapshot(u)
@@ -563,7 +648,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
   let continual: ContinualSummary | undefined
   if (stream !== undefined && ir.stream !== undefined) {
     const parsed = metricsRows(yield* dir.readText("metrics.jsonl"))
-    continual = continualSummary("rows" in parsed ? parsed.rows.map((r) => r.row) : [], stream.tasks.length, ir.stream.stepsPerTask)
+    continual = continualSummary("rows" in parsed ? parsed.rows.map((r) => r.row) : [], stream.tasks.length, ir.stream.stepsPerTask, ir.stream.forgettingWindow)
   }
   const summary: Summary = {
     experiment: ir.experiment,
