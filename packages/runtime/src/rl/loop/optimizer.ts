@@ -1,0 +1,87 @@
+import * as tf from "@tensorflow/tfjs"
+import type { ScheduleIR } from "@lrs/compiler"
+import type { Span } from "@lrs/dsl"
+import type { NamedVariable } from "../../model/variables.ts"
+import { createAdam } from "../../optim/adam.ts"
+import type { OptimizerState } from "../../optim/Optimizer.ts"
+import { closedForm, type ScheduleReader } from "../../schedule/ScheduleReader.ts"
+
+export interface RlAdamOptions {
+  readonly beta1?: number
+  readonly beta2?: number
+  /** CleanRL's PPO and SB3's policies use 1e-5 (torch's default is 1e-8). */
+  readonly epsilon?: number
+}
+
+/** The repo's Adam with the learning rate given per update by the caller, not by a ScheduleIR. */
+export interface RlOptimizer {
+  /** Applies one update with learning rate `lr`; the caller keeps (and disposes) `grads`. */
+  step(grads: Readonly<Record<string, tf.Tensor>>, lr: number): void
+  state(): Promise<OptimizerState>
+  restore(state: OptimizerState): void
+  dispose(): void
+}
+
+const span: Span = { file: "<rl>", start: { offset: 0, line: 1, col: 1 }, end: { offset: 0, line: 1, col: 1 } }
+const constant = (value: number): ScheduleIR => ({ kind: "constant", value, span })
+
+/**
+ * `createAdam` (torch.optim.Adam, our implementation) whose lr schedule is a placeholder the reader
+ * answers with the value passed to `step`: the RL loop reads its schedules itself (on the update or
+ * env-step clock) and hands the number over, while the moments, bias correction and checkpoint
+ * format stay the runtime's.
+ */
+export const createRlAdam = (variables: ReadonlyArray<NamedVariable>, options: RlAdamOptions = {}): RlOptimizer => {
+  let lr = Number.NaN
+  const lrSchedule = constant(Number.NaN)
+  const read: ScheduleReader = (s, t) => (s === lrSchedule ? lr : closedForm(s, t))
+  const adam = createAdam(
+    { kind: "adam", lr: lrSchedule, beta1: constant(options.beta1 ?? 0.9), beta2: constant(options.beta2 ?? 0.999), epsilon: options.epsilon ?? 1e-5, weightDecay: constant(0), span },
+    variables,
+    read
+  )
+  return {
+    step: (grads, value) => {
+      if (!Number.isFinite(value) || value < 0) throw new Error(`learning rate must be a finite non-negative number, got ${value}`)
+      lr = value
+      adam.step(grads, 0)
+    },
+    state: () => adam.state(),
+    restore: (s) => adam.restore(s),
+    dispose: () => adam.dispose()
+  }
+}
+
+/**
+ * `torch.nn.utils.clip_grad_norm_`: the global L2 norm over all gradients, and when `maxNorm` is
+ * given every gradient scaled by `min(1, maxNorm / (norm + 1e-6))`. Replaces (and disposes) the
+ * entries of `grads` it scales; returns the norm before clipping.
+ */
+export const clipGlobalNorm = (grads: Record<string, tf.Tensor>, maxNorm: number | undefined): number => {
+  const value = tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))).dataSync()[0]!)
+  if (maxNorm !== undefined) {
+    const scale = maxNorm / (value + 1e-6)
+    if (scale < 1) {
+      for (const [name, g] of Object.entries(grads)) {
+        grads[name] = tf.tidy(() => tf.mul(g, scale))
+        g.dispose()
+      }
+    }
+  }
+  return value
+}
+
+/**
+ * Loss and gradients keyed by our names, with zeros for variables the loss does not reach (GRPO
+ * never touches a value head). Adam leaves such a variable exactly as it is: its moments stay 0,
+ * so its update is 0. The caller owns the returned tensors.
+ */
+export const lossAndAllGradients = (
+  loss: () => tf.Scalar,
+  variables: ReadonlyArray<NamedVariable>
+): { readonly loss: tf.Scalar; readonly grads: Record<string, tf.Tensor> } => {
+  const { value, grads: byTfName } = tf.variableGrads(loss, variables.map((v) => v.variable))
+  const grads: Record<string, tf.Tensor> = {}
+  for (const v of variables) grads[v.name] = byTfName[v.variable.name] ?? tf.zerosLike(v.variable)
+  return { loss: value, grads }
+}
