@@ -16,6 +16,7 @@ import { report } from "./commands/report.ts"
 import { runs } from "./commands/runs.ts"
 import { sweep } from "./commands/sweep.ts"
 import { schedule } from "./commands/schedule.ts"
+import { worker } from "./commands/worker.ts"
 import { UsageError } from "./errors.ts"
 
 export const version = "0.1.0"
@@ -25,7 +26,7 @@ const usageShown = "see the usage above"
 
 export const lrs = Command.make("lrs").pipe(
   Command.withDescription("lrs: declare how a model is trained over time in one .lrs file; check it like a compiler, then run it."),
-  Command.withSubcommands([check, run, resume, resolve, diff, fmt, explain, schedule, plot, fit, predict, runs, report, sweep, lsp])
+  Command.withSubcommands([check, run, resume, resolve, diff, fmt, explain, schedule, plot, fit, predict, runs, report, sweep, worker, lsp])
 )
 
 /**
