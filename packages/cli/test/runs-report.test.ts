@@ -114,5 +114,12 @@ experiment split {
     expect(readFileSync(svg, "utf8").match(/stroke-dasharray/g)?.length).toBeGreaterThanOrEqual(1)
     const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"))
     expect(summary.continual.matrix.length).toBe(2)
+    // The run's best is taken once both tasks are seen (updates 150 and 200), not task 0's alone at 50 or 100.
+    const listed = JSON.parse(lrs(["runs", runs, "--format", "json"]).stdout) as Array<{ name: string; best: { step: number; value: number } }>
+    const best = listed.find((r) => r.name === "stream")!.best
+    expect([150, 200]).toContain(best.step)
+    const rows = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l))
+    const means = rows.filter((r) => r.kind === "eval" && r.task === undefined && r.step >= 150).map((r) => r.accuracy as number)
+    expect(best.value).toBe(Math.max(...means))
   })
 })

@@ -15,7 +15,7 @@ export interface RunInfo {
   /** Updates done: the summary's, else the last logged step + 1. */
   readonly steps: number
   readonly rows: ReadonlyArray<Readonly<Record<string, unknown>>>
-  /** The evaluated split's best accuracy (or lowest loss when accuracy is not evaluated). */
+  /** The evaluated split's best accuracy (or lowest loss when accuracy is not evaluated); for a stream, once every task is seen. */
   readonly best: { readonly metric: string; readonly value: number; readonly step: number } | undefined
   readonly resolved: string | undefined
 }
@@ -68,7 +68,10 @@ export const readRun = Effect.fn("readRun")(function*(dir: string) {
   const trainSteps = rows.filter((r) => r["kind"] === "train").map((r) => r["step"] as number)
   const steps = typeof summary?.["steps"] === "number" ? summary["steps"] : trainSteps.length === 0 ? 0 : Math.max(...trainSteps) + 1
   const split = ir.evaluation.split
-  const evals = rows.filter((r) => r["kind"] === "eval" && r["split"] === split && r["weights"] === undefined && r["task"] === undefined)
+  // A stream's metric is the mean over the tasks seen so far: only once every task is seen (its last
+  // task) is it comparable across runs; before, the first task alone would look best.
+  const from = ir.stream === undefined || ir.stream.joint ? 0 : ir.steps - ir.stream.stepsPerTask + 1
+  const evals = rows.filter((r) => r["kind"] === "eval" && r["split"] === split && r["weights"] === undefined && r["task"] === undefined && (r["step"] as number) >= from)
   const metric = ir.evaluation.metrics.includes("accuracy") ? "accuracy" : "loss"
   let best: RunInfo["best"]
   for (const r of evals) {
