@@ -357,6 +357,42 @@ experiment anchored {
     })
   }
 
+  it("resumes an RL run killed with SIGKILL: env copies, policy, Adam, random streams and the episode window come back", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lrs-resume-rl-"))
+    const file = join(dir, "cartpole.lrs")
+    writeFileSync(file, `lrs 1
+experiment balance {
+  seed = 4
+  steps = 15360
+  data = cartpole(copies = 4)
+  model = mlp(hidden = [32, 32], activation = tanh)
+  optimizer = adam(lr = linear(1e-3 -> 0), epsilon = 1e-5)
+  rl {
+    algorithm = ppo(rollout = 64, epochs = 2, minibatches = 2, entropy = linear(0.01 -> 0))
+  }
+  log every 256 steps
+  checkpoint every 1024 steps
+}
+`)
+    const whole = lrs(["run", file, "--backend", "wasm", "--out", join(dir, "whole")])
+    expect(whole.status, whole.stderr).toBe(0)
+    expect(await runAndKill(file, join(dir, "cut"), "wasm", 1024)).toBe("SIGKILL")
+    const last = join("checkpoints", "step-00015360", "rl.json")
+    expect(existsSync(join(dir, "cut", last))).toBe(false)
+    const resumed = lrs(["resume", join(dir, "cut"), "--backend", "wasm"])
+    expect(resumed.status, resumed.stderr).toBe(0)
+    expect(resumed.stdout).toMatch(/resuming .* from the checkpoint after \d+ env steps/)
+    expect(readFileSync(join(dir, "cut", last), "utf8")).toBe(readFileSync(join(dir, "whole", last), "utf8"))
+    const metrics = readFileSync(join(dir, "whole", "metrics.jsonl"), "utf8")
+    expect(readFileSync(join(dir, "cut", "metrics.jsonl"), "utf8")).toBe(metrics)
+    expect(tensorBoardScalars(join(dir, "cut"))).toEqual(tensorBoardScalars(join(dir, "whole")))
+    const rows = metrics.trim().split("\n").map((l) => JSON.parse(l))
+    // A row per iteration of 256 env steps; the entropy bonus and the lr read before each rollout.
+    expect(rows.map((r) => r.step)).toEqual(Array.from({ length: 60 }, (_, i) => (i + 1) * 256))
+    expect(rows[0].lr).toBe(1e-3)
+    expect(rows[1].entropy_coef).toBeCloseTo(0.01 * (1 - 256 / 15360), 12)
+  })
+
   it("says which file of a damaged run directory is wrong and how to go on, without a stack trace", () => {
     const dir = mkdtempSync(join(tmpdir(), "lrs-resume-damaged-"))
     const file = join(dir, "small.lrs")

@@ -1,7 +1,7 @@
 import { formatSpan } from "@lrs/dsl"
 import type { Origin } from "./check/Context.ts"
 import type { Origins } from "./check/experiment.ts"
-import type { AverageIR, ConditionIR, CurriculumIR, EnsembleIR, StreamIR, OptimizerIR, RunIR, ScheduleIR } from "./ir/Ir.ts"
+import type { AverageIR, ConditionIR, CurriculumIR, EnsembleIR, OptimizerIR, RlIR, RunIR, ScheduleIR, StreamIR } from "./ir/Ir.ts"
 import { printSignal } from "./check/signals.ts"
 
 /** A number as the language writes it (the shortest form that reads back to the same double). */
@@ -143,6 +143,10 @@ const dataText = (d: RunIR["data"]): string => {
     case "csv":
     case "jsonl":
       return `${d.kind}(path = ${JSON.stringify(d.path)}, features = [${d.features.map((f) => JSON.stringify(f)).join(", ")}], label = ${JSON.stringify(d.label)}, test_fraction = ${num(d.testFraction)}${validation})`
+    case "cartpole":
+      return `cartpole(copies = ${d.copies})`
+    case "frozen_lake":
+      return `frozen_lake(copies = ${d.copies}, map = "${d.map}", slippery = ${d.slippery})`
   }
 }
 
@@ -153,11 +157,20 @@ const modelText = (m: RunIR["model"], steps: number): string => {
     : `cnn(channels = [${m.channels.join(", ")}], kernel = ${m.kernel}, dense = [${m.dense.join(", ")}], activation = ${m.activation}${dropout})`
 }
 
+const rlLines = (r: RlIR, origin: string, steps: number): Array<[string, string]> => {
+  const a = r.algorithm
+  const algorithm = a.kind === "reinforce"
+    ? `reinforce(gamma = ${num(a.gamma)}, baseline = ${a.baseline})`
+    : `ppo(rollout = ${a.rollout}, epochs = ${a.epochs}, minibatches = ${a.minibatches}, gamma = ${num(a.gamma)}, lambda = ${num(a.lambda)}, clip = ${printSchedule(a.clip, steps)}, value_clip = ${a.valueClip}, entropy = ${printSchedule(a.entropy, steps)}, value = ${printSchedule(a.value, steps)}, max_grad_norm = ${num(a.maxGradNorm)}, target_kl = ${num(a.targetKl)}, truncation = ${a.truncation}, normalize_advantage = ${a.normalizeAdvantage})`
+  return [["rl {", origin], [`  algorithm = ${algorithm}`, origin], [`  shared = ${r.shared}`, origin], ["}", origin]]
+}
+
 export const printResolved = (ir: RunIR, origins: Origins): string => {
   const lines: Array<[string, string]> = [
     [`seed = ${ir.seed}`, originText(origins["seed"])],
     [`steps = ${ir.steps}`, origins["epochs"]?.kind === "default" || origins["epochs"] === undefined ? originText(origins["steps"]) : `epochs, ${originText(origins["epochs"])}`],
-    [`batch = ${ir.batch}`, originText(origins["batch"])],
+    // An rl experiment's batch is its rollout, implied by the environment and the algorithm.
+    ...(ir.rl === undefined ? [[`batch = ${ir.batch}`, originText(origins["batch"])] as [string, string]] : []),
     [`data = ${dataText(ir.data)}`, originText(origins["data"])],
     [`model = ${modelText(ir.model, ir.steps)}`, originText(origins["model"])],
     [`optimizer = ${optimizerText(ir.optimizer, ir.steps)}`, originText(origins["optimizer"])],
@@ -166,8 +179,9 @@ export const printResolved = (ir: RunIR, origins: Origins): string => {
     ...(ir.ensemble === undefined ? [] : [[`ensemble = ${ensembleText(ir.ensemble)}`, originText(origins["ensemble"])] as [string, string]]),
     ...(ir.curriculum === undefined ? [] : curriculumLines(ir.curriculum, ir.steps, originText(origins["curriculum"]))),
     ...(ir.stream === undefined ? [] : streamLines(ir.stream, originText(origins["stream"]), ir.steps)),
+    ...(ir.rl === undefined ? [] : rlLines(ir.rl, originText(origins["rl"]), ir.steps)),
     ...Object.entries(ir.schedules).map(([name, s]): [string, string] => [`schedule ${name} = ${printSchedule(s, ir.steps)}`, originText(origins[`schedule ${name}`])]),
-    [`evaluate every ${ir.evaluation.every} steps on ${ir.evaluation.split} [${ir.evaluation.metrics.join(", ")}]`, originText(origins["evaluate"])],
+    ...(ir.rl === undefined ? [[`evaluate every ${ir.evaluation.every} steps on ${ir.evaluation.split} [${ir.evaluation.metrics.join(", ")}]`, originText(origins["evaluate"])] as [string, string]] : []),
     [`log every ${ir.log.every} steps${ir.log.signals.length === 0 ? "" : ` [${ir.log.signals.map(printSignal).join(", ")}]`}`, originText(origins["log"])],
     ...(ir.checkpoint === undefined ? [] : [[`checkpoint every ${ir.checkpoint.every} steps`, originText(origins["checkpoint"])] as [string, string]]),
     ...(ir.stop === undefined ? [] : [[`until ${conditionText(ir.stop)}`, originText(origins["until"])] as [string, string]])

@@ -10,7 +10,7 @@ import * as Option from "effect/Option"
 import { createHash } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { RunFailed } from "../errors.ts"
-import { type RunInfo, readRun } from "../runs/read.ts"
+import { better, type RunInfo, readRun } from "../runs/read.ts"
 import { nextAction } from "../sweep/runTrial.ts"
 import { cell, summaryTable } from "../sweep/summary.ts"
 import type { Trial } from "../sweep/trials.ts"
@@ -98,7 +98,7 @@ export const clusterSweep = Effect.fn("lrs.sweep.cluster")(function*(s: ClusterS
         anyStarted = true
         if (status === "finished" || status === "stopped" || status === "pruned") {
           done++
-          if (status !== "pruned" && info?.best !== undefined && (best === undefined || (info.best.metric.endsWith("accuracy") ? info.best.value > best.value : info.best.value < best.value))) {
+          if (status !== "pruned" && info?.best !== undefined && (best === undefined || better(info.best.metric, info.best.value, best.value))) {
             best = { ...info.best, trial: t.index }
           }
           const outcome = status === "pruned" ? `pruned: ${cell(info)}, below what the prune rule keeps` : `done: ${cell(info)}`

@@ -39,7 +39,9 @@ export const report = Command.make(
         return c === undefined ? [] : [{ name: run.name, steps: c.steps, values: c.values, boundaries }]
       })
       const steps = Math.max(...runs.map(({ run }) => run.ir.steps))
-      const spec = chartSpec(lines, { title: name, steps: steps + 1, log: false, series: "run", measure: name })
+      const rl = runs.filter(({ run }) => run.ir.rl !== undefined).length
+      const axis = rl === 0 ? undefined : rl === runs.length ? "environment steps" : "step (updates; environment steps for RL runs)"
+      const spec = chartSpec(lines, { title: name, steps: steps + 1, log: false, series: "run", measure: name, ...(axis === undefined ? {} : { axis }) })
       const svg = yield* Effect.tryPromise({ try: () => renderSvg(spec), catch: (e) => new RunFailed({ message: `cannot draw ${name}: ${String(e)}` }) })
       charts.push({ name, svg, spec })
     }

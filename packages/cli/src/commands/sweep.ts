@@ -8,7 +8,7 @@ import { resolve } from "node:path"
 import { RunFailed, UsageError } from "../errors.ts"
 import { set, specFile } from "../flags.ts"
 import { stderrColor } from "../report.ts"
-import { type RunInfo, readRun } from "../runs/read.ts"
+import { better, type RunInfo, readRun } from "../runs/read.ts"
 import { loadSpec } from "../spec.ts"
 import { Pruner } from "../sweep/prune.ts"
 import { nextAction, runTrial } from "../sweep/runTrial.ts"
@@ -84,7 +84,7 @@ export const sweep = Command.make(
       if (action === "run") yield* fs.remove(t.dir, { recursive: true }).pipe(Effect.ignore)
       const code = yield* runTrial({ spec, backend, sets: set }, t, action, (rows) => pruner?.report(t.index, rows, base.ir.steps))
       const info = yield* readRun(t.dir)
-      if (code === 0 && info?.best !== undefined && (best === undefined || (info.best.metric.endsWith("accuracy") ? info.best.value > best.value : info.best.value < best.value))) {
+      if (code === 0 && info?.best !== undefined && (best === undefined || better(info.best.metric, info.best.value, best.value))) {
         best = { ...info.best, trial: t.index }
       }
       if (code === 0) done++

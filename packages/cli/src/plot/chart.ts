@@ -23,6 +23,8 @@ export interface ChartOptions {
   /** The x axis runs over 0..steps-1. */
   readonly steps: number
   readonly log: boolean
+  /** The x axis's title; RL runs count environment steps. Default `step (updates)`. */
+  readonly axis?: string
 }
 
 /**
@@ -46,7 +48,7 @@ export const chartSpec = (lines: ReadonlyArray<Line>, options: ChartOptions): To
   const x: Encoding = {
     field: "step",
     type: "quantitative",
-    title: "step (updates)",
+    title: options.axis ?? "step (updates)",
     scale: { domain: [0, Math.max(options.steps - 1, 1)], nice: false, zero: true },
     // SI prefixes (2.5k, 1M) with a plain 0, not the axis's shared-prefix `0k`.
     axis: { labelExpr: "datum.value === 0 ? '0' : format(datum.value, '~s')" }

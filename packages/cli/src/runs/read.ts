@@ -5,6 +5,12 @@ import { readFileSync } from "node:fs"
 import { basename, join } from "node:path"
 
 /** What `lrs runs` and `lrs report` know of a run directory. */
+/** Whether a larger value of `metric` is better (accuracies, top-5, RL returns) or a smaller one (losses). */
+export const higherIsBetter = (metric: string): boolean => /(accuracy|top5|return)$/.test(metric)
+
+/** Whether `a` beats `b` on `metric`. */
+export const better = (metric: string, a: number, b: number): boolean => (higherIsBetter(metric) ? a > b : a < b)
+
 export interface RunInfo {
   readonly dir: string
   readonly name: string
@@ -74,10 +80,17 @@ export const readRun = Effect.fn("readRun")(function*(dir: string) {
   const evals = rows.filter((r) => r["kind"] === "eval" && r["split"] === split && r["weights"] === undefined && r["task"] === undefined && (r["step"] as number) >= from)
   const metric = ir.evaluation.metrics.includes("accuracy") ? "accuracy" : "loss"
   let best: RunInfo["best"]
-  for (const r of evals) {
+  // An RL run has no evaluation split: its best is the highest mean return of the last 100 episodes.
+  if (ir.rl !== undefined) {
+    for (const r of rows) {
+      const v = r["return"]
+      if (r["kind"] === "train" && typeof v === "number" && (best === undefined || v > best.value)) best = { metric: "train.return", value: v, step: r["step"] as number }
+    }
+  }
+  for (const r of ir.rl === undefined ? evals : []) {
     const v = r[metric]
     if (typeof v !== "number") continue
-    if (best === undefined || (metric === "accuracy" ? v > best.value : v < best.value)) best = { metric: `${split}.${metric}`, value: v, step: r["step"] as number }
+    if (best === undefined || better(metric, v, best.value)) best = { metric: `${split}.${metric}`, value: v, step: r["step"] as number }
   }
   return { dir, name: basename(dir), ir, status, summary, steps, rows, best, resolved: yield* text("resolved.lrs") } satisfies RunInfo
 })

@@ -1,4 +1,4 @@
-import type { RunInfo } from "../runs/read.ts"
+import { higherIsBetter, type RunInfo } from "../runs/read.ts"
 import type { Trial } from "./trials.ts"
 
 /** A trial's best evaluated metric, or `-`. */
@@ -10,7 +10,7 @@ export const summaryTable = (trials: ReadonlyArray<Trial>, infos: ReadonlyArray<
     const va = a.info?.best
     const vb = b.info?.best
     if (va === undefined || vb === undefined) return va === undefined ? (vb === undefined ? a.t.index - b.t.index : 1) : -1
-    return va.metric.endsWith("accuracy") ? vb.value - va.value : va.value - vb.value
+    return higherIsBetter(va.metric) ? vb.value - va.value : va.value - vb.value
   })
   const rows = [["trial", "sets", "status", "steps", "best"], ...order.map(({ t, info }) => [String(t.index), t.assignments.map((a) => `${a.name}=${a.value}`).join(" "), info?.status ?? "not started", info === undefined ? "-" : `${info.steps}/${info.ir.steps}`, cell(info)])]
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)))

@@ -59,6 +59,8 @@ export interface TimeAxes {
   readonly batch?: number
   /** A stream's updates per task (the budget split evenly among its tasks). */
   readonly stepsPerTask?: number
+  /** An RL experiment: its steps are environment steps, so `env_steps` converts one to one. */
+  readonly envSteps?: boolean
 }
 
 interface State {

@@ -14,7 +14,9 @@ export const constructors = {
     fashion_mnist: ["path", "validation_fraction"],
     mnist: ["path", "validation_fraction"],
     csv: ["path", "features", "label", "test_fraction", "validation_fraction"],
-    jsonl: ["path", "features", "label", "test_fraction", "validation_fraction"]
+    jsonl: ["path", "features", "label", "test_fraction", "validation_fraction"],
+    cartpole: ["copies"],
+    frozen_lake: ["copies", "map", "slippery"]
   },
   model: {
     mlp: ["hidden", "activation", "layer_norm", "dropout"],
@@ -38,6 +40,17 @@ export const checkData = (ctx: Context, e: Expr): DataIR | undefined => {
   const num = (key: string, fallback: number, rule: NumberRule) => {
     const a = args.get(key)
     return a === undefined ? fallback : checkedNumber(ctx, a, key, rule)
+  }
+  if (fn === "cartpole" || fn === "frozen_lake") {
+    const copies = num("copies", fn === "cartpole" ? 4 : 8, { integer: true, min: 1, max: 4096 })
+    if (copies === undefined) return undefined
+    if (fn === "cartpole") return { kind: fn, copies, validationFraction: 0, span: call.span }
+    const mapExpr = args.get("map")
+    const map = mapExpr === undefined ? "4x4" : checkedString(ctx, mapExpr, "map")
+    if (map !== undefined && map !== "4x4" && map !== "8x8") return ctx.report("LRS2002", mapExpr!.span, `\`map\` must be "4x4" or "8x8" (Gymnasium's maps), found "${map}"`)
+    const slipperyExpr = args.get("slippery")
+    const slippery = slipperyExpr === undefined ? true : checkedBool(ctx, slipperyExpr, "slippery")
+    return map === undefined || slippery === undefined ? undefined : { kind: fn, copies, map, slippery, validationFraction: 0, span: call.span }
   }
   const validationFraction = num("validation_fraction", 0, { min: 0, max: 1, exclusive: false })
   if (validationFraction !== undefined && validationFraction >= 1) {

@@ -1,9 +1,10 @@
 import type { Block, Expr, Member, Span, Statement } from "@lrs/dsl"
-import type { RunIR, ScheduleIR } from "../ir/Ir.ts"
+import { isEnv, type RunIR, type ScheduleIR } from "../ir/Ir.ts"
 import { compileSchedule, type Extent } from "../schedule/compile.ts"
 import { checkAverage } from "./average.ts"
 import { checkCurriculum } from "./curriculum.ts"
 import { checkStream } from "./stream.ts"
+import { checkRl } from "./rl.ts"
 import { checkEnsemble } from "./ensemble.ts"
 import { checkSearches } from "./searches.ts"
 import { checkData, checkModel, checkOptimizer, splitsOf, trainExamples } from "./constructors.ts"
@@ -19,7 +20,7 @@ export type ExperimentField = (typeof experimentFields)[number]
 export const statementKinds = ["evaluate", "log", "checkpoint"] as const
 const declarationKinds = ["schedule"] as const
 /** Block keywords the later features (streams, curricula, RL loops) own; reserved now so specs cannot take them. */
-export const reservedBlocks = ["rl", "sweep"] as const
+export const reservedBlocks = ["sweep"] as const
 
 export type Origins = Readonly<Record<string, Origin>>
 
@@ -33,6 +34,26 @@ const defaults = { seed: 0, batch: 32 }
 /** The overrides (`--set`, sweeps) of a block's fields, `<block>.<field>`, by field. */
 const blockOverrides = (overrides: ReadonlyMap<string, { readonly expr: Expr }>, block: string): Map<string, Expr> =>
   new Map([...overrides].flatMap(([key, v]) => (key.startsWith(`${block}.`) ? [[key.slice(block.length + 1), v.expr] as const] : [])))
+
+/** What an RL experiment cannot have in this release: said rather than ignored. */
+const checkRlExperiment = (ctx: Context, fields: ReadonlyMap<string, FieldValue>, statements: ReadonlyMap<string, Statement>, blocks: ReadonlyMap<string, Block>): void => {
+  const batch = fields.get("batch")
+  if (batch !== undefined && batch.origin.kind !== "default") {
+    ctx.report("LRS2001", batch.expr.span, "an rl experiment's batch is its rollout (copies x rollout steps)", "remove `batch`; set `copies` in the environment and `rollout` in `ppo(...)`")
+  }
+  for (const key of ["average", "ensemble", "on_nonfinite"] as const) {
+    const f = fields.get(key)
+    if (f !== undefined && f.origin.kind !== "default") ctx.report("LRS1016", f.expr.span, `\`${key}\` cannot be combined with an rl loop in this release`, `remove \`${key}\``)
+  }
+  for (const key of ["evaluate", "until"] as const) {
+    const st = statements.get(key)
+    if (st !== undefined) ctx.report("LRS1016", st.span, `\`${key}\` is not available for an rl loop in this release (it logs its episodes' returns as it trains)`, `remove \`${key}\``)
+  }
+  for (const key of ["curriculum", "stream"] as const) {
+    const b = blocks.get(key)
+    if (b !== undefined) ctx.report("LRS1016", b.keyword.span, `a \`${key}\` cannot be combined with an rl loop in this release`, "remove one of them")
+  }
+}
 
 /** Checks an experiment block and builds its IR; undefined when anything was reported. */
 export const checkExperiment = (
@@ -82,8 +103,11 @@ export const checkExperiment = (
   const batch = batchExpr === undefined ? defaults.batch : checkedNumber(ctx, batchExpr, "batch", { integer: true, min: 1 })
   const dataExpr = required("data", "spirals()")
   const data = dataExpr === undefined ? undefined : checkData(ctx, dataExpr)
+  // An environment's run counts env steps: `steps`, `env_steps` and `%` are its lengths.
+  const env = data !== undefined && isEnv(data) ? data : undefined
   const axesCtx = ctx.withAxes({
-    ...(batch === undefined ? {} : { batch }),
+    ...(env === undefined ? {} : { envSteps: true }),
+    ...(batch === undefined || env !== undefined ? {} : { batch }),
     ...(batch === undefined || data === undefined || trainExamples(data) === undefined ? {} : { stepsPerEpoch: Math.ceil(trainExamples(data)! / batch) })
   })
   const budget = checkBudget(axesCtx, field("steps"), field("epochs"), fields, block.keyword.span, name)
@@ -95,6 +119,16 @@ export const checkExperiment = (
   const stream = streamBlock === undefined || budget === undefined ? undefined : checkStream(axesCtx, streamBlock, budget.steps, budget.span, data, streamOverrides)
   origins["stream"] = streamBlock === undefined ? { kind: "default" } : { kind: streamOverrides.size > 0 ? "override" : "spec", span: streamBlock.span }
   const timedAxes = stream === undefined ? axesCtx : axesCtx.withAxes({ ...axesCtx.axes, stepsPerTask: stream.stepsPerTask })
+  const rlBlock = blocks.get("rl")
+  const rl = rlBlock === undefined || env === undefined || budget === undefined ? undefined : checkRl(axesCtx, rlBlock, env, extent, budget.span)
+  origins["rl"] = rlBlock === undefined ? { kind: "default" } : { kind: "spec", span: rlBlock.span }
+  if (rlBlock !== undefined && data !== undefined && env === undefined) {
+    ctx.report("LRS2001", rlBlock.keyword.span, "an `rl` block trains on an environment, but this experiment's `data` is a dataset", "write `data = cartpole()` (or `frozen_lake()`), or remove the rl block")
+  }
+  if (env !== undefined && rlBlock === undefined) {
+    ctx.report("LRS1007", env.span, `\`${env.kind}\` is an environment: an \`rl { algorithm = ... }\` block says how to learn from it`, "add `rl { algorithm = ppo() }`")
+  }
+  if (env !== undefined) checkRlExperiment(ctx, fields, statements, blocks)
   const statementOrigin = (key: string): Origin => {
     const s = statements.get(key)
     return s === undefined ? { kind: "default" } : { kind: "spec", span: s.span }
@@ -156,6 +190,22 @@ export const checkExperiment = (
     }
   }
   if (optimizer !== undefined && budget !== undefined) checkOptimizerRanges(axesCtx, optimizer.ir, optimizer.args, budget.steps)
+  if (env !== undefined && model !== undefined && model.kind !== "mlp") ctx.report("LRS2001", modelExpr!.span, "an rl experiment's policy is an `mlp` in this release", "write `model = mlp(hidden = [64, 64], activation = tanh)`")
+  if (env !== undefined && model?.kind === "mlp" && (model.layerNorm || model.dropout.kind !== "constant" || model.dropout.value !== 0)) {
+    ctx.report("LRS2001", modelExpr!.span, "an rl experiment's policy takes `hidden` and `activation` only in this release", "remove `layer_norm` and `dropout`")
+  }
+  if (env !== undefined && model?.kind === "mlp" && model.activation !== "tanh" && model.activation !== "relu") {
+    ctx.report("LRS2002", modelExpr!.span, `an rl experiment's policy uses \`tanh\` or \`relu\` in this release, found \`${model.activation}\``, "write `activation = tanh` (CleanRL's and SB3's choice)")
+  }
+  if (env !== undefined && optimizer !== undefined && optimizer.ir.kind !== "adam") ctx.report("LRS2001", optimizerExpr!.span, "an rl experiment trains with `adam` in this release", "write `optimizer = adam(lr = 2.5e-4, epsilon = 1e-5)`")
+  if (env !== undefined && optimizer?.ir.kind === "adam") {
+    // The RL loop's Adam takes a scheduled lr only; the rest must not be silently dropped.
+    const o = optimizer.ir
+    const at = (arg: string) => optimizer.args.get(arg)?.span ?? optimizerExpr!.span
+    if (o.beta1.kind !== "constant" || o.beta2.kind !== "constant") ctx.report("LRS2001", at(o.beta1.kind !== "constant" ? "beta1" : "beta2"), "an rl experiment's Adam takes constant betas in this release", "give `beta1` and `beta2` numbers")
+    if (o.weightDecay.kind !== "constant" || o.weightDecay.value !== 0) ctx.report("LRS2001", at("weight_decay"), "an rl experiment's Adam has no weight decay in this release", "remove `weight_decay`")
+    if (o.clipNorm !== undefined) ctx.report("LRS2001", at("clip_norm"), "an rl loop clips gradients with its algorithm's `max_grad_norm`", "remove `clip_norm` and write `ppo(max_grad_norm = ...)`")
+  }
 
   // Warnings (an unused name) leave the run intact; only errors drop it.
   if (ctx.diagnostics.slice(before).some((d) => d.severity === "error")) return undefined
@@ -164,7 +214,8 @@ export const checkExperiment = (
     optimizer === undefined || evaluation === undefined || log === undefined || onNonfinite === undefined ||
     (checkpointStatement !== undefined && checkpoint === undefined) || (untilStatement !== undefined && stop === undefined) ||
     (averageExpr !== undefined && average === undefined) || (ensembleExpr !== undefined && ensemble === undefined) ||
-    (curriculumBlock !== undefined && curriculum === undefined) || (streamBlock !== undefined && stream === undefined)
+    (curriculumBlock !== undefined && curriculum === undefined) || (streamBlock !== undefined && stream === undefined) ||
+    (env !== undefined && rl === undefined)
   ) {
     return undefined
   }
@@ -174,7 +225,8 @@ export const checkExperiment = (
     source,
     seed,
     steps: budget.steps,
-    batch,
+    // An RL iteration's batch is its rollout.
+    batch: rl?.algorithm.kind === "ppo" ? env!.copies * rl.algorithm.rollout : env !== undefined ? env.copies : batch,
     // A curriculum scored by a column has the data loader read that column too.
     data: curriculum?.score?.kind === "column" && (data.kind === "csv" || data.kind === "jsonl") ? { ...data, score: curriculum.score.name } : data,
     model,
@@ -189,6 +241,7 @@ export const checkExperiment = (
     ...(ensemble === undefined ? {} : { ensemble }),
     ...(curriculum === undefined ? {} : { curriculum }),
     ...(stream === undefined ? {} : { stream }),
+    ...(rl === undefined ? {} : { rl }),
     span: block.span
   }
   return { ir, origins }
@@ -286,17 +339,20 @@ const collect = (
         if (once("stream", m.span, "`stream { ... }`")) blocks.set("stream", m)
         return
       }
+      if (m.keyword.text === "rl") {
+        if (m.label !== undefined) ctx.report("LRS1012", m.label.span, "an rl block has no name", "write `rl { ... }`")
+        if (once("rl", m.span, "`rl { ... }`")) blocks.set("rl", m)
+        return
+      }
       if (m.keyword.text === "curriculum") {
         if (m.label !== undefined) ctx.report("LRS1012", m.label.span, "a curriculum has no name", "write `curriculum { ... }`")
         if (once("curriculum", m.span, "`curriculum { ... }`")) blocks.set("curriculum", m)
         return
       }
       if ((reservedBlocks as ReadonlyArray<string>).includes(m.keyword.text)) {
-        ctx.report("LRS1013", m.keyword.span, `\`${m.keyword.text} { ... }\` is reserved and not available in this release`, m.keyword.text === "sweep" ? "declare `sweep { ... }` at the top level of the file" : "remove the block for now", {
-          notes: ["`rl` blocks are reserved for RL loops"]
-        })
+        ctx.report("LRS1013", m.keyword.span, `\`${m.keyword.text} { ... }\` is reserved and not available in this release`, "declare `sweep { ... }` at the top level of the file")
         return
       }
-      ctx.report("LRS1002", m.keyword.span, `\`${m.keyword.text} { ... }\` is not a block an experiment takes`, "experiments take fields, `schedule NAME = ...`, a `curriculum { ... }` block and the statements `evaluate`, `log`, `checkpoint`, `until`")
+      ctx.report("LRS1002", m.keyword.span, `\`${m.keyword.text} { ... }\` is not a block an experiment takes`, "experiments take fields, `schedule NAME = ...`, `curriculum { ... }`, `stream { ... }` and `rl { ... }` blocks and the statements `evaluate`, `log`, `checkpoint`, `until`")
   }
 }

@@ -513,7 +513,7 @@ export const explanations: { readonly [C in Code]: Explanation } = {
   },
   LRS1013: {
     explanation:
-      "The block name `rl` is reserved for RL loops, which a later release adds. They are rejected now so that no spec comes to depend on them meaning something else. A `sweep` block is also reserved inside an experiment: sweeps are declared at the top level of the file.",
+      "A `sweep` block is reserved inside an experiment: sweeps are declared at the top level of the file, beside the experiment they vary.",
     wrong: {
       spec: lines(
         "lrs 1",
@@ -522,7 +522,7 @@ export const explanations: { readonly [C in Code]: Explanation } = {
         "  data = spirals()",
         "  model = mlp()",
         "  optimizer = adam(lr = 1e-3)",
-        "  rl { episodes = 3 }",
+        "  sweep { seed in 1..3 }",
         "}"
       )
     },
@@ -534,7 +534,8 @@ export const explanations: { readonly [C in Code]: Explanation } = {
         "  data = spirals()",
         "  model = mlp()",
         "  optimizer = adam(lr = 1e-3)",
-        "}"
+        "}",
+        "sweep { seed in 1..3 }"
       )
     }
   },
@@ -678,7 +679,7 @@ export const explanations: { readonly [C in Code]: Explanation } = {
   },
   LRS2003: {
     explanation:
-      "A quantity has a unit the language does not know. Lengths are written in `steps`, `epochs`, `samples` (or `tokens` and `env_steps` where the experiment has such an axis), or as a `%` of the enclosing span. Units are always plural.",
+      "A quantity has a unit the language does not know. Lengths are written in `steps`, `epochs`, `samples` (or `tasks`, `tokens` and `env_steps` where the experiment has such an axis), or as a `%` of the enclosing span. Units are always plural.",
     wrong: {
       spec: lines(
         "lrs 1",
@@ -732,7 +733,7 @@ export const explanations: { readonly [C in Code]: Explanation } = {
   },
   LRS2005: {
     explanation:
-      "Every length ends up as a number of steps, and this unit cannot be converted here. `tokens` and `env_steps` need a token or environment axis, which this release's experiments do not have; `epochs` and `samples` need a valid `data` and `batch`. Give the length in `steps`, `epochs`, `samples` or as a `%` of the span.",
+      "Every length ends up as a number of steps, and this unit cannot be converted here. `env_steps` is the axis of an rl experiment (`data = cartpole()`), where `epochs` and `samples` have no meaning; `tasks` needs a `stream` block; `tokens` needs a token axis, which this release does not have; `epochs` and `samples` need a valid `data` and `batch`. Give the length in `steps`, `epochs`, `samples` or as a `%` of the span.",
     wrong: {
       spec: lines(
         "lrs 1",

@@ -35,6 +35,8 @@ export interface RunIR {
   readonly curriculum?: CurriculumIR
   /** The data as a sequence of tasks (continual learning). */
   readonly stream?: StreamIR
+  /** An RL loop over the environment `data` names. */
+  readonly rl?: RlIR
   readonly span: Span
 }
 
@@ -213,7 +215,54 @@ export interface TabularIR {
   readonly span: Span
 }
 
-export type DataIR = SpiralsIR | ImageDataIR | TabularIR
+/**
+ * An environment as the data source of an RL experiment (`rl { }`): `copies` seeded copies stepped
+ * together. CartPole-v1 (Gymnasium's dynamics, 500-step truncation), FrozenLake (Gymnasium's maps
+ * and slipping). An environment has no validation split (`validationFraction` is 0 for the code that
+ * asks every data source).
+ */
+export type EnvIR =
+  | { readonly kind: "cartpole"; readonly copies: number; readonly validationFraction: 0; readonly span: Span }
+  | { readonly kind: "frozen_lake"; readonly copies: number; readonly map: "4x4" | "8x8"; readonly slippery: boolean; readonly validationFraction: 0; readonly span: Span }
+
+export type DataIR = SpiralsIR | ImageDataIR | TabularIR | EnvIR
+
+export const isEnv = (d: DataIR): d is EnvIR => d.kind === "cartpole" || d.kind === "frozen_lake"
+
+/**
+ * An RL loop (`rl { algorithm = ... }`) over an environment: the run's `steps` count environment
+ * steps (transitions summed over the copies), the axis of every schedule, log and checkpoint, and
+ * each iteration reads its schedules once, before its rollout, at the env steps done so far
+ * (CleanRL's annealing). `ppo`: CleanRL's `ppo.py` (rollouts of `rollout` steps per copy, GAE,
+ * `epochs` x `minibatches` clipped-surrogate updates). `reinforce`: one whole episode per copy per
+ * update, returns whitened or not.
+ */
+export interface RlIR {
+  readonly algorithm:
+    | {
+      readonly kind: "ppo"
+      readonly rollout: number
+      readonly epochs: number
+      readonly minibatches: number
+      readonly gamma: number
+      readonly lambda: number
+      readonly clip: ScheduleIR
+      /** Clip the value loss with the surrogate's epsilon (CleanRL's `clip_vloss`). */
+      readonly valueClip: boolean
+      readonly entropy: ScheduleIR
+      readonly value: ScheduleIR
+      /** Global gradient-norm clip; 0 for none. */
+      readonly maxGradNorm: number
+      /** KL early stop after an epoch (CleanRL's convention); 0 for none. */
+      readonly targetKl: number
+      readonly truncation: "terminate" | "bootstrap"
+      readonly normalizeAdvantage: boolean
+    }
+    | { readonly kind: "reinforce"; readonly gamma: number; readonly baseline: "none" | "whiten" }
+  /** Separate actor and critic networks (CleanRL, SB3) or one trunk with two heads. */
+  readonly shared: boolean
+  readonly span: Span
+}
 
 export type Activation = "relu" | "tanh" | "gelu" | "sigmoid"
 

@@ -172,10 +172,14 @@ export const toSteps = (ctx: Context, e: Expr & { kind: "Number" }, unit: string
       if (e.value > 100) return ctx.report("LRS2002", e.span, `a share of the span must be at most 100%, found ${e.raw}%`)
       return Math.round((e.value / 100) * span)
     case "epochs": {
+      if (ctx.axes.envSteps === true) return ctx.report("LRS2005", unitSpan, "an rl experiment has no epochs: its axis is environment steps", "give the length in `env_steps` (or `steps`, the same here) or as a `%` of the span")
       const per = ctx.axes.stepsPerEpoch
       if (per === undefined) return ctx.report("LRS2005", unitSpan, "`epochs` cannot be converted to steps without a valid `data` and `batch`", "fix those, or give the length in steps")
       return Math.round(e.value * per)
     }
+    case "env_steps":
+      if (ctx.axes.envSteps === true) return e.value
+      return ctx.report("LRS2005", unitSpan, "`env_steps` cannot be converted to steps: this experiment has no environment", "give the length in `steps`, `epochs`, `samples` or as a `%` of the span; `env_steps` is the axis of an rl experiment (`data = cartpole()`)")
     case "tasks": {
       const per = ctx.axes.stepsPerTask
       if (per === undefined) return ctx.report("LRS2005", unitSpan, "`tasks` cannot be converted to steps: this experiment has no valid `stream` block", "add a `stream { tasks = ... }` block, or give the length in steps")

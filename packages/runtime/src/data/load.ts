@@ -52,5 +52,9 @@ export const loadData = Effect.fn("loadData")(function*(
     case "csv":
     case "jsonl":
       return yield* loadTabular(ir, seed, options)
+    case "cartpole":
+    case "frozen_lake":
+      // The trainer runs an environment through its RL loop; reaching here is a wiring bug.
+      return yield* Effect.die(new Error(`${ir.kind} is an environment, not a dataset: its run goes through the rl loop`))
   }
 })

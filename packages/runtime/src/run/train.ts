@@ -24,7 +24,8 @@ import { type ContinualSummary, continualSummary, describeStream, StreamSource }
 import { Anchors } from "../stream/regularizer.ts"
 import { distillationLoss } from "../stream/distillation.ts"
 import { deriveSeed, rngFromState, shuffleInPlace } from "../data/random.ts"
-import { metricsRows } from "@lrs/compiler"
+import { isEnv, metricsRows } from "@lrs/compiler"
+import { type RlSummary, trainRl } from "../rl/run.ts"
 import { availableParallelism } from "node:os"
 import { SearchController } from "../search/autolrs.ts"
 import { createWeightAverage } from "./average.ts"
@@ -76,6 +77,8 @@ export interface Summary {
   readonly continual?: ContinualSummary
   /** How often a curriculum scored the training examples over the run, and the seconds it took in this process; absent without one. */
   readonly curriculum?: { readonly scorings: number; readonly scoringSeconds: number }
+  /** An RL run's iterations, updates, episodes and best mean return; absent otherwise. */
+  readonly rl?: RlSummary["rl"]
   /** How many times each `plateau` schedule reduced its value (`spec.lrs:9:17 on test.loss` -> 2); absent without one. */
   readonly plateaus?: Readonly<Record<string, number>>
   readonly runDir: string
@@ -127,6 +130,8 @@ const maxRollbacks = 3
  */
 export const train = Effect.fn("lrs.train")(function*(request: RunRequest | ResumeRequest) {
   const { ir } = request
+  // An environment is learnt from by its RL loop, which shares the run directory and services.
+  if (isEnv(ir.data)) return (yield* trainRl(request)) satisfies Summary as Summary
   const backend = yield* Backend
   const store = yield* RunStore
   const reporter = yield* Reporter

@@ -1,0 +1,96 @@
+import type { Block, Expr, Span } from "@lrs/dsl"
+import type { EnvIR, RlIR, ScheduleIR } from "../ir/Ir.ts"
+import { compileSchedule, type Extent } from "../schedule/compile.ts"
+import { bindArgs } from "./calls.ts"
+import { type Domain, nonNegative } from "./constructors.ts"
+import type { Context } from "./Context.ts"
+import { checkScheduleRange } from "./ranges.ts"
+import { suggestionHelp } from "./suggest.ts"
+import { checkedBool, checkedChoice, checkedNumber, describe } from "./values.ts"
+
+/** The fields of an `rl { ... }` block. */
+export const rlFields = ["algorithm", "shared"] as const
+
+const ppoArgs = ["rollout", "epochs", "minibatches", "gamma", "lambda", "clip", "value_clip", "entropy", "value", "max_grad_norm", "target_kl", "truncation", "normalize_advantage"]
+const positive: Domain = { contains: (v) => v > 0, text: "must be > 0" }
+
+/** A scheduled coefficient read before each rollout: any schedule whose every value is in `domain`. */
+const coefficient = (ctx: Context, args: ReadonlyMap<string, Expr>, key: string, fallback: number, extent: Extent, domain: Domain, span: Span): ScheduleIR | undefined => {
+  const e = args.get(key)
+  if (e === undefined) return { kind: "constant", value: fallback, span }
+  const s = compileSchedule(ctx, e, extent)
+  if (s === undefined) return undefined
+  if (s.kind === "constant" && !domain.contains(s.value)) return ctx.report("LRS2002", e.span, `\`${key}\` ${domain.text}, found ${s.value}`)
+  return checkScheduleRange(ctx, s, key, domain, e.span, extent.steps) ? s : undefined
+}
+
+/**
+ * `ppo(...)` with CleanRL `ppo.py`'s defaults for classic control, or `reinforce(gamma, baseline)`.
+ * `clip`, `entropy` and `value` may be schedules over the run's env steps.
+ */
+const checkAlgorithm = (ctx: Context, e: Expr, env: EnvIR, extent: Extent, budgetSpan: Span): RlIR["algorithm"] | undefined => {
+  const fn = e.kind === "Call" && e.callee.length === 1 ? e.callee[0]!.text : undefined
+  if (e.kind !== "Call" || (fn !== "ppo" && fn !== "reinforce")) {
+    return ctx.report("LRS2001", e.span, `\`algorithm\` must be \`ppo(...)\` or \`reinforce(...)\`, found ${describe(e)}`, "write `algorithm = ppo()` (CleanRL's defaults) or `algorithm = reinforce(gamma = 0.99)`")
+  }
+  if (fn === "reinforce") {
+    const args = bindArgs(ctx, e, ["gamma", "baseline"])
+    const gamma = args.get("gamma") === undefined ? 0.99 : checkedNumber(ctx, args.get("gamma")!, "gamma", { min: 0, max: 1 })
+    const baseline = args.get("baseline") === undefined ? "whiten" : checkedChoice(ctx, args.get("baseline")!, "baseline", ["none", "whiten"] as const)
+    return gamma === undefined || baseline === undefined ? undefined : { kind: "reinforce", gamma, baseline }
+  }
+  const args = bindArgs(ctx, e, ppoArgs)
+  const int = (key: string, fallback: number) => (args.get(key) === undefined ? fallback : checkedNumber(ctx, args.get(key)!, key, { integer: true, min: 1 }))
+  const real = (key: string, fallback: number, max?: number) => (args.get(key) === undefined ? fallback : checkedNumber(ctx, args.get(key)!, key, { min: 0, ...(max === undefined ? {} : { max }) }))
+  const bool = (key: string, fallback: boolean) => (args.get(key) === undefined ? fallback : checkedBool(ctx, args.get(key)!, key))
+  const rollout = int("rollout", 128)
+  const epochs = int("epochs", 4)
+  const minibatches = int("minibatches", 4)
+  const gamma = real("gamma", 0.99, 1)
+  const lambda = real("lambda", 0.95, 1)
+  const clip = coefficient(ctx, args, "clip", 0.2, extent, positive, e.span)
+  const entropy = coefficient(ctx, args, "entropy", 0.01, extent, nonNegative, e.span)
+  const value = coefficient(ctx, args, "value", 0.5, extent, nonNegative, e.span)
+  const valueClip = bool("value_clip", true)
+  const maxGradNorm = real("max_grad_norm", 0.5)
+  const targetKl = real("target_kl", 0)
+  const truncation = args.get("truncation") === undefined ? "terminate" : checkedChoice(ctx, args.get("truncation")!, "truncation", ["terminate", "bootstrap"] as const)
+  const normalizeAdvantage = bool("normalize_advantage", true)
+  if (
+    rollout === undefined || epochs === undefined || minibatches === undefined || gamma === undefined || lambda === undefined || clip === undefined ||
+    entropy === undefined || value === undefined || valueClip === undefined || maxGradNorm === undefined || targetKl === undefined || truncation === undefined ||
+    normalizeAdvantage === undefined
+  ) return undefined
+  const batch = env.copies * rollout
+  if (minibatches > batch) return ctx.report("LRS2002", args.get("minibatches")!.span, `${minibatches} minibatches do not fit a rollout of ${batch} transitions (${env.copies} copies x ${rollout} steps)`, `use at most ${batch}`)
+  if (extent.steps % batch !== 0) {
+    return ctx.report("LRS2002", budgetSpan, `the budget (${extent.steps} env steps) must be a whole number of rollouts of ${batch} transitions (${env.copies} copies x ${rollout} steps)`, `make it a multiple of ${batch}, such as ${Math.max(1, Math.round(extent.steps / batch)) * batch}`)
+  }
+  return { kind: "ppo", rollout, epochs, minibatches, gamma, lambda, clip, valueClip, entropy, value, maxGradNorm, targetKl, truncation, normalizeAdvantage }
+}
+
+/** An `rl { algorithm = ..., shared = false }` block over the environment `env` (the experiment's `data`). */
+export const checkRl = (ctx: Context, block: Block, env: EnvIR, extent: Extent, budgetSpan: Span): RlIR | undefined => {
+  const fields = new Map<string, Expr>()
+  for (const m of block.members) {
+    if (m.kind !== "Attribute" || m.keyword !== undefined) {
+      ctx.report("LRS1002", m.span, "an `rl` block takes fields only", `write ${rlFields.map((f) => `\`${f} = ...\``).join(", ")}`)
+      continue
+    }
+    if (!(rlFields as ReadonlyArray<string>).includes(m.name.text)) {
+      ctx.report("LRS1003", m.name.span, `an rl block has no field \`${m.name.text}\``, suggestionHelp(m.name.text, rlFields, "field"))
+      continue
+    }
+    if (fields.has(m.name.text)) {
+      ctx.report("LRS1006", m.span, `\`${m.name.text}\` is defined twice in the rl block`, "remove one of them")
+      continue
+    }
+    fields.set(m.name.text, m.value)
+  }
+  const algorithmExpr = fields.get("algorithm")
+  if (algorithmExpr === undefined) return ctx.report("LRS1007", block.keyword.span, "the rl block has no `algorithm`", "add `algorithm = ppo()`")
+  const algorithm = checkAlgorithm(ctx, algorithmExpr, env, extent, budgetSpan)
+  const sharedExpr = fields.get("shared")
+  const shared = sharedExpr === undefined ? false : checkedBool(ctx, sharedExpr, "shared")
+  return algorithm === undefined || shared === undefined ? undefined : { algorithm, shared, span: block.span }
+}

@@ -1,0 +1,274 @@
+import { type EnvIR, isEnv, type RlIR, type RunIR } from "@lrs/compiler"
+import { Clock, Effect } from "effect"
+import { Backend } from "../backend/Backend.ts"
+import { deriveSeed } from "../data/random.ts"
+import { Reporter } from "../run/Reporter.ts"
+import { Schedules } from "../run/parts.ts"
+import { type RunDirectory, RunStore } from "../run/RunStore.ts"
+import { TrainingError } from "../run/errors.ts"
+import { runId } from "../run/identity.ts"
+import { cartpole } from "./env/cartpole.ts"
+import type { EnvSpec } from "./env/env.ts"
+import { frozenLake } from "./env/frozenLake.ts"
+import { VectorEnv } from "./env/vector.ts"
+import { createLearner, disposeLearner, type Learner, type LearnerState, restoreLearner, saveLearner } from "./loop/learner.ts"
+import { ppoIteration } from "./loop/ppo.ts"
+import { reinforceIteration } from "./loop/reinforce.ts"
+import { type ActorCritic, createActorCritic } from "./policy/actorCritic.ts"
+
+/** Episodes in the running mean the summary and `return` report (SB3's `ep_rew_mean`, the CartPole-v1 criterion). */
+export const returnWindow = 100
+
+/** What a finished RL run reports (the `Summary` of a supervised run, with RL's numbers). */
+export interface RlSummary {
+  readonly experiment: string
+  readonly id: string
+  readonly status: "completed"
+  readonly backend: string
+  readonly backendReason: string
+  readonly seed: number
+  /** Environment steps collected (the run's axis). */
+  readonly steps: number
+  readonly nonfinite: 0
+  readonly wallSeconds: number
+  /** Wall time per environment step. */
+  readonly msPerStep: number
+  readonly final: { readonly train: Readonly<Record<string, number>> }
+  readonly rl: {
+    readonly iterations: number
+    readonly updates: number
+    readonly episodes: number
+    /** The env steps after which the mean return of the last 100 episodes was highest, and that mean. */
+    readonly best: { readonly step: number; readonly return: number } | null
+  }
+  readonly runDir: string
+}
+
+/** The seeded environment an IR names. */
+const envSpec = (env: EnvIR): EnvSpec<unknown> => {
+  switch (env.kind) {
+    case "cartpole":
+      return cartpole() as EnvSpec<unknown>
+    case "frozen_lake":
+      return frozenLake({ map: env.map, slippery: env.slippery }) as EnvSpec<unknown>
+  }
+}
+
+/** What a checkpoint holds: the learner, the episode window, and the run's counters. */
+interface RlCheckpoint {
+  readonly learner: LearnerState<unknown, Readonly<Record<string, number>>>
+  readonly window: ReadonlyArray<number>
+  readonly lengths: ReadonlyArray<number>
+  readonly episodes: number
+  readonly best: RlSummary["rl"]["best"]
+}
+
+/** JSON with typed arrays written as plain arrays and read back as Float32Arrays where the learner expects them. */
+const encode = (value: unknown): string =>
+  JSON.stringify(value, (_k, v) => (ArrayBuffer.isView(v) && !(v instanceof DataView) ? { $f32: Array.from(v as Float32Array) } : v))
+const decode = (text: string): unknown =>
+  JSON.parse(text, (_k, v) => (v !== null && typeof v === "object" && Array.isArray((v as { $f32?: unknown }).$f32) ? Float32Array.from((v as { $f32: Array<number> }).$f32) : v))
+
+const folderOf = (envSteps: number) => `checkpoints/step-${String(envSteps).padStart(8, "0")}`
+
+/** The newest checkpoint of an RL run, or undefined before the first. */
+const latestCheckpoint = Effect.fnUntraced(function*(dir: RunDirectory) {
+  const folders = (yield* dir.list("checkpoints").pipe(Effect.orElseSucceed(() => [] as ReadonlyArray<string>))).filter((n) => /^step-\d{8}$/.test(n)).sort()
+  for (const folder of [...folders].reverse()) {
+    const text = yield* dir.readText(`checkpoints/${folder}/rl.json`).pipe(Effect.option)
+    if (text._tag === "Some") return { envSteps: Number(folder.slice(5)), state: decode(text.value) as RlCheckpoint }
+  }
+  return undefined
+})
+
+/** Keeps the metrics rows up to a checkpoint (dropping a torn last line), as the supervised resume does. */
+const keepRowsUpTo = Effect.fnUntraced(function*(dir: RunDirectory, envSteps: number) {
+  const text = yield* dir.readText("metrics.jsonl").pipe(Effect.orElseSucceed(() => ""))
+  const kept = text.split("\n").filter((line) => {
+    try {
+      return line.trim() !== "" && (JSON.parse(line) as { step: number }).step <= envSteps
+    } catch {
+      return false
+    }
+  })
+  yield* dir.write("metrics.jsonl.partial", kept.map((l) => l + "\n").join(""))
+  yield* dir.rename("metrics.jsonl.partial", "metrics.jsonl")
+})
+
+/**
+ * Runs an RL experiment: iterations of the IR's algorithm (rollouts from `copies` seeded
+ * environment copies, then updates) until the env-step budget is spent. Every scheduled value (lr,
+ * clip, entropy and value coefficients) is read once per iteration, before its rollout, at the env
+ * steps collected so far (CleanRL's annealing). A row `{"kind":"train","step":envSteps,...}` per
+ * iteration that crosses a multiple of `log every`; checkpoints (`rl.json`: env, policy, Adam,
+ * random streams, clock, episode window) at multiples of `checkpoint every` and at the end.
+ */
+export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir: RunIR; readonly spec?: string; readonly resolved?: string; readonly destination?: { readonly root: string } | { readonly out: string }; readonly runDir?: string }) {
+  const { ir } = request
+  const rl = ir.rl as RlIR
+  if (!isEnv(ir.data)) return yield* Effect.die(new Error("trainRl needs an environment as data"))
+  const env = ir.data
+  const backend = yield* Backend
+  const store = yield* RunStore
+  const reporter = yield* Reporter
+  const schedules = yield* Schedules
+  const id = runId(ir)
+  let dir: RunDirectory
+  let resumed: { envSteps: number; state: RlCheckpoint } | undefined
+  if (request.runDir !== undefined) {
+    dir = yield* store.reopen(request.runDir)
+    resumed = yield* latestCheckpoint(dir)
+    yield* keepRowsUpTo(dir, resumed?.envSteps ?? 0)
+    yield* reporter.line(`resuming ${dir.path} ${resumed === undefined ? "from the start (no checkpoint yet)" : `from the checkpoint after ${resumed.envSteps} env steps`}`)
+  } else {
+    const destination = request.destination!
+    dir = yield* store.create("out" in destination ? destination : { root: destination.root, name: `${ir.experiment}-${id}` })
+    yield* dir.write("spec.lrs", request.spec ?? "")
+    yield* dir.write("resolved.lrs", request.resolved ?? "")
+    yield* dir.write("ir.json", JSON.stringify(ir, null, 2) + "\n")
+    yield* dir.write("run.json", JSON.stringify({ data: {} }, null, 2) + "\n")
+  }
+  yield* dir.lock
+  const metrics = yield* dir.openMetrics
+  yield* reporter.line(`backend: ${backend.name} (${backend.reason})`)
+  yield* reporter.line(`run: ${dir.path}`)
+  const a = rl.algorithm
+  yield* reporter.line(
+    `rl: ${a.kind === "ppo" ? `PPO (CleanRL ppo.py), rollouts of ${env.copies} x ${a.rollout}, ${a.epochs} epochs x ${a.minibatches} minibatches` : `REINFORCE, an episode per copy (${env.copies}) per update, baseline ${a.baseline}`} on ${env.kind}; schedules read before each rollout at the env steps so far`
+  )
+
+  const spec = envSpec(env)
+  const model = ir.model.kind === "mlp" ? ir.model : undefined
+  const learner: Learner<unknown, Readonly<Record<string, number>>, ActorCritic> = yield* Effect.acquireRelease(
+    Effect.sync(() =>
+      createLearner({
+        env: new VectorEnv(spec, { numEnvs: env.copies, seed: deriveSeed(ir.seed, "rl/env"), autoReset: a.kind === "ppo" }),
+        policy: createActorCritic({
+          observationSize: spec.observationSize,
+          actions: spec.actions,
+          hidden: model?.hidden ?? [64, 64],
+          activation: model?.activation === "relu" ? "relu" : "tanh",
+          shared: rl.shared,
+          seed: deriveSeed(ir.seed, "rl/policy")
+        }),
+        seed: ir.seed,
+        adam: ir.optimizer.kind === "adam"
+          ? { beta1: ir.optimizer.beta1.kind === "constant" ? ir.optimizer.beta1.value : 0.9, beta2: ir.optimizer.beta2.kind === "constant" ? ir.optimizer.beta2.value : 0.999, epsilon: ir.optimizer.epsilon }
+          : {}
+      })
+    ),
+    (l) => Effect.sync(() => disposeLearner(l))
+  )
+  let window: Array<number> = []
+  let lengths: Array<number> = []
+  let episodes = 0
+  let best: RlSummary["rl"]["best"] = null
+  if (resumed !== undefined) {
+    restoreLearner(learner, resumed.state.learner)
+    window = [...resumed.state.window]
+    lengths = [...resumed.state.lengths]
+    episodes = resumed.state.episodes
+    best = resumed.state.best
+  }
+  const read = (s: Parameters<typeof schedules.evaluate>[0], t: number) => schedules.evaluate(s, t, {})
+  const mean = (xs: ReadonlyArray<number>) => (xs.length === 0 ? Number.NaN : xs.reduce((p, x) => p + x, 0) / xs.length)
+  const started = yield* Clock.currentTimeMillis
+  const startSteps = learner.clock.envSteps
+  let nextReport = startSteps + ir.steps / 10
+  const crossed = (before: number, after: number, every: number) => Math.floor(before / every) !== Math.floor(after / every)
+  /** One iteration of the algorithm at env step `t`, its scheduled values recorded into `values`. */
+  const iterate = (t: number, lr: number, values: Record<string, number>) => {
+    if (a.kind === "reinforce") {
+      // Episodes of an env without a time limit (the bandit's are one pull) are capped at 1,000 steps.
+      const s = reinforceIteration(learner, { gamma: a.gamma, lr, baseline: a.baseline, maxSteps: spec.maxEpisodeSteps ?? 1000 })
+      return { ...s, extra: {} }
+    }
+    const clip = read(a.clip, t)
+    const entropy = read(a.entropy, t)
+    const value = read(a.value, t)
+    Object.assign(values, { clip, entropy_coef: entropy, value_coef: value })
+    const s = ppoIteration(learner, {
+      steps: a.rollout,
+      epochs: a.epochs,
+      minibatches: a.minibatches,
+      gamma: a.gamma,
+      lambda: a.lambda,
+      lr,
+      clip,
+      valueClip: a.valueClip ? clip : undefined,
+      entropyCoef: entropy,
+      valueCoef: value,
+      maxGradNorm: a.maxGradNorm > 0 ? a.maxGradNorm : undefined,
+      targetKl: a.targetKl > 0 ? a.targetKl : undefined,
+      truncation: a.truncation,
+      normalizeAdvantage: a.normalizeAdvantage
+    })
+    return { ...s, extra: { approx_kl: s.approxKl, clip_fraction: s.clipFraction, epochs: s.epochs } }
+  }
+  while (learner.clock.envSteps < ir.steps) {
+    const t = learner.clock.envSteps
+    const lr = read(ir.optimizer.lr, t)
+    const values: Record<string, number> = { lr }
+    // A failure inside the loop (a non-finite loss, a policy the env rejects) is blamed on the rl block.
+    const stats = yield* Effect.try({
+      try: () => iterate(t, lr, values),
+      catch: (e) => new TrainingError({ message: `the ${a.kind} iteration at env step ${t} failed: ${e instanceof Error ? e.message : String(e)}`, help: "check the algorithm's settings and the lr; rerun with another seed to see whether it is the data", span: rl.span })
+    })
+    episodes += stats.episodes
+    window = [...window, ...stats.returns].slice(-returnWindow)
+    lengths = [...lengths, ...stats.lengths].slice(-returnWindow)
+    const after = learner.clock.envSteps
+    const windowMean = mean(window)
+    if (window.length > 0 && (best === null || windowMean > best.return)) best = { step: after, return: windowMean }
+    const finite = (x: number) => (Number.isFinite(x) ? x : null)
+    if (crossed(t, after, ir.log.every) || after >= ir.steps) {
+      yield* metrics.append({
+        kind: "train",
+        step: after,
+        iteration: learner.clock.iterations,
+        updates: learner.clock.updates,
+        return: finite(windowMean),
+        episode_return: finite(stats.meanReturn),
+        episode_length: finite(mean(lengths)),
+        episodes,
+        loss: finite(stats.policyLoss),
+        value_loss: finite(stats.valueLoss),
+        entropy: finite(stats.entropy),
+        explained_variance: finite(stats.explainedVariance),
+        grad_norm: finite(stats.gradNorm),
+        ...stats.extra,
+        ...values
+      })
+    }
+    if (after >= nextReport || after >= ir.steps) {
+      nextReport += ir.steps / 10
+      yield* reporter.line(`env steps ${after}/${ir.steps}  return ${windowMean.toFixed(1)} (last ${window.length} episodes)  lr ${lr.toExponential(2)}`)
+    }
+    if (ir.checkpoint !== undefined && (crossed(t, after, ir.checkpoint.every) || after >= ir.steps)) {
+      const state: RlCheckpoint = { learner: yield* Effect.promise(() => saveLearner(learner)), window, lengths, episodes, best }
+      // Written aside and renamed into place, as the supervised checkpoints: all of it or none.
+      const aside = `checkpoints/.partial-step-${String(after).padStart(8, "0")}`
+      yield* dir.write(`${aside}/rl.json`, encode(state))
+      yield* dir.rename(aside, folderOf(after))
+    }
+  }
+  yield* reporter.done
+  const wallMs = (yield* Clock.currentTimeMillis) - started
+  const summary: RlSummary = {
+    experiment: ir.experiment,
+    id,
+    status: "completed",
+    backend: backend.name,
+    backendReason: backend.reason,
+    seed: ir.seed,
+    steps: learner.clock.envSteps,
+    nonfinite: 0,
+    wallSeconds: wallMs / 1000,
+    msPerStep: wallMs / Math.max(learner.clock.envSteps - startSteps, 1),
+    final: { train: { return: mean(window), episode_length: mean(lengths), episodes } },
+    rl: { iterations: learner.clock.iterations, updates: learner.clock.updates, episodes, best },
+    runDir: dir.path
+  }
+  yield* dir.write("summary.json", JSON.stringify(summary, null, 2) + "\n")
+  return summary
+}, Effect.scoped)
