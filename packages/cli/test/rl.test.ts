@@ -48,6 +48,36 @@ describe("rl experiments", () => {
     expect(listed.find((r) => r.name === "a")!.best.value).toBe(Math.max(...rows.map((r) => r["return"]!)))
   })
 
+  it("GRPO learns digit-sum from the spec: accuracy rises as answers shorten, with the length cap it was given", () => {
+    const dir = mkdtempSync(join(tmpdir(), "lrs-rl-grpo-"))
+    writeFileSync(join(dir, "digits.lrs"), `lrs 1
+experiment digits {
+  seed = 1
+  steps = 16000
+  data = digit_sum(prompts = 16, group = 8, max_target = 9, max_length = 8)
+  model = gru(hidden = 64, embedding = 16)
+  optimizer = adam(lr = 3e-3)
+  rl {
+    algorithm = grpo(epochs = 2, minibatches = 4)
+    length_limit = 8 - cyclic(0 -> 2, up = 50%)
+  }
+  log every 500 steps
+}
+`)
+    const r = lrs(["run", join(dir, "digits.lrs"), "--backend", "wasm", "--out", join(dir, "run")])
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stdout).toContain("GRPO (TRL's loss, sequence normalisation, advantages scaled by the group std), 16 prompts x 8 answers per iteration")
+    const rows = readFileSync(join(dir, "run", "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, number>)
+    const late = rows.slice(-5).reduce((a, row) => a + row["accuracy"]!, 0) / 5
+    expect(rows[0]!["accuracy"]).toBeLessThan(0.1)
+    expect(late).toBeGreaterThan(0.5)
+    expect(rows.at(-1)!["answer_length"]).toBeLessThan(rows[0]!["answer_length"]!)
+    // The cap read before each rollout: 8 at first, 6 halfway, never outside 6..8.
+    expect(rows[0]!["length_limit"]).toBe(8)
+    expect(rows.every((row) => row["length_limit"]! >= 6 && row["length_limit"]! <= 8)).toBe(true)
+    expect(rows.some((row) => row["length_limit"] === 6)).toBe(true)
+  })
+
   it("says where an rl spec is wrong before anything runs", () => {
     const dir = mkdtempSync(join(tmpdir(), "lrs-rl-bad-"))
     writeFileSync(join(dir, "bad.lrs"), lake.replace("steps = 16000", "steps = 16000\n  batch = 64"))

@@ -147,11 +147,14 @@ const dataText = (d: RunIR["data"]): string => {
       return `cartpole(copies = ${d.copies})`
     case "frozen_lake":
       return `frozen_lake(copies = ${d.copies}, map = "${d.map}", slippery = ${d.slippery})`
+    case "digit_sum":
+      return `digit_sum(prompts = ${d.prompts}, group = ${d.group}, max_target = ${d.maxTarget}, max_length = ${d.maxLength})`
   }
 }
 
 const modelText = (m: RunIR["model"], steps: number): string => {
   const dropout = m.dropout.kind === "constant" && m.dropout.value === 0 ? "" : `, dropout = ${printSchedule(m.dropout, steps)}`
+  if (m.kind === "gru") return `gru(hidden = ${m.hidden}, embedding = ${m.embedding})`
   return m.kind === "mlp"
     ? `mlp(hidden = [${m.hidden.join(", ")}], activation = ${m.activation}${m.layerNorm ? ", layer_norm = true" : ""}${dropout})`
     : `cnn(channels = [${m.channels.join(", ")}], kernel = ${m.kernel}, dense = [${m.dense.join(", ")}], activation = ${m.activation}${dropout})`
@@ -161,8 +164,17 @@ const rlLines = (r: RlIR, origin: string, steps: number): Array<[string, string]
   const a = r.algorithm
   const algorithm = a.kind === "reinforce"
     ? `reinforce(gamma = ${num(a.gamma)}, baseline = ${a.baseline})`
+    : a.kind === "grpo"
+    ? `grpo(epochs = ${a.epochs}, minibatches = ${a.minibatches}, clip = ${printSchedule(a.clip, steps)}, clip_high = ${printSchedule(a.clipHigh, steps)}, beta = ${printSchedule(a.beta, steps)}, scale = ${a.scale}, normalization = ${a.normalization}, temperature = ${printSchedule(a.temperature, steps)}, entropy = ${printSchedule(a.entropy, steps)}, max_grad_norm = ${num(a.maxGradNorm)})`
     : `ppo(rollout = ${a.rollout}, epochs = ${a.epochs}, minibatches = ${a.minibatches}, gamma = ${num(a.gamma)}, lambda = ${num(a.lambda)}, clip = ${printSchedule(a.clip, steps)}, value_clip = ${a.valueClip}, entropy = ${printSchedule(a.entropy, steps)}, value = ${printSchedule(a.value, steps)}, max_grad_norm = ${num(a.maxGradNorm)}, target_kl = ${num(a.targetKl)}, truncation = ${a.truncation}, normalize_advantage = ${a.normalizeAdvantage})`
-  return [["rl {", origin], [`  algorithm = ${algorithm}`, origin], [`  shared = ${r.shared}`, origin], ["}", origin]]
+  return [
+    ["rl {", origin],
+    [`  algorithm = ${algorithm}`, origin],
+    ...(a.kind === "grpo" ? [] : [[`  shared = ${r.shared}`, origin] as [string, string]]),
+    ...(r.budget === undefined ? [] : [[`  budget = ${printSchedule(r.budget, steps)}`, origin] as [string, string]]),
+    ...(r.lengthLimit === undefined ? [] : [[`  length_limit = ${printSchedule(r.lengthLimit, steps)}`, origin] as [string, string]]),
+    ["}", origin]
+  ]
 }
 
 export const printResolved = (ir: RunIR, origins: Origins): string => {

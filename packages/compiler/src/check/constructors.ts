@@ -16,11 +16,13 @@ export const constructors = {
     csv: ["path", "features", "label", "test_fraction", "validation_fraction"],
     jsonl: ["path", "features", "label", "test_fraction", "validation_fraction"],
     cartpole: ["copies"],
-    frozen_lake: ["copies", "map", "slippery"]
+    frozen_lake: ["copies", "map", "slippery"],
+    digit_sum: ["prompts", "group", "max_target", "max_length"]
   },
   model: {
     mlp: ["hidden", "activation", "layer_norm", "dropout"],
-    cnn: ["channels", "kernel", "dense", "activation", "dropout"]
+    cnn: ["channels", "kernel", "dense", "activation", "dropout"],
+    gru: ["hidden", "embedding"]
   },
   optimizer: {
     sgd: ["lr", "momentum", "dampening", "nesterov", "weight_decay", "clip_norm"],
@@ -40,6 +42,17 @@ export const checkData = (ctx: Context, e: Expr): DataIR | undefined => {
   const num = (key: string, fallback: number, rule: NumberRule) => {
     const a = args.get(key)
     return a === undefined ? fallback : checkedNumber(ctx, a, key, rule)
+  }
+  if (fn === "digit_sum") {
+    const prompts = num("prompts", 16, { integer: true, min: 1, max: 4096 })
+    const group = num("group", 8, { integer: true, min: 2, max: 256 })
+    const maxTarget = num("max_target", 27, { integer: true, min: 1, max: 1000 })
+    const maxLength = num("max_length", 8, { integer: true, min: 2, max: 64 })
+    if (prompts === undefined || group === undefined || maxTarget === undefined || maxLength === undefined) return undefined
+    if (Math.ceil(maxTarget / 9) + 1 > maxLength) {
+      return ctx.report("LRS2002", call.span, `a target of ${maxTarget} needs ${Math.ceil(maxTarget / 9)} digits and EOS, more than \`max_length = ${maxLength}\` tokens`, `raise \`max_length\` to ${Math.ceil(maxTarget / 9) + 1} or lower \`max_target\``)
+    }
+    return { kind: fn, prompts, group, copies: prompts * group, maxTarget, maxLength, validationFraction: 0, span: call.span }
   }
   if (fn === "cartpole" || fn === "frozen_lake") {
     const copies = num("copies", fn === "cartpole" ? 4 : 8, { integer: true, min: 1, max: 4096 })
@@ -128,6 +141,17 @@ export const checkModel = (ctx: Context, e: Expr, extent: Extent, data: DataIR |
   if (call === undefined) return undefined
   const fn = call.callee[0]!.text as keyof typeof constructors.model
   const args = bindArgs(ctx, call, constructors.model[fn])
+  if (fn === "gru") {
+    const h = args.get("hidden")
+    const hidden = h === undefined ? 64 : checkedNumber(ctx, h, "hidden", { integer: true, min: 1, max: 4096 })
+    const em = args.get("embedding")
+    const embedding = em === undefined ? 16 : checkedNumber(ctx, em, "embedding", { integer: true, min: 1, max: 4096 })
+    if (hidden === undefined || embedding === undefined) return undefined
+    if (data !== undefined && data.kind !== "digit_sum") {
+      return ctx.report("LRS2001", call.callee[0]!.span, "`gru` is the policy of a token task (`data = digit_sum()`)", data.kind === "cartpole" || data.kind === "frozen_lake" ? "write `model = mlp(hidden = [64, 64], activation = tanh)`" : "use `mlp` or `cnn` for a dataset")
+    }
+    return { kind: "gru", hidden, embedding, dropout: { kind: "constant", value: 0, span: call.span }, span: call.span }
+  }
   const actExpr = args.get("activation")
   const activation = actExpr === undefined ? "relu" : checkedChoice(ctx, actExpr, "activation", activations)
   const dropout = hyper(ctx, args, "dropout", 0, extent, dropoutDomain, call.span)

@@ -190,7 +190,11 @@ export const checkExperiment = (
     }
   }
   if (optimizer !== undefined && budget !== undefined) checkOptimizerRanges(axesCtx, optimizer.ir, optimizer.args, budget.steps)
-  if (env !== undefined && model !== undefined && model.kind !== "mlp") ctx.report("LRS2001", modelExpr!.span, "an rl experiment's policy is an `mlp` in this release", "write `model = mlp(hidden = [64, 64], activation = tanh)`")
+  if (env?.kind === "digit_sum" && model !== undefined && model.kind !== "gru") {
+    ctx.report("LRS2001", modelExpr!.span, "a token task's policy is a `gru` in this release", "write `model = gru(hidden = 64, embedding = 16)`")
+  } else if (env !== undefined && env.kind !== "digit_sum" && model !== undefined && model.kind === "cnn") {
+    ctx.report("LRS2001", modelExpr!.span, "an rl experiment's policy is an `mlp` in this release", "write `model = mlp(hidden = [64, 64], activation = tanh)`")
+  }
   if (env !== undefined && model?.kind === "mlp" && (model.layerNorm || model.dropout.kind !== "constant" || model.dropout.value !== 0)) {
     ctx.report("LRS2001", modelExpr!.span, "an rl experiment's policy takes `hidden` and `activation` only in this release", "remove `layer_norm` and `dropout`")
   }

@@ -9,7 +9,7 @@ import { suggestionHelp } from "./suggest.ts"
 import { checkedBool, checkedChoice, checkedNumber, describe } from "./values.ts"
 
 /** The fields of an `rl { ... }` block. */
-export const rlFields = ["algorithm", "shared"] as const
+export const rlFields = ["algorithm", "shared", "budget", "length_limit"] as const
 
 const ppoArgs = ["rollout", "epochs", "minibatches", "gamma", "lambda", "clip", "value_clip", "entropy", "value", "max_grad_norm", "target_kl", "truncation", "normalize_advantage"]
 const positive: Domain = { contains: (v) => v > 0, text: "must be > 0" }
@@ -30,8 +30,32 @@ const coefficient = (ctx: Context, args: ReadonlyMap<string, Expr>, key: string,
  */
 const checkAlgorithm = (ctx: Context, e: Expr, env: EnvIR, extent: Extent, budgetSpan: Span): RlIR["algorithm"] | undefined => {
   const fn = e.kind === "Call" && e.callee.length === 1 ? e.callee[0]!.text : undefined
-  if (e.kind !== "Call" || (fn !== "ppo" && fn !== "reinforce")) {
-    return ctx.report("LRS2001", e.span, `\`algorithm\` must be \`ppo(...)\` or \`reinforce(...)\`, found ${describe(e)}`, "write `algorithm = ppo()` (CleanRL's defaults) or `algorithm = reinforce(gamma = 0.99)`")
+  if (e.kind !== "Call" || (fn !== "ppo" && fn !== "reinforce" && fn !== "grpo")) {
+    return ctx.report("LRS2001", e.span, `\`algorithm\` must be \`ppo(...)\`, \`reinforce(...)\` or \`grpo(...)\`, found ${describe(e)}`, "write `algorithm = ppo()` (CleanRL's defaults), `reinforce(gamma = 0.99)`, or `grpo()` for a token task")
+  }
+  const tokens = env.kind === "digit_sum"
+  if (tokens !== (fn === "grpo")) {
+    return ctx.report("LRS2001", e.span, tokens ? `a token task (\`${env.kind}\`) is learnt with \`grpo(...)\` in this release` : `\`grpo\` learns token tasks (\`data = digit_sum()\`); \`${env.kind}\` takes \`ppo\` or \`reinforce\``, tokens ? "write `algorithm = grpo()`" : "write `algorithm = ppo()`")
+  }
+  if (fn === "grpo") {
+    const args = bindArgs(ctx, e, ["epochs", "minibatches", "clip", "clip_high", "beta", "scale", "normalization", "temperature", "entropy", "max_grad_norm"])
+    const int = (key: string, fallback: number) => (args.get(key) === undefined ? fallback : checkedNumber(ctx, args.get(key)!, key, { integer: true, min: 1 }))
+    const epochs = int("epochs", 1)
+    const minibatches = int("minibatches", 1)
+    const clip = coefficient(ctx, args, "clip", 0.2, extent, positive, e.span)
+    const clipHigh = args.get("clip_high") === undefined ? clip : coefficient(ctx, args, "clip_high", 0.2, extent, positive, e.span)
+    const beta = coefficient(ctx, args, "beta", 0, extent, nonNegative, e.span)
+    const temperature = coefficient(ctx, args, "temperature", 1, extent, positive, e.span)
+    const entropy = coefficient(ctx, args, "entropy", 0, extent, nonNegative, e.span)
+    const scale = args.get("scale") === undefined ? "group" : checkedChoice(ctx, args.get("scale")!, "scale", ["group", "batch", "none"] as const)
+    const normalization = args.get("normalization") === undefined ? "sequence" : checkedChoice(ctx, args.get("normalization")!, "normalization", ["sequence", "token", "constant"] as const)
+    const maxGradNorm = args.get("max_grad_norm") === undefined ? 1 : checkedNumber(ctx, args.get("max_grad_norm")!, "max_grad_norm", { min: 0 })
+    if (
+      epochs === undefined || minibatches === undefined || clip === undefined || clipHigh === undefined || beta === undefined || temperature === undefined ||
+      entropy === undefined || scale === undefined || normalization === undefined || maxGradNorm === undefined
+    ) return undefined
+    if (minibatches > env.copies) return ctx.report("LRS2002", args.get("minibatches")!.span, `${minibatches} minibatches do not fit ${env.copies} answers a batch`, `use at most ${env.copies}`)
+    return { kind: "grpo", epochs, minibatches, clip, clipHigh, beta, scale, normalization, temperature, entropy, maxGradNorm }
   }
   if (fn === "reinforce") {
     const args = bindArgs(ctx, e, ["gamma", "baseline"])
@@ -92,5 +116,19 @@ export const checkRl = (ctx: Context, block: Block, env: EnvIR, extent: Extent, 
   const algorithm = checkAlgorithm(ctx, algorithmExpr, env, extent, budgetSpan)
   const sharedExpr = fields.get("shared")
   const shared = sharedExpr === undefined ? false : checkedBool(ctx, sharedExpr, "shared")
-  return algorithm === undefined || shared === undefined ? undefined : { algorithm, shared, span: block.span }
+  // A token task's reward budget and length cap, as schedules.
+  const param = (key: "budget" | "length_limit"): ScheduleIR | undefined | null => {
+    const e = fields.get(key)
+    if (e === undefined) return null
+    if (env.kind !== "digit_sum") return ctx.report("LRS2001", e.span, `\`${key}\` sets a token task's answers; \`${env.kind}\` has none`, `remove \`${key}\``)
+    const max = env.maxLength
+    const domain: Domain = key === "budget"
+      ? { contains: (v) => v >= 1, text: "must be >= 1 token" }
+      : { contains: (v) => Math.round(v) >= 1 && Math.round(v) <= max, text: `must round to 1..${max} tokens (\`max_length\`)` }
+    return coefficient(ctx, fields, key, 0, extent, domain, e.span)
+  }
+  const budget = param("budget")
+  const lengthLimit = param("length_limit")
+  if (algorithm === undefined || shared === undefined || budget === undefined || lengthLimit === undefined) return undefined
+  return { algorithm, shared, ...(budget === null ? {} : { budget }), ...(lengthLimit === null ? {} : { lengthLimit }), span: block.span }
 }

@@ -223,11 +223,23 @@ export interface TabularIR {
  */
 export type EnvIR =
   | { readonly kind: "cartpole"; readonly copies: number; readonly validationFraction: 0; readonly span: Span }
+  | {
+    readonly kind: "digit_sum"
+    /** Prompts per iteration, each answered `group` times (GRPO's groups); `copies` = prompts x group. */
+    readonly prompts: number
+    readonly group: number
+    readonly copies: number
+    /** Targets drawn from 1..maxTarget; answers of at most maxLength tokens, EOS included. */
+    readonly maxTarget: number
+    readonly maxLength: number
+    readonly validationFraction: 0
+    readonly span: Span
+  }
   | { readonly kind: "frozen_lake"; readonly copies: number; readonly map: "4x4" | "8x8"; readonly slippery: boolean; readonly validationFraction: 0; readonly span: Span }
 
 export type DataIR = SpiralsIR | ImageDataIR | TabularIR | EnvIR
 
-export const isEnv = (d: DataIR): d is EnvIR => d.kind === "cartpole" || d.kind === "frozen_lake"
+export const isEnv = (d: DataIR): d is EnvIR => d.kind === "cartpole" || d.kind === "frozen_lake" || d.kind === "digit_sum"
 
 /**
  * An RL loop (`rl { algorithm = ... }`) over an environment: the run's `steps` count environment
@@ -259,8 +271,33 @@ export interface RlIR {
       readonly normalizeAdvantage: boolean
     }
     | { readonly kind: "reinforce"; readonly gamma: number; readonly baseline: "none" | "whiten" }
+    | {
+      readonly kind: "grpo"
+      /** Passes over each generated batch (TRL `num_iterations`) and minibatches of completions per pass. */
+      readonly epochs: number
+      readonly minibatches: number
+      /** Ratio clip: [1 - clip, 1 + clipHigh] (DAPO's clip-higher when clipHigh > clip). */
+      readonly clip: ScheduleIR
+      readonly clipHigh: ScheduleIR
+      /** k3 KL coefficient to the initial policy (TRL `beta`). */
+      readonly beta: ScheduleIR
+      /** Advantages (r - mean_group) divided by the group's std (`group`, TRL), the batch's (`batch`) or not (`none`, Dr. GRPO). */
+      readonly scale: "group" | "batch" | "none"
+      /** Loss over tokens: mean per answer then over answers (`sequence`, GRPO), over all tokens (`token`, DAPO), or a constant denominator (`constant`, Dr. GRPO). */
+      readonly normalization: "sequence" | "token" | "constant"
+      readonly temperature: ScheduleIR
+      readonly entropy: ScheduleIR
+      readonly maxGradNorm: number
+    }
   /** Separate actor and critic networks (CleanRL, SB3) or one trunk with two heads. */
   readonly shared: boolean
+  /**
+   * The token tasks' parameters, read before each rollout: `budget`, the answer length the reward
+   * stops penalising (a decaying budget is "Train Long, Think Short"), and `lengthLimit`, the hard cap
+   * on answer tokens (SIRI's oscillating maximum length), rounded to whole tokens.
+   */
+  readonly budget?: ScheduleIR
+  readonly lengthLimit?: ScheduleIR
   readonly span: Span
 }
 
@@ -288,7 +325,20 @@ export interface CnnIR {
   readonly span: Span
 }
 
-export type ModelIR = MlpIR | CnnIR
+/**
+ * A GRU token policy with a value head, for the token tasks of an rl experiment: the prompt's
+ * features set the first state, each generated token is embedded and fed back. No dropout
+ * (`dropout` is the constant 0 every model carries).
+ */
+export interface GruIR {
+  readonly kind: "gru"
+  readonly hidden: number
+  readonly embedding: number
+  readonly dropout: ScheduleIR
+  readonly span: Span
+}
+
+export type ModelIR = MlpIR | CnnIR | GruIR
 
 /** Every hyperparameter is a schedule; a plain number compiles to `constant`. */
 export type OptimizerIR =

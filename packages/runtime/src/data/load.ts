@@ -54,6 +54,7 @@ export const loadData = Effect.fn("loadData")(function*(
       return yield* loadTabular(ir, seed, options)
     case "cartpole":
     case "frozen_lake":
+    case "digit_sum":
       // The trainer runs an environment through its RL loop; reaching here is a wiring bug.
       return yield* Effect.die(new Error(`${ir.kind} is an environment, not a dataset: its run goes through the rl loop`))
   }

@@ -42,5 +42,8 @@ export const createModel = (ir: ModelIR, inputShape: ReadonlyArray<number>, clas
       const [h, w, c] = inputShape as [number, number, number]
       return createCnn(ir, [h, w, c], classes, seed)
     }
+    case "gru":
+      // The compiler allows a GRU only as the policy of a token task's rl loop.
+      throw new Error("a gru is a token policy for an rl experiment, not a classifier")
   }
 }

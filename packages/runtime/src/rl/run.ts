@@ -9,12 +9,15 @@ import { TrainingError } from "../run/errors.ts"
 import { runId } from "../run/identity.ts"
 import { cartpole } from "./env/cartpole.ts"
 import type { EnvSpec } from "./env/env.ts"
+import { digitSum } from "./env/digitSum.ts"
 import { frozenLake } from "./env/frozenLake.ts"
 import { VectorEnv } from "./env/vector.ts"
 import { createLearner, disposeLearner, type Learner, type LearnerState, restoreLearner, saveLearner } from "./loop/learner.ts"
 import { ppoIteration } from "./loop/ppo.ts"
 import { reinforceIteration } from "./loop/reinforce.ts"
+import { grpoIteration } from "./loop/grpo.ts"
 import { type ActorCritic, createActorCritic } from "./policy/actorCritic.ts"
+import { createSequencePolicy, type SequencePolicy } from "./policy/sequence.ts"
 
 /** Episodes in the running mean the summary and `return` report (SB3's `ep_rew_mean`, the CartPole-v1 criterion). */
 export const returnWindow = 100
@@ -51,6 +54,8 @@ const envSpec = (env: EnvIR): EnvSpec<unknown> => {
       return cartpole() as EnvSpec<unknown>
     case "frozen_lake":
       return frozenLake({ map: env.map, slippery: env.slippery }) as EnvSpec<unknown>
+    case "digit_sum":
+      return digitSum({ maxTarget: env.maxTarget, maxLength: env.maxLength }) as unknown as EnvSpec<unknown>
   }
 }
 
@@ -134,31 +139,53 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
   yield* reporter.line(`run: ${dir.path}`)
   const a = rl.algorithm
   yield* reporter.line(
-    `rl: ${a.kind === "ppo" ? `PPO (CleanRL ppo.py), rollouts of ${env.copies} x ${a.rollout}, ${a.epochs} epochs x ${a.minibatches} minibatches` : `REINFORCE, an episode per copy (${env.copies}) per update, baseline ${a.baseline}`} on ${env.kind}; schedules read before each rollout at the env steps so far`
+    `rl: ${
+      a.kind === "ppo"
+        ? `PPO (CleanRL ppo.py), rollouts of ${env.copies} x ${a.rollout}, ${a.epochs} epochs x ${a.minibatches} minibatches`
+        : a.kind === "grpo"
+        ? `GRPO (TRL's loss, ${a.normalization} normalisation, advantages scaled by ${a.scale === "none" ? "nothing (Dr. GRPO)" : `the ${a.scale} std`}), ${env.kind === "digit_sum" ? `${env.prompts} prompts x ${env.group} answers` : `${env.copies} answers`} per iteration, ${a.epochs} epochs x ${a.minibatches} minibatches`
+        : `REINFORCE, an episode per copy (${env.copies}) per update, baseline ${a.baseline}`
+    } on ${env.kind}; schedules read before each rollout at the env steps so far`
   )
 
   const spec = envSpec(env)
-  const model = ir.model.kind === "mlp" ? ir.model : undefined
-  const learner: Learner<unknown, Readonly<Record<string, number>>, ActorCritic> = yield* Effect.acquireRelease(
+  const adam = ir.optimizer.kind === "adam"
+    ? { beta1: ir.optimizer.beta1.kind === "constant" ? ir.optimizer.beta1.value : 0.9, beta2: ir.optimizer.beta2.kind === "constant" ? ir.optimizer.beta2.value : 0.999, epsilon: ir.optimizer.epsilon }
+    : {}
+  // A token task's answers come in groups of the same prompt (GRPO), generated until all are done.
+  const vector = new VectorEnv(spec, {
+    numEnvs: env.copies,
+    seed: deriveSeed(ir.seed, "rl/env"),
+    autoReset: a.kind === "ppo",
+    ...(env.kind === "digit_sum" ? { groupSize: env.group } : {})
+  })
+  const policySeed = deriveSeed(ir.seed, "rl/policy")
+  const sequenceOf = () =>
+    createSequencePolicy({ promptSize: env.kind === "digit_sum" ? env.maxTarget : spec.observationSize, vocab: spec.actions, hidden: ir.model.kind === "gru" ? ir.model.hidden : 64, embedding: ir.model.kind === "gru" ? ir.model.embedding : 16, seed: policySeed })
+  const learner: Learner<unknown, Readonly<Record<string, number>>, ActorCritic | SequencePolicy> = yield* Effect.acquireRelease(
     Effect.sync(() =>
-      createLearner({
-        env: new VectorEnv(spec, { numEnvs: env.copies, seed: deriveSeed(ir.seed, "rl/env"), autoReset: a.kind === "ppo" }),
-        policy: createActorCritic({
-          observationSize: spec.observationSize,
-          actions: spec.actions,
-          hidden: model?.hidden ?? [64, 64],
-          activation: model?.activation === "relu" ? "relu" : "tanh",
-          shared: rl.shared,
-          seed: deriveSeed(ir.seed, "rl/policy")
-        }),
+      createLearner<unknown, Readonly<Record<string, number>>, ActorCritic | SequencePolicy>({
+        env: vector,
+        policy: ir.model.kind === "gru"
+          ? sequenceOf()
+          : createActorCritic({
+            observationSize: spec.observationSize,
+            actions: spec.actions,
+            hidden: ir.model.kind === "mlp" ? ir.model.hidden : [64, 64],
+            activation: ir.model.kind === "mlp" && ir.model.activation === "relu" ? "relu" : "tanh",
+            shared: rl.shared,
+            seed: policySeed
+          }),
         seed: ir.seed,
-        adam: ir.optimizer.kind === "adam"
-          ? { beta1: ir.optimizer.beta1.kind === "constant" ? ir.optimizer.beta1.value : 0.9, beta2: ir.optimizer.beta2.kind === "constant" ? ir.optimizer.beta2.value : 0.999, epsilon: ir.optimizer.epsilon }
-          : {}
+        adam
       })
     ),
     (l) => Effect.sync(() => disposeLearner(l))
   )
+  // GRPO's KL is to the initial policy (TRL's reference model): the same seed draws the same weights.
+  const reference = a.kind === "grpo" && !(a.beta.kind === "constant" && a.beta.value === 0)
+    ? yield* Effect.acquireRelease(Effect.sync(sequenceOf), (p) => Effect.sync(() => p.dispose()))
+    : undefined
   let window: Array<number> = []
   let lengths: Array<number> = []
   let episodes = 0
@@ -178,16 +205,48 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
   const crossed = (before: number, after: number, every: number) => Math.floor(before / every) !== Math.floor(after / every)
   /** One iteration of the algorithm at env step `t`, its scheduled values recorded into `values`. */
   const iterate = (t: number, lr: number, values: Record<string, number>) => {
+    // A token task's budget and length cap, set before the rollout like every scheduled value.
+    const params: Record<string, number> = {}
+    if (rl.budget !== undefined) params["budget"] = read(rl.budget, t)
+    if (rl.lengthLimit !== undefined) params["lengthLimit"] = Math.round(read(rl.lengthLimit, t))
+    if (Object.keys(params).length > 0) {
+      learner.env.setParams(params)
+      Object.assign(values, "lengthLimit" in params ? { budget_value: params["budget"], length_limit: params["lengthLimit"] } : { budget_value: params["budget"] })
+    }
     if (a.kind === "reinforce") {
-      // Episodes of an env without a time limit (the bandit's are one pull) are capped at 1,000 steps.
-      const s = reinforceIteration(learner, { gamma: a.gamma, lr, baseline: a.baseline, maxSteps: spec.maxEpisodeSteps ?? 1000 })
+      // Episodes of an env without a time limit are capped at 1,000 steps.
+      const s = reinforceIteration(learner as Learner<unknown, Readonly<Record<string, number>>, ActorCritic>, { gamma: a.gamma, lr, baseline: a.baseline, maxSteps: spec.maxEpisodeSteps ?? 1000 })
       return { ...s, extra: {} }
+    }
+    if (a.kind === "grpo") {
+      const g = { clip: read(a.clip, t), clip_high: read(a.clipHigh, t), beta: read(a.beta, t), temperature: read(a.temperature, t), entropy_coef: read(a.entropy, t) }
+      Object.assign(values, g)
+      const s = grpoIteration(learner as Learner<unknown, Readonly<Record<string, number>>, SequencePolicy>, {
+        lr,
+        epsilonLow: g.clip,
+        epsilonHigh: g.clip_high,
+        beta: g.beta,
+        scaleRewards: a.scale,
+        normalization: a.normalization,
+        epochs: a.epochs,
+        minibatches: a.minibatches,
+        temperature: g.temperature,
+        entropyCoef: g.entropy_coef,
+        maxGradNorm: a.maxGradNorm > 0 ? a.maxGradNorm : undefined
+      }, reference)
+      return {
+        ...s,
+        policyLoss: s.loss,
+        valueLoss: Number.NaN,
+        explainedVariance: Number.NaN,
+        extra: { accuracy: s.accuracy, answer_length: s.length, truncated: s.truncation, zero_variance_groups: s.zeroVarianceGroups, kl: s.kl, clip_fraction: s.clipFraction }
+      }
     }
     const clip = read(a.clip, t)
     const entropy = read(a.entropy, t)
     const value = read(a.value, t)
     Object.assign(values, { clip, entropy_coef: entropy, value_coef: value })
-    const s = ppoIteration(learner, {
+    const s = ppoIteration(learner as Learner<unknown, Readonly<Record<string, number>>, ActorCritic>, {
       steps: a.rollout,
       epochs: a.epochs,
       minibatches: a.minibatches,
