@@ -165,7 +165,7 @@ const rlLines = (r: RlIR, origin: string, steps: number): Array<[string, string]
   const algorithm = a.kind === "reinforce"
     ? `reinforce(gamma = ${num(a.gamma)}, baseline = ${a.baseline})`
     : a.kind === "grpo"
-    ? `grpo(epochs = ${a.epochs}, minibatches = ${a.minibatches}, clip = ${printSchedule(a.clip, steps)}, clip_high = ${printSchedule(a.clipHigh, steps)}, beta = ${printSchedule(a.beta, steps)}, scale = ${a.scale}, normalization = ${a.normalization}, temperature = ${printSchedule(a.temperature, steps)}, entropy = ${printSchedule(a.entropy, steps)}, max_grad_norm = ${num(a.maxGradNorm)})`
+    ? `grpo(epochs = ${a.epochs}, minibatches = ${a.minibatches}, clip = ${printSchedule(a.clip, steps)}, clip_high = ${printSchedule(a.clipHigh, steps)}, beta = ${printSchedule(a.beta, steps)}, scale = ${a.scale}, normalization = ${a.normalization}, temperature = ${printSchedule(a.temperature, steps)}, entropy = ${printSchedule(a.entropy, steps)}, max_grad_norm = ${num(a.maxGradNorm)}${a.entropyBand === undefined ? "" : `, entropy_low = ${printSchedule(a.entropyBand.low, steps)}, entropy_high = ${printSchedule(a.entropyBand.high, steps)}`})`
     : `ppo(rollout = ${a.rollout}, epochs = ${a.epochs}, minibatches = ${a.minibatches}, gamma = ${num(a.gamma)}, lambda = ${num(a.lambda)}, clip = ${printSchedule(a.clip, steps)}, value_clip = ${a.valueClip}, entropy = ${printSchedule(a.entropy, steps)}, value = ${printSchedule(a.value, steps)}, max_grad_norm = ${num(a.maxGradNorm)}, target_kl = ${num(a.targetKl)}, truncation = ${a.truncation}, normalize_advantage = ${a.normalizeAdvantage})`
   return [
     ["rl {", origin],

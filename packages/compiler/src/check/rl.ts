@@ -1,6 +1,7 @@
 import type { Block, Expr, Span } from "@lrs/dsl"
 import type { EnvIR, RlIR, ScheduleIR } from "../ir/Ir.ts"
 import { compileSchedule, type Extent } from "../schedule/compile.ts"
+import { evaluateSchedule } from "../schedule/evaluate.ts"
 import { bindArgs } from "./calls.ts"
 import { type Domain, nonNegative } from "./constructors.ts"
 import type { Context } from "./Context.ts"
@@ -38,7 +39,7 @@ const checkAlgorithm = (ctx: Context, e: Expr, env: EnvIR, extent: Extent, budge
     return ctx.report("LRS2001", e.span, tokens ? `a token task (\`${env.kind}\`) is learnt with \`grpo(...)\` in this release` : `\`grpo\` learns token tasks (\`data = digit_sum()\`); \`${env.kind}\` takes \`ppo\` or \`reinforce\``, tokens ? "write `algorithm = grpo()`" : "write `algorithm = ppo()`")
   }
   if (fn === "grpo") {
-    const args = bindArgs(ctx, e, ["epochs", "minibatches", "clip", "clip_high", "beta", "scale", "normalization", "temperature", "entropy", "max_grad_norm"])
+    const args = bindArgs(ctx, e, ["epochs", "minibatches", "clip", "clip_high", "beta", "scale", "normalization", "temperature", "entropy", "max_grad_norm", "entropy_low", "entropy_high"])
     const int = (key: string, fallback: number) => (args.get(key) === undefined ? fallback : checkedNumber(ctx, args.get(key)!, key, { integer: true, min: 1 }))
     const epochs = int("epochs", 1)
     const minibatches = int("minibatches", 1)
@@ -54,8 +55,20 @@ const checkAlgorithm = (ctx: Context, e: Expr, env: EnvIR, extent: Extent, budge
       epochs === undefined || minibatches === undefined || clip === undefined || clipHigh === undefined || beta === undefined || temperature === undefined ||
       entropy === undefined || scale === undefined || normalization === undefined || maxGradNorm === undefined
     ) return undefined
+    // The band: both edges or neither, each a schedule (Entrocraft anneals both linearly).
+    const lowExpr = args.get("entropy_low")
+    const highExpr = args.get("entropy_high")
+    if ((lowExpr === undefined) !== (highExpr === undefined)) {
+      ctx.report("LRS1007", (lowExpr ?? highExpr)!.span, "an entropy band needs both `entropy_low` and `entropy_high`", "add the other edge, such as `entropy_low = linear(0.6 -> 0.4), entropy_high = linear(0.7 -> 0.5)`")
+    }
+    const low = lowExpr === undefined ? undefined : coefficient(ctx, args, "entropy_low", 0, extent, nonNegative, e.span)
+    const high = highExpr === undefined ? undefined : coefficient(ctx, args, "entropy_high", 0, extent, nonNegative, e.span)
+    if (low !== undefined && high !== undefined && [0, Math.floor(extent.steps / 2), extent.steps - 1].some((t) => evaluateSchedule(low, t) > evaluateSchedule(high, t))) {
+      ctx.report("LRS2002", lowExpr!.span, "the entropy band's low edge is above its high edge", "keep `entropy_low` below `entropy_high` over the whole run")
+    }
     if (minibatches > env.copies) return ctx.report("LRS2002", args.get("minibatches")!.span, `${minibatches} minibatches do not fit ${env.copies} answers a batch`, `use at most ${env.copies}`)
-    return { kind: "grpo", epochs, minibatches, clip, clipHigh, beta, scale, normalization, temperature, entropy, maxGradNorm }
+    if ((lowExpr !== undefined && low === undefined) || (highExpr !== undefined && high === undefined)) return undefined
+    return { kind: "grpo", epochs, minibatches, clip, clipHigh, beta, scale, normalization, temperature, entropy, maxGradNorm, ...(low === undefined || high === undefined ? {} : { entropyBand: { low, high } }) }
   }
   if (fn === "reinforce") {
     const args = bindArgs(ctx, e, ["gamma", "baseline"])
@@ -116,6 +129,7 @@ export const checkRl = (ctx: Context, block: Block, env: EnvIR, extent: Extent, 
   const algorithm = checkAlgorithm(ctx, algorithmExpr, env, extent, budgetSpan)
   const sharedExpr = fields.get("shared")
   const shared = sharedExpr === undefined ? false : checkedBool(ctx, sharedExpr, "shared")
+  if (sharedExpr !== undefined && env.kind === "digit_sum") ctx.report("LRS2001", sharedExpr.span, "`shared` shapes an actor-critic MLP; a token task's GRU has one trunk already", "remove `shared`")
   // A token task's reward budget and length cap, as schedules.
   const param = (key: "budget" | "length_limit"): ScheduleIR | undefined | null => {
     const e = fields.get(key)

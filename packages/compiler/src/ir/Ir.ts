@@ -288,6 +288,12 @@ export interface RlIR {
       readonly temperature: ScheduleIR
       readonly entropy: ScheduleIR
       readonly maxGradNorm: number
+      /**
+       * Entrocraft's entropy band (its released band switch): above `high`, only positive
+       * advantages are kept; below `low`, only negative ones; the batch's mean token entropy at
+       * generation decides.
+       */
+      readonly entropyBand?: { readonly low: ScheduleIR; readonly high: ScheduleIR }
     }
   /** Separate actor and critic networks (CleanRL, SB3) or one trunk with two heads. */
   readonly shared: boolean

@@ -221,6 +221,8 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
     if (a.kind === "grpo") {
       const g = { clip: read(a.clip, t), clip_high: read(a.clipHigh, t), beta: read(a.beta, t), temperature: read(a.temperature, t), entropy_coef: read(a.entropy, t) }
       Object.assign(values, g)
+      const band = a.entropyBand === undefined ? undefined : { low: read(a.entropyBand.low, t), high: read(a.entropyBand.high, t) }
+      if (band !== undefined) Object.assign(values, { entropy_low: band.low, entropy_high: band.high })
       const s = grpoIteration(learner as Learner<unknown, Readonly<Record<string, number>>, SequencePolicy>, {
         lr,
         epsilonLow: g.clip,
@@ -232,14 +234,15 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
         minibatches: a.minibatches,
         temperature: g.temperature,
         entropyCoef: g.entropy_coef,
-        maxGradNorm: a.maxGradNorm > 0 ? a.maxGradNorm : undefined
+        maxGradNorm: a.maxGradNorm > 0 ? a.maxGradNorm : undefined,
+        ...(band === undefined ? {} : { entropyBand: band })
       }, reference)
       return {
         ...s,
         policyLoss: s.loss,
         valueLoss: Number.NaN,
         explainedVariance: Number.NaN,
-        extra: { accuracy: s.accuracy, answer_length: s.length, truncated: s.truncation, zero_variance_groups: s.zeroVarianceGroups, kl: s.kl, clip_fraction: s.clipFraction }
+        extra: { accuracy: s.accuracy, answer_length: s.length, truncated: s.truncation, zero_variance_groups: s.zeroVarianceGroups, kl: s.kl, clip_fraction: s.clipFraction, ...(band === undefined ? {} : { band: s.band }) }
       }
     }
     const clip = read(a.clip, t)

@@ -34,6 +34,12 @@ export interface GrpoSettings {
   readonly maxGradNorm?: number | undefined
   /** Generation cap, a guard against envs that never end an answer. Default 1024. */
   readonly maxTokens?: number
+  /**
+   * Entrocraft's band switch (its released `grpo_range_linear`): when the batch's mean token entropy
+   * at generation is above `high`, only positive advantages are kept (entropy falls); below `low`,
+   * only negative ones (entropy rises); inside the band, plain GRPO.
+   */
+  readonly entropyBand?: { readonly low: number; readonly high: number }
 }
 
 export interface GrpoStatistics extends EpisodeStatistics {
@@ -50,6 +56,8 @@ export interface GrpoStatistics extends EpisodeStatistics {
   readonly length: number
   /** Mean per-token entropy of the sampling distribution over the generated tokens. */
   readonly entropy: number
+  /** Which advantages the entropy band kept: 1 positive only, -1 negative only, 0 all (or no band). */
+  readonly band: number
   /** Fraction of groups whose rewards were all equal (zero advantage, no gradient). */
   readonly zeroVarianceGroups: number
   /** Loss of the last minibatch. */
@@ -111,7 +119,13 @@ export const grpoIteration = <S, P extends Readonly<Record<string, number>>>(
   const T = Math.max(...lengths)
   const generated = lengths.reduce((s, n) => s + n, 0)
   learner.clock = { ...learner.clock, envSteps: learner.clock.envSteps + generated }
-  const advantages = groupAdvantages(completions.rewards, G, settings.scaleRewards ?? "group")
+  const grouped = groupAdvantages(completions.rewards, G, settings.scaleRewards ?? "group")
+  let entropySum = 0
+  for (const hs of completions.entropies) for (const h of hs) entropySum += h
+  const entropy = entropySum / generated
+  const band = settings.entropyBand === undefined ? 0 : entropy > settings.entropyBand.high ? 1 : entropy < settings.entropyBand.low ? -1 : 0
+  // Rejecting the samples on one side of zero moves entropy the other way (Entrocraft, Thm 3.2).
+  const advantages = band === 0 ? grouped : Float64Array.from(grouped, (a) => (band === 1 ? Math.max(a, 0) : Math.min(a, 0)))
   const { tokens, mask, oldLogProb } = pad(completions, T)
   const S = policy.promptSize
   const refLogProb = reference === undefined
@@ -211,8 +225,6 @@ export const grpoIteration = <S, P extends Readonly<Record<string, number>>>(
     for (let j = 1; j < G; j++) if (completions.rewards[g + j] !== first) same = false
     if (same) zero++
   }
-  let entropySum = 0
-  for (const hs of completions.entropies) for (const h of hs) entropySum += h
   const episodes = completions.episodes
   return {
     ...episodeStatistics(episodes),
@@ -223,7 +235,8 @@ export const grpoIteration = <S, P extends Readonly<Record<string, number>>>(
     accuracy: meanInfo(episodes, "correct"),
     truncation: meanInfo(episodes, "capped"),
     length: generated / B,
-    entropy: entropySum / generated,
+    entropy,
+    band,
     zeroVarianceGroups: zero / (B / G),
     loss: lastLoss,
     kl,

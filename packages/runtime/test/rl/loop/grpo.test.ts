@@ -37,6 +37,25 @@ describe("grpoIteration", () => {
     disposeLearner(learner)
   })
 
+  it("Entrocraft's band: only negative advantages below it keep entropy up, only positive ones above it bring it down", () => {
+    const run = (band: GrpoSettings["entropyBand"]) => {
+      const learner = learnerOf(3, 8)
+      const stats = Array.from({ length: 12 }, () => grpoIteration(learner, { ...settings, ...(band === undefined ? {} : { entropyBand: band }) }))
+      disposeLearner(learner)
+      return stats
+    }
+    const plain = run(undefined)
+    const below = run({ low: 100, high: 200 })
+    const above = run({ low: -2, high: -1 })
+    assert.deepStrictEqual(plain.map((s) => s.band), plain.map(() => 0))
+    assert.deepStrictEqual(below.map((s) => s.band), below.map(() => -1))
+    assert.deepStrictEqual(above.map((s) => s.band), above.map(() => 1))
+    // The first batch is the same policy's; after it, rejecting positives keeps entropy highest.
+    assert.strictEqual(below[0]!.entropy, plain[0]!.entropy)
+    assert.isAbove(below.at(-1)!.entropy, plain.at(-1)!.entropy)
+    assert.isAbove(below.at(-1)!.entropy, above.at(-1)!.entropy)
+  })
+
   it("reports a batch's bookkeeping and KL to a reference (0 against itself at the start)", () => {
     const learner = learnerOf(2, 4)
     const reference = createSequencePolicy({ promptSize: 9, vocab: 11, seed: 0 })
