@@ -357,41 +357,60 @@ experiment anchored {
     })
   }
 
-  it("resumes an RL run killed with SIGKILL: env copies, policy, Adam, random streams and the episode window come back", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "lrs-resume-rl-"))
-    const file = join(dir, "cartpole.lrs")
-    writeFileSync(file, `lrs 1
-experiment balance {
-  seed = 4
-  steps = 15360
-  data = cartpole(copies = 4)
+  // PPO on CartPole, and GRPO on digit-sum with both closed-loop controllers (their state is in the checkpoint too).
+  for (const [name, body, steps, every] of [
+    ["PPO", `  data = cartpole(copies = 4)
   model = mlp(hidden = [32, 32], activation = tanh)
   optimizer = adam(lr = linear(1e-3 -> 0), epsilon = 1e-5)
   rl {
     algorithm = ppo(rollout = 64, epochs = 2, minibatches = 2, entropy = linear(0.01 -> 0))
-  }
+  }`, 15360, 256],
+    ["GRPO", `  data = digit_sum(prompts = 4, group = 4, max_target = 9, max_length = 6)
+  model = gru(hidden = 16, embedding = 8)
+  optimizer = adam(lr = 3e-3)
+  rl {
+    algorithm = grpo(minibatches = 2, beta = adaptive_kl(initial = 0.02, target = 0.005, horizon = 200), entropy = adaptive_entropy(target = 1, delta = 0.01))
+    length_limit = 6 - cyclic(0 -> 2, up = 25%)
+  }`, 6000, 0]
+  ] as const) {
+    it(`resumes an RL run (${name}) killed with SIGKILL: env copies, policy, Adam, random streams, controllers and the episode window come back`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), "lrs-resume-rl-"))
+      const file = join(dir, "rl.lrs")
+      writeFileSync(file, `lrs 1
+experiment loop {
+  seed = 4
+  steps = ${steps}
+${body}
   log every 256 steps
   checkpoint every 1024 steps
 }
 `)
-    const whole = lrs(["run", file, "--backend", "wasm", "--out", join(dir, "whole")])
-    expect(whole.status, whole.stderr).toBe(0)
-    expect(await runAndKill(file, join(dir, "cut"), "wasm", 1024)).toBe("SIGKILL")
-    const last = join("checkpoints", "step-00015360", "rl.json")
-    expect(existsSync(join(dir, "cut", last))).toBe(false)
-    const resumed = lrs(["resume", join(dir, "cut"), "--backend", "wasm"])
-    expect(resumed.status, resumed.stderr).toBe(0)
-    expect(resumed.stdout).toMatch(/resuming .* from the checkpoint after \d+ env steps/)
-    expect(readFileSync(join(dir, "cut", last), "utf8")).toBe(readFileSync(join(dir, "whole", last), "utf8"))
-    const metrics = readFileSync(join(dir, "whole", "metrics.jsonl"), "utf8")
-    expect(readFileSync(join(dir, "cut", "metrics.jsonl"), "utf8")).toBe(metrics)
-    expect(tensorBoardScalars(join(dir, "cut"))).toEqual(tensorBoardScalars(join(dir, "whole")))
-    const rows = metrics.trim().split("\n").map((l) => JSON.parse(l))
-    // A row per iteration of 256 env steps; the entropy bonus and the lr read before each rollout.
-    expect(rows.map((r) => r.step)).toEqual(Array.from({ length: 60 }, (_, i) => (i + 1) * 256))
-    expect(rows[0].lr).toBe(1e-3)
-    expect(rows[1].entropy_coef).toBeCloseTo(0.01 * (1 - 256 / 15360), 12)
-  })
+      const whole = lrs(["run", file, "--backend", "wasm", "--out", join(dir, "whole")])
+      expect(whole.status, whole.stderr).toBe(0)
+      const checkpoints = readdirSync(join(dir, "whole", "checkpoints")).sort()
+      expect(await runAndKill(file, join(dir, "cut"), "wasm", Number(checkpoints[0]!.slice(5)))).toBe("SIGKILL")
+      const last = join("checkpoints", checkpoints.at(-1)!, "rl.json")
+      expect(existsSync(join(dir, "cut", last))).toBe(false)
+      const resumed = lrs(["resume", join(dir, "cut"), "--backend", "wasm"])
+      expect(resumed.status, resumed.stderr).toBe(0)
+      expect(resumed.stdout).toMatch(/resuming .* from the checkpoint after \d+ env steps/)
+      expect(readFileSync(join(dir, "cut", last), "utf8")).toBe(readFileSync(join(dir, "whole", last), "utf8"))
+      const metrics = readFileSync(join(dir, "whole", "metrics.jsonl"), "utf8")
+      expect(readFileSync(join(dir, "cut", "metrics.jsonl"), "utf8")).toBe(metrics)
+      expect(tensorBoardScalars(join(dir, "cut"))).toEqual(tensorBoardScalars(join(dir, "whole")))
+      const rows = metrics.trim().split("\n").map((l) => JSON.parse(l))
+      if (every > 0) {
+        // A row per iteration of 256 env steps; the entropy bonus and the lr read before each rollout.
+        expect(rows.map((r) => r.step)).toEqual(Array.from({ length: steps / every }, (_, i) => (i + 1) * every))
+        expect(rows[0].lr).toBe(1e-3)
+        expect(rows[1].entropy_coef).toBeCloseTo(0.01 * (1 - 256 / 15360), 12)
+      } else {
+        // The KL coefficient moved under its controller, and it is in the checkpoint.
+        expect(new Set(rows.map((r) => r.beta)).size).toBeGreaterThan(1)
+        expect(JSON.parse(readFileSync(join(dir, "whole", last), "utf8")).controllers).toEqual({ beta: expect.any(Number), entropy: { coef: expect.any(Number), apply: expect.any(Boolean) } })
+      }
+    })
+  }
 
   it("says which file of a damaged run directory is wrong and how to go on, without a stack trace", () => {
     const dir = mkdtempSync(join(tmpdir(), "lrs-resume-damaged-"))

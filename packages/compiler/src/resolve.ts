@@ -1,7 +1,7 @@
 import { formatSpan } from "@lrs/dsl"
 import type { Origin } from "./check/Context.ts"
 import type { Origins } from "./check/experiment.ts"
-import type { AverageIR, ConditionIR, CurriculumIR, EnsembleIR, OptimizerIR, RlIR, RunIR, ScheduleIR, StreamIR } from "./ir/Ir.ts"
+import type { AdaptiveEntropyIR, AdaptiveKlIR, AverageIR, ConditionIR, CurriculumIR, EnsembleIR, OptimizerIR, RlIR, RunIR, ScheduleIR, StreamIR } from "./ir/Ir.ts"
 import { printSignal } from "./check/signals.ts"
 
 /** A number as the language writes it (the shortest form that reads back to the same double). */
@@ -160,12 +160,19 @@ const modelText = (m: RunIR["model"], steps: number): string => {
     : `cnn(channels = [${m.channels.join(", ")}], kernel = ${m.kernel}, dense = [${m.dense.join(", ")}], activation = ${m.activation}${dropout})`
 }
 
+const controlledText = (c: ScheduleIR | AdaptiveKlIR | AdaptiveEntropyIR, steps: number): string =>
+  c.kind === "adaptive_kl"
+    ? `adaptive_kl(initial = ${num(c.initial)}, target = ${num(c.target)}, horizon = ${num(c.horizon)})`
+    : c.kind === "adaptive_entropy"
+    ? `adaptive_entropy(initial = ${num(c.initial)}, target = ${num(c.target)}, delta = ${num(c.delta)}, min = ${num(c.min)}, max = ${num(c.max)})`
+    : printSchedule(c, steps)
+
 const rlLines = (r: RlIR, origin: string, steps: number): Array<[string, string]> => {
   const a = r.algorithm
   const algorithm = a.kind === "reinforce"
     ? `reinforce(gamma = ${num(a.gamma)}, baseline = ${a.baseline})`
     : a.kind === "grpo"
-    ? `grpo(epochs = ${a.epochs}, minibatches = ${a.minibatches}, clip = ${printSchedule(a.clip, steps)}, clip_high = ${printSchedule(a.clipHigh, steps)}, beta = ${printSchedule(a.beta, steps)}, scale = ${a.scale}, normalization = ${a.normalization}, temperature = ${printSchedule(a.temperature, steps)}, entropy = ${printSchedule(a.entropy, steps)}, max_grad_norm = ${num(a.maxGradNorm)}${a.entropyBand === undefined ? "" : `, entropy_low = ${printSchedule(a.entropyBand.low, steps)}, entropy_high = ${printSchedule(a.entropyBand.high, steps)}`})`
+    ? `grpo(epochs = ${a.epochs}, minibatches = ${a.minibatches}, clip = ${printSchedule(a.clip, steps)}, clip_high = ${printSchedule(a.clipHigh, steps)}, beta = ${controlledText(a.beta, steps)}, scale = ${a.scale}, normalization = ${a.normalization}, temperature = ${printSchedule(a.temperature, steps)}, entropy = ${controlledText(a.entropy, steps)}, max_grad_norm = ${num(a.maxGradNorm)}${a.entropyBand === undefined ? "" : `, entropy_low = ${printSchedule(a.entropyBand.low, steps)}, entropy_high = ${printSchedule(a.entropyBand.high, steps)}`})`
     : `ppo(rollout = ${a.rollout}, epochs = ${a.epochs}, minibatches = ${a.minibatches}, gamma = ${num(a.gamma)}, lambda = ${num(a.lambda)}, clip = ${printSchedule(a.clip, steps)}, value_clip = ${a.valueClip}, entropy = ${printSchedule(a.entropy, steps)}, value = ${printSchedule(a.value, steps)}, max_grad_norm = ${num(a.maxGradNorm)}, target_kl = ${num(a.targetKl)}, truncation = ${a.truncation}, normalize_advantage = ${a.normalizeAdvantage})`
   return [
     ["rl {", origin],

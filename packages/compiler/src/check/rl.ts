@@ -1,5 +1,5 @@
 import type { Block, Expr, Span } from "@lrs/dsl"
-import type { EnvIR, RlIR, ScheduleIR } from "../ir/Ir.ts"
+import type { AdaptiveEntropyIR, AdaptiveKlIR, EnvIR, RlIR, ScheduleIR } from "../ir/Ir.ts"
 import { compileSchedule, type Extent } from "../schedule/compile.ts"
 import { evaluateSchedule } from "../schedule/evaluate.ts"
 import { bindArgs } from "./calls.ts"
@@ -26,6 +26,35 @@ const coefficient = (ctx: Context, args: ReadonlyMap<string, Expr>, key: string,
 }
 
 /**
+ * A GRPO coefficient that a closed loop may steer: `adaptive_kl(initial, target, horizon)` for
+ * `beta`, `adaptive_entropy(initial, target, delta, min, max)` for `entropy`, else a schedule >= 0.
+ */
+const controlled = (ctx: Context, args: ReadonlyMap<string, Expr>, key: "beta" | "entropy", fallback: number, extent: Extent, span: Span): ScheduleIR | AdaptiveKlIR | AdaptiveEntropyIR | undefined => {
+  const e = args.get(key)
+  const fn = e?.kind === "Call" && e.callee.length === 1 ? e.callee[0]!.text : undefined
+  const want = key === "beta" ? "adaptive_kl" : "adaptive_entropy"
+  if (e === undefined || e.kind !== "Call" || (fn !== "adaptive_kl" && fn !== "adaptive_entropy")) return coefficient(ctx, args, key, fallback, extent, nonNegative, span)
+  if (fn !== want) return ctx.report("LRS2001", e.span, `\`${fn}\` steers ${fn === "adaptive_kl" ? "`beta`" : "`entropy`"}, not \`${key}\``, `write \`${key} = ${want}(...)\``)
+  if (fn === "adaptive_kl") {
+    const a = bindArgs(ctx, e, ["initial", "target", "horizon"], ["target"])
+    const initial = a.get("initial") === undefined ? 0.001 : checkedNumber(ctx, a.get("initial")!, "initial", { min: 0, exclusive: "min" })
+    const target = a.get("target") === undefined ? undefined : checkedNumber(ctx, a.get("target")!, "target", { min: 0, exclusive: "min" })
+    const horizon = a.get("horizon") === undefined ? 10000 : checkedNumber(ctx, a.get("horizon")!, "horizon", { min: 1 })
+    return initial === undefined || target === undefined || horizon === undefined ? undefined : { kind: "adaptive_kl", initial, target, horizon, span: e.span }
+  }
+  const a = bindArgs(ctx, e, ["initial", "target", "delta", "min", "max"], ["target"])
+  const num = (k: string, fallback: number) => (a.get(k) === undefined ? fallback : checkedNumber(ctx, a.get(k)!, k, { min: 0 }))
+  const initial = num("initial", 0)
+  const target = a.get("target") === undefined ? undefined : checkedNumber(ctx, a.get("target")!, "target", { min: 0 })
+  const delta = num("delta", 0.005)
+  const min = num("min", 0)
+  const max = num("max", 1)
+  if (initial === undefined || target === undefined || delta === undefined || min === undefined || max === undefined) return undefined
+  if (min > max || initial < min || initial > max) return ctx.report("LRS2002", e.span, `\`adaptive_entropy\` needs min <= initial <= max, found ${min}, ${initial}, ${max}`)
+  return { kind: "adaptive_entropy", initial, target, delta, min, max, span: e.span }
+}
+
+/**
  * `ppo(...)` with CleanRL `ppo.py`'s defaults for classic control, or `reinforce(gamma, baseline)`.
  * `clip`, `entropy` and `value` may be schedules over the run's env steps.
  */
@@ -45,16 +74,13 @@ const checkAlgorithm = (ctx: Context, e: Expr, env: EnvIR, extent: Extent, budge
     const minibatches = int("minibatches", 1)
     const clip = coefficient(ctx, args, "clip", 0.2, extent, positive, e.span)
     const clipHigh = args.get("clip_high") === undefined ? clip : coefficient(ctx, args, "clip_high", 0.2, extent, positive, e.span)
-    const beta = coefficient(ctx, args, "beta", 0, extent, nonNegative, e.span)
+    // `controlled` returns the controller its key names (adaptive_kl for beta, adaptive_entropy for entropy).
+    const beta = controlled(ctx, args, "beta", 0, extent, e.span) as ScheduleIR | AdaptiveKlIR | undefined
     const temperature = coefficient(ctx, args, "temperature", 1, extent, positive, e.span)
-    const entropy = coefficient(ctx, args, "entropy", 0, extent, nonNegative, e.span)
+    const entropy = controlled(ctx, args, "entropy", 0, extent, e.span) as ScheduleIR | AdaptiveEntropyIR | undefined
     const scale = args.get("scale") === undefined ? "group" : checkedChoice(ctx, args.get("scale")!, "scale", ["group", "batch", "none"] as const)
     const normalization = args.get("normalization") === undefined ? "sequence" : checkedChoice(ctx, args.get("normalization")!, "normalization", ["sequence", "token", "constant"] as const)
     const maxGradNorm = args.get("max_grad_norm") === undefined ? 1 : checkedNumber(ctx, args.get("max_grad_norm")!, "max_grad_norm", { min: 0 })
-    if (
-      epochs === undefined || minibatches === undefined || clip === undefined || clipHigh === undefined || beta === undefined || temperature === undefined ||
-      entropy === undefined || scale === undefined || normalization === undefined || maxGradNorm === undefined
-    ) return undefined
     // The band: both edges or neither, each a schedule (Entrocraft anneals both linearly).
     const lowExpr = args.get("entropy_low")
     const highExpr = args.get("entropy_high")
@@ -66,7 +92,11 @@ const checkAlgorithm = (ctx: Context, e: Expr, env: EnvIR, extent: Extent, budge
     if (low !== undefined && high !== undefined && [0, Math.floor(extent.steps / 2), extent.steps - 1].some((t) => evaluateSchedule(low, t) > evaluateSchedule(high, t))) {
       ctx.report("LRS2002", lowExpr!.span, "the entropy band's low edge is above its high edge", "keep `entropy_low` below `entropy_high` over the whole run")
     }
-    if (minibatches > env.copies) return ctx.report("LRS2002", args.get("minibatches")!.span, `${minibatches} minibatches do not fit ${env.copies} answers a batch`, `use at most ${env.copies}`)
+    if (minibatches !== undefined && minibatches > env.copies) return ctx.report("LRS2002", args.get("minibatches")!.span, `${minibatches} minibatches do not fit ${env.copies} answers a batch`, `use at most ${env.copies}`)
+    if (
+      epochs === undefined || minibatches === undefined || clip === undefined || clipHigh === undefined || beta === undefined || temperature === undefined ||
+      entropy === undefined || scale === undefined || normalization === undefined || maxGradNorm === undefined
+    ) return undefined
     if ((lowExpr !== undefined && low === undefined) || (highExpr !== undefined && high === undefined)) return undefined
     return { kind: "grpo", epochs, minibatches, clip, clipHigh, beta, scale, normalization, temperature, entropy, maxGradNorm, ...(low === undefined || high === undefined ? {} : { entropyBand: { low, high } }) }
   }

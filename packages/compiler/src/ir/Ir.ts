@@ -242,6 +242,33 @@ export type DataIR = SpiralsIR | ImageDataIR | TabularIR | EnvIR
 export const isEnv = (d: DataIR): d is EnvIR => d.kind === "cartpole" || d.kind === "frozen_lake" || d.kind === "digit_sum"
 
 /**
+ * verl's `AdaptiveKLController` (Ziegler et al. 2019) for a KL coefficient: after each iteration,
+ * `beta <- beta * (1 + clip(KL / target - 1, -0.2, 0.2) * n / horizon)`, n the iteration's answers.
+ */
+export interface AdaptiveKlIR {
+  readonly kind: "adaptive_kl"
+  readonly initial: number
+  readonly target: number
+  readonly horizon: number
+  readonly span: Span
+}
+
+/**
+ * TRL's adaptive entropy coefficient (Skywork-OR1): after each iteration with mean token entropy H,
+ * `c <- min(c + delta, max)` if H <= target, else `max(c - delta, min)`; the next iteration's bonus
+ * is c when H <= target and 0 otherwise.
+ */
+export interface AdaptiveEntropyIR {
+  readonly kind: "adaptive_entropy"
+  readonly initial: number
+  readonly target: number
+  readonly delta: number
+  readonly min: number
+  readonly max: number
+  readonly span: Span
+}
+
+/**
  * An RL loop (`rl { algorithm = ... }`) over an environment: the run's `steps` count environment
  * steps (transitions summed over the copies), the axis of every schedule, log and checkpoint, and
  * each iteration reads its schedules once, before its rollout, at the env steps done so far
@@ -279,14 +306,15 @@ export interface RlIR {
       /** Ratio clip: [1 - clip, 1 + clipHigh] (DAPO's clip-higher when clipHigh > clip). */
       readonly clip: ScheduleIR
       readonly clipHigh: ScheduleIR
-      /** k3 KL coefficient to the initial policy (TRL `beta`). */
-      readonly beta: ScheduleIR
+      /** k3 KL coefficient to the initial policy (TRL `beta`): a schedule, or verl's adaptive KL controller. */
+      readonly beta: ScheduleIR | AdaptiveKlIR
       /** Advantages (r - mean_group) divided by the group's std (`group`, TRL), the batch's (`batch`) or not (`none`, Dr. GRPO). */
       readonly scale: "group" | "batch" | "none"
       /** Loss over tokens: mean per answer then over answers (`sequence`, GRPO), over all tokens (`token`, DAPO), or a constant denominator (`constant`, Dr. GRPO). */
       readonly normalization: "sequence" | "token" | "constant"
       readonly temperature: ScheduleIR
-      readonly entropy: ScheduleIR
+      /** Token-entropy bonus: a schedule, or TRL's adaptive entropy controller (Skywork-OR1). */
+      readonly entropy: ScheduleIR | AdaptiveEntropyIR
       readonly maxGradNorm: number
       /**
        * Entrocraft's entropy band (its released band switch): above `high`, only positive

@@ -15,6 +15,7 @@ import { VectorEnv } from "./env/vector.ts"
 import { createLearner, disposeLearner, type Learner, type LearnerState, restoreLearner, saveLearner } from "./loop/learner.ts"
 import { ppoIteration } from "./loop/ppo.ts"
 import { reinforceIteration } from "./loop/reinforce.ts"
+import { type ControllersState, RlControllers } from "./controllers.ts"
 import { grpoIteration } from "./loop/grpo.ts"
 import { type ActorCritic, createActorCritic } from "./policy/actorCritic.ts"
 import { createSequencePolicy, type SequencePolicy } from "./policy/sequence.ts"
@@ -66,6 +67,7 @@ interface RlCheckpoint {
   readonly lengths: ReadonlyArray<number>
   readonly episodes: number
   readonly best: RlSummary["rl"]["best"]
+  readonly controllers?: ControllersState
 }
 
 /** JSON with typed arrays written as plain arrays and read back as Float32Arrays where the learner expects them. */
@@ -183,6 +185,7 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
     (l) => Effect.sync(() => disposeLearner(l))
   )
   // GRPO's KL is to the initial policy (TRL's reference model): the same seed draws the same weights.
+  const controllers = a.kind === "grpo" ? new RlControllers(a.beta, a.entropy) : undefined
   const reference = a.kind === "grpo" && !(a.beta.kind === "constant" && a.beta.value === 0)
     ? yield* Effect.acquireRelease(Effect.sync(sequenceOf), (p) => Effect.sync(() => p.dispose()))
     : undefined
@@ -196,6 +199,7 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
     lengths = [...resumed.state.lengths]
     episodes = resumed.state.episodes
     best = resumed.state.best
+    if (resumed.state.controllers !== undefined) controllers?.restore(resumed.state.controllers)
   }
   const read = (s: Parameters<typeof schedules.evaluate>[0], t: number) => schedules.evaluate(s, t, {})
   const mean = (xs: ReadonlyArray<number>) => (xs.length === 0 ? Number.NaN : xs.reduce((p, x) => p + x, 0) / xs.length)
@@ -219,7 +223,7 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
       return { ...s, extra: {} }
     }
     if (a.kind === "grpo") {
-      const g = { clip: read(a.clip, t), clip_high: read(a.clipHigh, t), beta: read(a.beta, t), temperature: read(a.temperature, t), entropy_coef: read(a.entropy, t) }
+      const g = { clip: read(a.clip, t), clip_high: read(a.clipHigh, t), beta: controllers!.beta(read, t), temperature: read(a.temperature, t), entropy_coef: controllers!.entropy(read, t) }
       Object.assign(values, g)
       const band = a.entropyBand === undefined ? undefined : { low: read(a.entropyBand.low, t), high: read(a.entropyBand.high, t) }
       if (band !== undefined) Object.assign(values, { entropy_low: band.low, entropy_high: band.high })
@@ -237,6 +241,7 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
         maxGradNorm: a.maxGradNorm > 0 ? a.maxGradNorm : undefined,
         ...(band === undefined ? {} : { entropyBand: band })
       }, reference)
+      controllers!.observe({ kl: s.kl, entropy: s.entropy, answers: env.copies })
       return {
         ...s,
         policyLoss: s.loss,
@@ -307,7 +312,7 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
       yield* reporter.line(`env steps ${after}/${ir.steps}  return ${windowMean.toFixed(1)} (last ${window.length} episodes)  lr ${lr.toExponential(2)}`)
     }
     if (ir.checkpoint !== undefined && (crossed(t, after, ir.checkpoint.every) || after >= ir.steps)) {
-      const state: RlCheckpoint = { learner: yield* Effect.promise(() => saveLearner(learner)), window, lengths, episodes, best }
+      const state: RlCheckpoint = { learner: yield* Effect.promise(() => saveLearner(learner)), window, lengths, episodes, best, ...(controllers === undefined ? {} : { controllers: controllers.state() }) }
       // Written aside and renamed into place, as the supervised checkpoints: all of it or none.
       const aside = `checkpoints/.partial-step-${String(after).padStart(8, "0")}`
       yield* dir.write(`${aside}/rl.json`, encode(state))
