@@ -219,10 +219,11 @@ describe("lrs run", () => {
   it("says why a requested backend cannot load and what to install (exit 2), or runs on it where it can", () => {
     const r = lrs(["run", quickstart, "--set", "steps=5", "--backend", "gpu", "--out", join(temp("lrs-gpu-"), "r")])
     if (r.code === 0) {
-      expect(r.stdout).toMatch(/^backend: tfjs-node-gpu/)
+      expect(r.stdout).toMatch(/^backend: (tfjs-node-gpu|webgpu) /)
     } else {
+      // Both GPU backends and why each failed; the help says what to install for WebGPU.
       expect(r.code).toBe(2)
-      expect(r.stderr).toMatch(/lrs: backend gpu \(tfjs-node-gpu\) is unavailable: .+\n {2}help: .*tfjs-node-gpu/)
+      expect(r.stderr).toMatch(/lrs: backend gpu is unavailable: tfjs-node-gpu unavailable: .+; webgpu unavailable: .+\n {2}help: .+/)
     }
   })
 

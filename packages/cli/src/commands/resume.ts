@@ -37,7 +37,7 @@ export const resume = Command.make(
     const summary = yield* runtime.train({ ir, runDir: run, data: options.data ?? {}, ...(Option.isSome(threads) ? { threads: threads.value } : {}) }).pipe(
       Effect.provide(layer),
       Effect.catchTags({
-        BackendUnavailable: (e) => Effect.fail(new UsageError({ message: `backend ${backend} (${e.backend}) is unavailable: ${e.message}\n  help: ${e.help}` })),
+        BackendUnavailable: (e) => Effect.fail(new UsageError({ message: `backend ${backend}${e.backend === backend ? "" : ` (${e.backend})`} is unavailable: ${e.message}\n  help: ${e.help}` })),
         TrainingError: (e) => Effect.fail(new RunFailed({ message: e.report })),
         DataError: (e) => Effect.fail(new RunFailed({ message: e.report })),
         RunStoreError: (e) => Effect.fail(new RunFailed({ message: `cannot use the run directory ${e.path}: ${e.message}` }))

@@ -11,7 +11,7 @@ import { stderrColor } from "../report.ts"
 import { loadSpec } from "../spec.ts"
 
 const backend = Flag.Literals("backend", ["auto", "gpu", "wasm", "cpu"]).pipe(
-  Flag.withDescription("Compute backend. auto: tfjs-node-gpu if it loads, else wasm, else cpu; the choice and the reason are printed"),
+  Flag.withDescription("Compute backend. gpu: tfjs-node-gpu, else WebGPU (Dawn); auto: those on a hardware GPU, else wasm, else cpu; the choice and the reason are printed"),
   Flag.withDefault("auto")
 )
 const out = Flag.String("out").pipe(
@@ -51,7 +51,7 @@ export const run = Command.make(
     }).pipe(
       Effect.provide(layer),
       Effect.catchTags({
-        BackendUnavailable: (e) => Effect.fail(new UsageError({ message: `backend ${backend} (${e.backend}) is unavailable: ${e.message}\n  help: ${e.help}` })),
+        BackendUnavailable: (e) => Effect.fail(new UsageError({ message: `backend ${backend}${e.backend === backend ? "" : ` (${e.backend})`} is unavailable: ${e.message}\n  help: ${e.help}` })),
         TrainingError: (e) => Effect.fail(new RunFailed({ message: e.report })),
         DataError: (e) => Effect.fail(new RunFailed({ message: e.report })),
         RunStoreError: (e) => Effect.fail(new RunFailed({ message: `cannot write the run directory ${e.path}: ${e.message}` }))

@@ -1,19 +1,24 @@
 import * as tf from "@tensorflow/tfjs"
 import { Context, Effect, Layer, Schema } from "effect"
+import { describeAdapter, type GpuAdapter } from "./gpuAdapter.ts"
 import { installWasmFallbacks } from "./wasmFallbacks.ts"
 import { installWasmMatMulFix } from "./wasmMatMulFix.ts"
+import { allowSoftwareEnv, currentGpuAdapter, GpuMissing, guardSyncReads, prepareWebGpu, softwareAllowed } from "./webgpu.ts"
 
 /** The tfjs backends the runtime knows how to start, fastest first. */
-export type BackendName = "tfjs-node-gpu" | "wasm" | "cpu"
+export type BackendName = "tfjs-node-gpu" | "webgpu" | "wasm" | "cpu"
 
-/** What the user asked for; `auto` tries gpu, then wasm, then cpu. */
+/** What the user asked for; `gpu` tries tfjs-node-gpu, then WebGPU; `auto` tries those, then wasm, then cpu. */
 export type BackendRequest = "auto" | "gpu" | "wasm" | "cpu"
 
 export const backendRequests: ReadonlyArray<BackendRequest> = ["auto", "gpu", "wasm", "cpu"]
 
-/** An explicitly requested backend could not be started. */
+/** Backends on a GPU: every tensor read waits for the device, and webgpu cannot read synchronously at all. */
+export const isGpuBackend = (name: BackendName): boolean => name === "tfjs-node-gpu" || name === "webgpu"
+
+/** An explicitly requested backend could not be started (`gpu`: neither GPU backend could). */
 export class BackendUnavailable extends Schema.TaggedError<BackendUnavailable>()("BackendUnavailable", {
-  backend: Schema.Literals(["tfjs-node-gpu", "wasm", "cpu"]),
+  backend: Schema.Literals(["tfjs-node-gpu", "webgpu", "gpu", "wasm", "cpu"]),
   /** Why it failed (the loader's own error, first line). */
   message: Schema.String,
   /** What to install or do instead. */
@@ -23,6 +28,8 @@ export class BackendUnavailable extends Schema.TaggedError<BackendUnavailable>()
 const help: Record<BackendName, string> = {
   "tfjs-node-gpu": "@tensorflow/tfjs-node-gpu needs libtensorflow 2.9.1 for CUDA 11.2/cuDNN 8.1: run its install "
     + "script (`pnpm approve-builds`, then reinstall) on a machine with network access, or use --backend wasm",
+  // Replaced by GpuMissing's own help, which names the missing piece; this is the fallback.
+  webgpu: "WebGPU needs the `webgpu` package (Dawn) and a Vulkan/Metal/D3D12 GPU driver; see docs/gpu.md",
   wasm: "@tensorflow/tfjs-backend-wasm 4.22.0 must be installed with its dist/*.wasm files; or use --backend cpu",
   cpu: "@tensorflow/tfjs 4.22.0 must be installed (its cpu backend is pure JavaScript)"
 }
@@ -60,6 +67,12 @@ export const starters: Record<BackendName, () => Promise<void>> = {
     installWasmFallbacks()
     await activate("wasm")
   },
+  // Dawn's adapter exposed as navigator.gpu first; the software rasterizer only with LRS_ALLOW_SOFTWARE_GPU=1.
+  webgpu: async () => {
+    await prepareWebGpu({ allowSoftware: softwareAllowed() })
+    await activate("webgpu")
+    guardSyncReads()
+  },
   cpu: () => activate("cpu")
 }
 
@@ -73,19 +86,64 @@ const explain = (name: BackendName, message: string): string =>
     ? "the package is not installed"
     : message
 
-const start = (name: BackendName): Effect.Effect<void, BackendUnavailable> =>
+const start = (name: BackendName, run: () => Promise<void> = starters[name]): Effect.Effect<void, BackendUnavailable> =>
   Effect.tryPromise({
-    try: starters[name],
-    catch: (cause) => new BackendUnavailable({ backend: name, message: explain(name, firstLine(cause)), help: help[name] })
+    try: run,
+    catch: (cause) =>
+      new BackendUnavailable({
+        backend: name,
+        message: explain(name, firstLine(cause)),
+        help: cause instanceof GpuMissing ? cause.help : help[name]
+      })
   })
+
+/** `auto` never takes a software adapter, whatever LRS_ALLOW_SOFTWARE_GPU says: wasm beats it. */
+const startHardwareWebGpu = async (): Promise<void> => {
+  await prepareWebGpu({ allowSoftware: false })
+  await activate("webgpu")
+  guardSyncReads()
+}
+
+interface Selected {
+  readonly name: BackendName
+  readonly reason: string
+}
+
+const ready = (name: BackendName): string => {
+  const adapter = name === "webgpu" ? currentGpuAdapter() : undefined
+  if (adapter === undefined) return `${name} ready`
+  const allowed = adapter.software ? ` (allowed by ${allowSoftwareEnv}=1)` : ""
+  return `webgpu ready on ${describeAdapter(adapter)}${allowed}`
+}
 
 const describeFailure = (e: BackendUnavailable): string => `${e.backend} unavailable: ${e.message}`
 
+/** Tries `candidates` in order; the first that starts wins, and the reason lists the ones that did not. */
+const firstOf = Effect.fnUntraced(function*(candidates: ReadonlyArray<readonly [BackendName, Effect.Effect<void, BackendUnavailable>]>) {
+  const failures: Array<BackendUnavailable> = []
+  for (const [name, starting] of candidates) {
+    const failed = yield* starting.pipe(
+      Effect.as(undefined),
+      Effect.catchTag("BackendUnavailable", (e) => Effect.succeed(e))
+    )
+    if (failed === undefined) return { selected: { name, reason: [...failures.map(describeFailure), ready(name)].join("; ") } as Selected, failures }
+    failures.push(failed)
+  }
+  return { selected: undefined, failures }
+})
+
 const select = Effect.fnUntraced(function*(request: BackendRequest) {
   switch (request) {
-    case "gpu":
-      yield* start("tfjs-node-gpu")
-      return { name: "tfjs-node-gpu", reason: "requested: gpu ready" } as const
+    case "gpu": {
+      const { selected, failures } = yield* firstOf([["tfjs-node-gpu", start("tfjs-node-gpu")], ["webgpu", start("webgpu")]])
+      if (selected !== undefined) return { name: selected.name, reason: `requested: gpu: ${selected.reason}` }
+      // WebGPU's help names the missing driver/file/package; tfjs-node-gpu's is the same every time.
+      return yield* new BackendUnavailable({
+        backend: "gpu",
+        message: failures.map(describeFailure).join("; "),
+        help: failures.at(-1)!.help
+      })
+    }
     case "wasm":
       yield* start("wasm")
       return { name: "wasm", reason: "requested: wasm ready (BatchMatMul transpose fix installed)" } as const
@@ -93,19 +151,15 @@ const select = Effect.fnUntraced(function*(request: BackendRequest) {
       yield* start("cpu")
       return { name: "cpu", reason: "requested: cpu ready" } as const
     case "auto": {
-      const failures: Array<string> = []
-      for (const name of ["tfjs-node-gpu", "wasm", "cpu"] as const) {
-        const failed = yield* start(name).pipe(
-          Effect.as(undefined),
-          Effect.catchTag("BackendUnavailable", (e) => Effect.succeed(e))
-        )
-        if (failed === undefined) {
-          return { name, reason: `auto: ${[...failures, `${name} ready`].join("; ")}` }
-        }
-        failures.push(describeFailure(failed))
-      }
+      const { selected, failures } = yield* firstOf([
+        ["tfjs-node-gpu", start("tfjs-node-gpu")],
+        ["webgpu", start("webgpu", startHardwareWebGpu)],
+        ["wasm", start("wasm")],
+        ["cpu", start("cpu")]
+      ])
+      if (selected !== undefined) return { name: selected.name, reason: `auto: ${selected.reason}` }
       // cpu is part of @tensorflow/tfjs itself; reaching here means tfjs is unusable.
-      return yield* new BackendUnavailable({ backend: "cpu", message: failures.join("; "), help: help.cpu })
+      return yield* new BackendUnavailable({ backend: "cpu", message: failures.map(describeFailure).join("; "), help: help.cpu })
     }
   }
 })
@@ -122,12 +176,19 @@ export class Backend extends Context.Service<Backend, {
   readonly name: BackendName
   /** Why this backend was picked, for logs and `env.json`. */
   readonly reason: string
+  /** A GPU backend: the trainer reads tensors asynchronously and only every few steps. */
+  readonly gpu: boolean
+  /** The WebGPU adapter, on the webgpu backend. */
+  readonly adapter?: GpuAdapter
 }>()("@lrs/runtime/backend/Backend") {
   static layer(request: BackendRequest): Layer.Layer<Backend, BackendUnavailable> {
     return Layer.effect(
       Backend,
       Effect.acquireRelease(
-        select(request).pipe(Effect.map((selected) => Backend.of(selected))),
+        select(request).pipe(Effect.map(({ name, reason }) => {
+          const adapter = name === "webgpu" ? currentGpuAdapter() : undefined
+          return Backend.of({ name, reason, gpu: isGpuBackend(name), ...(adapter === undefined ? {} : { adapter }) })
+        })),
         // Variables created on this backend die with the layer's scope.
         () => Effect.sync(() => tf.disposeVariables())
       )

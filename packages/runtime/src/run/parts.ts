@@ -4,7 +4,7 @@ import { loadData } from "../data/load.ts"
 import { createModel } from "../model/create.ts"
 import { createOptimizer } from "../optim/createOptimizer.ts"
 import { loadLatestCheckpoint, saveCheckpoint } from "./checkpoint.ts"
-import { evaluate } from "./evaluate.ts"
+import { evaluate, evaluateAsync } from "./evaluate.ts"
 import { SignalBoard } from "./signals.ts"
 
 /**
@@ -29,9 +29,12 @@ export const Optimizers = Context.Reference<{ readonly create: typeof createOpti
   defaultValue: () => ({ create: createOptimizer })
 })
 
-/** Computes a split's metrics under the model. */
-export const Evaluator = Context.Reference<{ readonly evaluate: typeof evaluate }>("@lrs/runtime/Evaluator", {
-  defaultValue: () => ({ evaluate })
+/**
+ * Computes a split's metrics under the model. On a GPU backend the trainer uses `evaluateAsync`
+ * when there is one (a replacement that gives only `evaluate` is used as it is).
+ */
+export const Evaluator = Context.Reference<{ readonly evaluate: typeof evaluate; readonly evaluateAsync?: typeof evaluateAsync }>("@lrs/runtime/Evaluator", {
+  defaultValue: () => ({ evaluate, evaluateAsync })
 })
 
 /** Writes checkpoints atomically and reads the newest back. */

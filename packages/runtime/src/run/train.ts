@@ -31,6 +31,7 @@ import { SearchController } from "../search/autolrs.ts"
 import { createWeightAverage } from "./average.ts"
 import { PlateauControllers, plateausOf } from "./plateau.ts"
 import { signalKey, usesSignal } from "./signals.ts"
+import { logInterval, readAhead, readScalars } from "./gpuReads.ts"
 import { type RunSnapshot, restoreSnapshot, takeSnapshot as snapshotOf, type TrainingState } from "./snapshot.ts"
 
 /** `lrs resume`: the IR the run directory holds, and the directory. */
@@ -138,7 +139,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
   const { load: loadData } = yield* DataLoader
   const { create: createModel } = yield* Models
   const { create: createOptimizer } = yield* Optimizers
-  const { evaluate } = yield* Evaluator
+  const { evaluate, evaluateAsync } = yield* Evaluator
   const { save: saveCheckpoint, loadLatest: loadLatestCheckpoint } = yield* Checkpointer
   const schedules = yield* Schedules
   const signals = yield* Signals
@@ -228,7 +229,10 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
   if (ensemble !== undefined) yield* reporter.line(`ensemble: ${ensembleIr!.replicas} replicas on ${ensemble.threads} thread${ensemble.threads === 1 ? "" : "s"}`)
   // Reading a scalar back is free on the synchronous backends; on a GPU it is a sync, so it waits for log steps
   // unless the spec asks what to do with a non-finite update (then every update is checked before it is applied).
-  const readEveryStep = backend.name !== "tfjs-node-gpu" || ir.onNonfinite !== "halt"
+  const readEveryStep = !backend.gpu || ir.onNonfinite !== "halt"
+  // On a GPU the logged steps (and the reads they need) are at least gpuReadInterval updates apart.
+  const logEvery = logInterval(ir.log.every, backend.gpu)
+  if (logEvery !== ir.log.every) yield* reporter.line(`logging every ${logEvery} steps, not ${ir.log.every}: on ${backend.name} each read waits for the GPU`)
   const used = [...ir.log.signals, ...(ir.stop === undefined ? [] : [ir.stop.signal]), ...plateaus.signals, ...(stages?.signals ?? [])]
   const board = signals.board(used)
   /** Records a signal and lets the `plateau` schedules watching it react before update `next`. */
@@ -363,7 +367,15 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     })
   /** clip_grad_norm_ when the spec asks: scales the gradients (in place in `grads`) by max_norm / (norm + 1e-6) when that is below 1. */
   const clipGradients = (grads: Record<string, tf.Tensor>, norm: tf.Tensor | undefined): void => {
-    if (clip !== undefined && norm !== undefined) {
+    if (clip !== undefined && norm !== undefined && backend.gpu) {
+      // On the device, without a read: min(scale, 1) leaves unclipped gradients exactly as they were.
+      const scale = tf.tidy(() => tf.minimum(tf.div(clip, tf.add(norm, 1e-6)), 1))
+      for (const [name, g] of Object.entries(grads)) {
+        grads[name] = tf.mul(g, scale)
+        g.dispose()
+      }
+      scale.dispose()
+    } else if (clip !== undefined && norm !== undefined) {
       const scale = clip / (norm.dataSync()[0]! + 1e-6)
       if (scale < 1) {
         for (const [name, g] of Object.entries(grads)) {
@@ -396,7 +408,9 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
       const mean = yield* Effect.promise(() => ensemble.meanWeights())
       model.variables.forEach((v, k) => tf.tidy(() => v.variable.assign(tf.tensor(mean[k]!, v.variable.shape))))
     }
-    return evaluate(model, evalSplit, features, u, data.classes)
+    return backend.gpu && evaluateAsync !== undefined
+      ? yield* Effect.promise(() => evaluateAsync(model, evalSplit, features, u, data.classes))
+      : evaluate(model, evalSplit, features, u, data.classes)
   })
 
   /**
@@ -487,7 +501,8 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     }
   })
 
-  const takeSnapshot = (step: number) => Effect.promise(() => snapshotOf(training, step))
+  const takeSnapshot = (step: number) =>
+    readAhead(backend.gpu, model.variables.map((v) => v.variable)).pipe(Effect.andThen(Effect.promise(() => snapshotOf(training, step))))
 
   const started = yield* Clock.currentTimeMillis
   // A resumed run's evaluation at its checkpoint is already in metrics.jsonl; it is only recomputed.
@@ -522,12 +537,14 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
       yield* scoreWith(() => perExampleLoss(model, data.train, features))
     }
     const { loss, grads, norm } = stream !== undefined ? streamForwardBackward(t) : ensemble === undefined ? forwardBackward(t) : yield* ensembleForwardBackward(t)
-    const logged = t % ir.log.every === 0 || t === ir.steps - 1
+    const logged = t % logEvery === 0 || t === ir.steps - 1
     done = t + 1
     let gradNorm = Number.NaN
     if (readEveryStep || logged) {
-      lastLoss = loss.dataSync()[0]!
-      if (norm !== undefined) gradNorm = norm.dataSync()[0]!
+      // dataSync on cpu/wasm; awaited on a GPU (webgpu cannot read synchronously).
+      const [l, g] = yield* readScalars(backend.gpu, [loss, norm])
+      lastLoss = l!
+      if (norm !== undefined) gradNorm = g!
     }
     const bad = !Number.isFinite(lastLoss) || (norm !== undefined && (readEveryStep || logged) && !Number.isFinite(gradNorm))
     if (bad) {
@@ -574,7 +591,13 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
       if (norm !== undefined) observe("grad_norm", gradNorm, t + 1)
     }
     norm?.dispose()
-    if (wantParamNorm) observe("param_norm", tf.tidy(() => tf.sqrt(tf.addN(model.variables.map((v) => tf.sum(tf.square(v.variable))))).dataSync()[0]!), t + 1)
+    // Every update off the GPU (readEveryStep is always true there); on a GPU only when the loss is read.
+    if (wantParamNorm && (readEveryStep || logged)) {
+      const paramNorm = tf.tidy(() => tf.sqrt(tf.addN(model.variables.map((v) => tf.sum(tf.square(v.variable))))))
+      const [p] = yield* readScalars(backend.gpu, [paramNorm])
+      paramNorm.dispose()
+      observe("param_norm", p!, t + 1)
+    }
     if (logged) {
       const nanos = yield* Clock.currentTimeNanos
       if (nanos > throughputMark.at) observe("throughput", ((t + 1 - throughputMark.step) * ir.batch * 1e9) / Number(nanos - throughputMark.at), t + 1)
@@ -615,6 +638,8 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     }
     if (ir.checkpoint !== undefined && (u % ir.checkpoint.every === 0 || u === ir.steps || stopReason !== undefined)) {
       // The model and its optimizer, or every replica of an ensemble (replica 0 in their place).
+      // weightsOf reads synchronously: on a GPU the values are fetched first.
+      yield* readAhead(backend.gpu, model.variables.map((v) => v.variable))
       const trained = ensemble === undefined
         ? { weights: weightsOf(model.variables), optimizers: [yield* Effect.promise(() => optimizer.state())] }
         : yield* Effect.promise(() => ensemble.state())

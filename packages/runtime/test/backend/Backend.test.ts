@@ -58,24 +58,27 @@ describe("Backend", () => {
       }
     }))
 
-  it.effect("gpu either loads as tfjs-node-gpu or fails with BackendUnavailable and help", () =>
+  it.effect("gpu loads tfjs-node-gpu or webgpu, or fails naming why each could not start", () =>
     Effect.gen(function*() {
       const result = yield* backendName.pipe(Effect.provide(Backend.layer("gpu")), Effect.result)
       if (Result.isSuccess(result)) {
-        assert.strictEqual(result.success.name, "tfjs-node-gpu")
+        assert.include(["tfjs-node-gpu", "webgpu"], result.success.name)
+        assert.isTrue(result.success.gpu)
+        if (result.success.name === "webgpu") assert.isDefined(result.success.adapter)
       } else {
         const error = result.failure
         assert.strictEqual(error._tag, "BackendUnavailable")
-        assert.strictEqual(error.backend, "tfjs-node-gpu")
+        assert.strictEqual(error.backend, "gpu")
+        assert.include(error.message, "tfjs-node-gpu unavailable: ")
+        assert.include(error.message, "webgpu unavailable: ")
         assert.isTrue(error.help.length > 0)
-        assert.isTrue(error.message.length > 0)
       }
     }))
 
   it.effect("auto picks a backend and says why", () =>
     Effect.gen(function*() {
       const { name, reason } = yield* backendName.pipe(Effect.provide(Backend.layer("auto")))
-      assert.include(["tfjs-node-gpu", "wasm", "cpu"], name)
+      assert.include(["tfjs-node-gpu", "webgpu", "wasm", "cpu"], name)
       assert.isTrue(reason.startsWith("auto: "))
       assert.include(reason, `${name} ready`)
     }))
