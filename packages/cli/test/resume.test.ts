@@ -53,19 +53,31 @@ const runAndKill = async (file: string, out: string, backend: string, after: num
 const killedMatchesWhole = async (
   dir: string,
   file: string,
-  steps: number,
-  after: number,
-  options: { readonly whole?: ReadonlyArray<string>; readonly cut?: ReadonlyArray<string>; readonly beforeResume?: () => void } = {}
+  /** The checkpoint to kill after: its update (or env step), or the whole run's first one. */
+  after: number | "first",
+  options: {
+    readonly whole?: ReadonlyArray<string>
+    readonly cut?: ReadonlyArray<string>
+    readonly beforeResume?: () => void
+    readonly backend?: string
+    /** What the last checkpoint holds: a supervised run's tensors and state, or an RL run's `rl.json`. */
+    readonly rl?: boolean
+  } = {}
 ) => {
-  const whole = lrs(["run", file, "--backend", "cpu", "--out", join(dir, "whole"), ...(options.whole ?? [])])
+  const backend = options.backend ?? "cpu"
+  const whole = lrs(["run", file, "--backend", backend, "--out", join(dir, "whole"), ...(options.whole ?? [])])
   expect(whole.status, whole.stderr).toBe(0)
-  expect(await runAndKill(file, join(dir, "cut"), "cpu", after, options.cut)).toBe("SIGKILL")
-  const last = join("checkpoints", `step-${String(steps).padStart(8, "0")}`)
+  const checkpoints = readdirSync(join(dir, "whole", "checkpoints")).sort()
+  const at = after === "first" ? Number(checkpoints[0]!.slice("step-".length)) : after
+  expect(await runAndKill(file, join(dir, "cut"), backend, at, options.cut)).toBe("SIGKILL")
+  // The uninterrupted run's last checkpoint, which the killed one had not reached.
+  const last = join("checkpoints", checkpoints.at(-1)!)
   expect(existsSync(join(dir, "cut", last))).toBe(false)
   options.beforeResume?.()
-  const resumed = lrs(["resume", join(dir, "cut"), "--backend", "cpu", ...(options.cut ?? [])])
+  const resumed = lrs(["resume", join(dir, "cut"), "--backend", backend, ...(options.cut ?? [])])
   expect(resumed.status, resumed.stderr).toBe(0)
-  expect(Buffer.compare(readFileSync(join(dir, "cut", last, "tensors.bin")), readFileSync(join(dir, "whole", last, "tensors.bin")))).toBe(0)
+  const kept = options.rl === true ? "rl.json" : "tensors.bin"
+  expect(Buffer.compare(readFileSync(join(dir, "cut", last, kept)), readFileSync(join(dir, "whole", last, kept)))).toBe(0)
   const metrics = readFileSync(join(dir, "whole", "metrics.jsonl"), "utf8")
   expect(readFileSync(join(dir, "cut", "metrics.jsonl"), "utf8")).toBe(metrics)
   // The TensorBoard mirror too, but for wall times: the resume rewrote it from what was kept.
@@ -74,7 +86,7 @@ const killedMatchesWhole = async (
     whole: whole.stdout,
     resumed: resumed.stdout,
     rows: metrics.trim().split("\n").map((l) => JSON.parse(l)),
-    state: JSON.parse(readFileSync(join(dir, "cut", last, "state.json"), "utf8"))
+    state: JSON.parse(readFileSync(join(dir, "cut", last, options.rl === true ? "rl.json" : "state.json"), "utf8"))
   }
 }
 
@@ -163,7 +175,7 @@ experiment search {
   checkpoint every 50 steps
 }
 `)
-    const { rows, state } = await killedMatchesWhole(dir, file, 500, 250)
+    const { rows, state } = await killedMatchesWhole(dir, file, 250)
     // One search per stage, each choosing among its candidates; the lr logged is the stage's choice.
     const searches = rows.filter((r) => r.kind === "search")
     expect(searches.map((r) => r.step)).toEqual([0, 100, 200, 300, 400])
@@ -190,7 +202,7 @@ experiment ensemble {
 }
 `)
     // The uninterrupted run on one thread, the killed one on two worker threads: the same numbers.
-    const { whole, resumed, rows, state } = await killedMatchesWhole(dir, file, 400, 150, { whole: ["--threads", "1"], cut: ["--threads", "2"] })
+    const { whole, resumed, rows, state } = await killedMatchesWhole(dir, file, 150, { whole: ["--threads", "1"], cut: ["--threads", "2"] })
     expect(whole).toContain("ensemble: 3 replicas on 1 thread")
     expect(resumed).toContain("ensemble: 3 replicas on 2 threads")
     // Averaged every 40 updates and at the end; rescaled from update 80 on.
@@ -222,7 +234,7 @@ experiment refined {
     const file = join(dir, "refined.lrs")
     writeFileSync(file, common(`refined(from = "baseline", peak = 0.2)`, "log every 10 steps"))
     // The baseline is gone by the time the run resumes: ir.json holds the refined schedule.
-    await killedMatchesWhole(dir, file, 300, 100, { beforeResume: () => rmSync(join(dir, "baseline"), { recursive: true }) })
+    await killedMatchesWhole(dir, file, 100, { beforeResume: () => rmSync(join(dir, "baseline"), { recursive: true }) })
     expect(JSON.parse(readFileSync(join(dir, "whole", "ir.json"), "utf8")).optimizer.lr.kind).toBe("piecewise")
   })
 
@@ -253,7 +265,7 @@ experiment paced {
 }
 `)
       // Killed after 150 updates: mid-way between two scorings.
-      const { rows, state } = await killedMatchesWhole(dir, file, 300, 150)
+      const { rows, state } = await killedMatchesWhole(dir, file, 150)
       const train = rows.filter((r) => r.kind === "train")
       if (body.includes("cyclical")) expect(new Set(train.map((r) => r["curriculum.fraction"]))).toEqual(new Set([0.25, 0.5, 1]))
       else if (body.includes("bandit")) expect(new Set(train.map((r) => r["curriculum.arm"]))).toEqual(new Set([0, 1, 2]))
@@ -311,7 +323,7 @@ experiment split {
 }
 `)
     // Killed after 250 updates: in the second task, with a full replay buffer.
-    const { rows } = await killedMatchesWhole(dir, file, 400, 250)
+    const { rows } = await killedMatchesWhole(dir, file, 250)
     expect(rows.filter((r) => r.kind === "eval" && r.task === 1).length).toBe(9)
     const summary = JSON.parse(readFileSync(join(dir, "cut", "summary.json"), "utf8"))
     expect(summary.continual).toEqual(JSON.parse(readFileSync(join(dir, "whole", "summary.json"), "utf8")).continual)
@@ -346,7 +358,7 @@ experiment anchored {
 }
 `)
       // Killed after 250 updates: in the third task, two anchors (or the second teacher) in force.
-      const { state, whole, resumed } = await killedMatchesWhole(dir, file, 300, 250)
+      const { state, whole, resumed } = await killedMatchesWhole(dir, file, 250)
       expect(whole).toContain("stream: 3 split tasks of 100 updates")
       expect(whole).toContain("continual: average accuracy")
       expect(resumed).toContain("continual: average accuracy")
@@ -385,20 +397,9 @@ ${body}
   checkpoint every 1024 steps
 }
 `)
-      const whole = lrs(["run", file, "--backend", "wasm", "--out", join(dir, "whole")])
-      expect(whole.status, whole.stderr).toBe(0)
-      const checkpoints = readdirSync(join(dir, "whole", "checkpoints")).sort()
-      expect(await runAndKill(file, join(dir, "cut"), "wasm", Number(checkpoints[0]!.slice(5)))).toBe("SIGKILL")
-      const last = join("checkpoints", checkpoints.at(-1)!, "rl.json")
-      expect(existsSync(join(dir, "cut", last))).toBe(false)
-      const resumed = lrs(["resume", join(dir, "cut"), "--backend", "wasm"])
-      expect(resumed.status, resumed.stderr).toBe(0)
-      expect(resumed.stdout).toMatch(/resuming .* from the checkpoint after \d+ env steps/)
-      expect(readFileSync(join(dir, "cut", last), "utf8")).toBe(readFileSync(join(dir, "whole", last), "utf8"))
-      const metrics = readFileSync(join(dir, "whole", "metrics.jsonl"), "utf8")
-      expect(readFileSync(join(dir, "cut", "metrics.jsonl"), "utf8")).toBe(metrics)
-      expect(tensorBoardScalars(join(dir, "cut"))).toEqual(tensorBoardScalars(join(dir, "whole")))
-      const rows = metrics.trim().split("\n").map((l) => JSON.parse(l))
+      // Killed after the first checkpoint (1024 env steps, or for GRPO the first iteration past them).
+      const { rows, resumed, state } = await killedMatchesWhole(dir, file, "first", { backend: "wasm", rl: true })
+      expect(resumed).toMatch(/resuming .* from the checkpoint after \d+ env steps/)
       if (every > 0) {
         // A row per iteration of 256 env steps; the entropy bonus and the lr read before each rollout.
         expect(rows.map((r) => r.step)).toEqual(Array.from({ length: steps / every }, (_, i) => (i + 1) * every))
@@ -407,7 +408,7 @@ ${body}
       } else {
         // The KL coefficient moved under its controller, and it is in the checkpoint.
         expect(new Set(rows.map((r) => r.beta)).size).toBeGreaterThan(1)
-        expect(JSON.parse(readFileSync(join(dir, "whole", last), "utf8")).controllers).toEqual({ beta: expect.any(Number), entropy: { coef: expect.any(Number), apply: expect.any(Boolean) } })
+        expect(state.controllers).toEqual({ beta: expect.any(Number), entropy: { coef: expect.any(Number), apply: expect.any(Boolean) } })
       }
     })
   }

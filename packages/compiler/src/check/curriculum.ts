@@ -1,8 +1,9 @@
-import type { Block, Expr, Span } from "@lrs/dsl"
+import type { Block, Expr } from "@lrs/dsl"
 import type { CurriculumIR, DataIR, ScheduleIR } from "../ir/Ir.ts"
 import { compileSchedule, durationSteps, type Extent } from "../schedule/compile.ts"
 import { evaluateSchedule } from "../schedule/evaluate.ts"
 import { scheduleNodes } from "../schedule/walk.ts"
+import { blockFields } from "./blockFields.ts"
 import { bindArgs } from "./calls.ts"
 import type { Context } from "./Context.ts"
 import { suggestionHelp } from "./suggest.ts"
@@ -97,24 +98,8 @@ const firstOutside = (pacing: ScheduleIR, steps: number): { t: number; value: nu
  * the `weighted` sampler only).
  */
 export const checkCurriculum = (ctx: Context, block: Block, extent: Extent, data: DataIR | undefined, overrides: ReadonlyMap<string, Expr>): CurriculumIR | undefined => {
-  const fields = new Map<string, { expr: Expr; span: Span }>()
-  for (const m of block.members) {
-    if (m.kind !== "Attribute" || m.keyword !== undefined) {
-      ctx.report("LRS1002", m.span, "a `curriculum` block takes fields only", `write ${curriculumFields.map((f) => `\`${f} = ...\``).join(", ")}`)
-      continue
-    }
-    if (!(curriculumFields as ReadonlyArray<string>).includes(m.name.text)) {
-      ctx.report("LRS1003", m.name.span, `a curriculum has no field \`${m.name.text}\``, suggestionHelp(m.name.text, curriculumFields, "field"))
-      continue
-    }
-    if (fields.has(m.name.text)) {
-      ctx.report("LRS1006", m.span, `\`${m.name.text}\` is defined twice in the curriculum`, "remove one of them", { related: [{ span: fields.get(m.name.text)!.span, label: "first defined here" }] })
-      continue
-    }
-    fields.set(m.name.text, { expr: m.value, span: m.span })
-  }
   // `--set curriculum.order=random` and sweeps over `curriculum.<field>` replace what the block says.
-  for (const [name, expr] of overrides) fields.set(name, { expr, span: expr.span })
+  const fields = blockFields(ctx, block, { keyword: "curriculum", a: "a curriculum", the: "the curriculum" }, curriculumFields, overrides)
   const armsExpr = fields.get("arms")?.expr
   const banditExpr = fields.get("bandit")?.expr
   const arms = armsExpr === undefined ? undefined : checkArms(ctx, armsExpr)

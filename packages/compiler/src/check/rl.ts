@@ -2,11 +2,11 @@ import type { Block, Expr, Span } from "@lrs/dsl"
 import type { AdaptiveEntropyIR, AdaptiveKlIR, EnvIR, RlIR, ScheduleIR } from "../ir/Ir.ts"
 import { compileSchedule, type Extent } from "../schedule/compile.ts"
 import { evaluateSchedule } from "../schedule/evaluate.ts"
+import { blockFields } from "./blockFields.ts"
 import { bindArgs } from "./calls.ts"
 import { type Domain, nonNegative } from "./constructors.ts"
 import type { Context } from "./Context.ts"
 import { checkScheduleRange } from "./ranges.ts"
-import { suggestionHelp } from "./suggest.ts"
 import { checkedBool, checkedChoice, checkedNumber, describe } from "./values.ts"
 
 /** The fields of an `rl { ... }` block. */
@@ -138,22 +138,7 @@ const checkAlgorithm = (ctx: Context, e: Expr, env: EnvIR, extent: Extent, budge
 
 /** An `rl { algorithm = ..., shared = false }` block over the environment `env` (the experiment's `data`). */
 export const checkRl = (ctx: Context, block: Block, env: EnvIR, extent: Extent, budgetSpan: Span): RlIR | undefined => {
-  const fields = new Map<string, Expr>()
-  for (const m of block.members) {
-    if (m.kind !== "Attribute" || m.keyword !== undefined) {
-      ctx.report("LRS1002", m.span, "an `rl` block takes fields only", `write ${rlFields.map((f) => `\`${f} = ...\``).join(", ")}`)
-      continue
-    }
-    if (!(rlFields as ReadonlyArray<string>).includes(m.name.text)) {
-      ctx.report("LRS1003", m.name.span, `an rl block has no field \`${m.name.text}\``, suggestionHelp(m.name.text, rlFields, "field"))
-      continue
-    }
-    if (fields.has(m.name.text)) {
-      ctx.report("LRS1006", m.span, `\`${m.name.text}\` is defined twice in the rl block`, "remove one of them")
-      continue
-    }
-    fields.set(m.name.text, m.value)
-  }
+  const fields = new Map([...blockFields(ctx, block, { keyword: "rl", a: "an rl block", the: "the rl block" }, rlFields)].map(([k, v]) => [k, v.expr] as const))
   const algorithmExpr = fields.get("algorithm")
   if (algorithmExpr === undefined) return ctx.report("LRS1007", block.keyword.span, "the rl block has no `algorithm`", "add `algorithm = ppo()`")
   const algorithm = checkAlgorithm(ctx, algorithmExpr, env, extent, budgetSpan)

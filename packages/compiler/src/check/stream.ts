@@ -1,11 +1,11 @@
 import type { Block, Expr, Span } from "@lrs/dsl"
 import type { DataIR, ScheduleIR, StreamIR } from "../ir/Ir.ts"
 import { compileSchedule, type Extent } from "../schedule/compile.ts"
+import { blockFields } from "./blockFields.ts"
 import { bindArgs } from "./calls.ts"
 import { classCount, type Domain } from "./constructors.ts"
 import { checkScheduleRange } from "./ranges.ts"
 import type { Context } from "./Context.ts"
-import { suggestionHelp } from "./suggest.ts"
 import { checkedBool, checkedChoice, checkedNumber, describe } from "./values.ts"
 
 /** The fields of a `stream { ... }` block. */
@@ -109,24 +109,8 @@ const checkRegularizer = (ctx: Context, e: Expr): StreamIR["regularizer"] | unde
  * sequence of tasks, the run's budget split evenly among them.
  */
 export const checkStream = (ctx: Context, block: Block, steps: number, budgetSpan: Span, data: DataIR | undefined, overrides: ReadonlyMap<string, Expr> = new Map()): StreamIR | undefined => {
-  const fields = new Map<string, Expr>()
-  for (const m of block.members) {
-    if (m.kind !== "Attribute" || m.keyword !== undefined) {
-      ctx.report("LRS1002", m.span, "a `stream` block takes fields only", `write ${streamFields.map((f) => `\`${f} = ...\``).join(", ")}`)
-      continue
-    }
-    if (!(streamFields as ReadonlyArray<string>).includes(m.name.text)) {
-      ctx.report("LRS1003", m.name.span, `a stream has no field \`${m.name.text}\``, suggestionHelp(m.name.text, streamFields, "field"))
-      continue
-    }
-    if (fields.has(m.name.text)) {
-      ctx.report("LRS1006", m.span, `\`${m.name.text}\` is defined twice in the stream`, "remove one of them")
-      continue
-    }
-    fields.set(m.name.text, m.value)
-  }
   // `--set stream.replay=none` and sweeps over `stream.<field>` replace what the block says.
-  for (const [name, expr] of overrides) fields.set(name, expr)
+  const fields = new Map([...blockFields(ctx, block, { keyword: "stream", a: "a stream", the: "the stream" }, streamFields, overrides)].map(([k, v]) => [k, v.expr] as const))
   // `none` leaves an optional field out (the naive baseline of a sweep over strategies).
   for (const name of ["replay", "regularizer"]) {
     const e = fields.get(name)
