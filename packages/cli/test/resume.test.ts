@@ -369,7 +369,7 @@ experiment anchored {
     })
   }
 
-  // PPO on CartPole, and GRPO on digit-sum with both closed-loop controllers (their state is in the checkpoint too).
+  // PPO on CartPole, and GRPO on digit-sum with both closed-loop controllers and SEC (their state is in the checkpoint too).
   for (const [name, body, steps, every] of [
     ["PPO", `  data = cartpole(copies = 4)
   model = mlp(hidden = [32, 32], activation = tanh)
@@ -377,12 +377,13 @@ experiment anchored {
   rl {
     algorithm = ppo(rollout = 64, epochs = 2, minibatches = 2, entropy = linear(0.01 -> 0))
   }`, 15360, 256],
-    ["GRPO", `  data = digit_sum(prompts = 4, group = 4, max_target = 9, max_length = 6)
+    ["GRPO", `  data = digit_sum(prompts = 4, group = 4, max_target = 18, max_length = 6)
   model = gru(hidden = 16, embedding = 8)
   optimizer = adam(lr = 3e-3)
   rl {
     algorithm = grpo(minibatches = 2, beta = adaptive_kl(initial = 0.02, target = 0.005, horizon = 200), entropy = adaptive_entropy(target = 1, delta = 0.01))
     length_limit = 6 - cyclic(0 -> 2, up = 25%)
+    curriculum = sec(lr = 0.5, temperature = 0.2)
   }`, 6000, 0]
   ] as const) {
     it(`resumes an RL run (${name}) killed with SIGKILL: env copies, policy, Adam, random streams, controllers and the episode window come back`, async () => {
@@ -409,6 +410,8 @@ ${body}
         // The KL coefficient moved under its controller, and it is in the checkpoint.
         expect(new Set(rows.map((r) => r.beta)).size).toBeGreaterThan(1)
         expect(state.controllers).toEqual({ beta: expect.any(Number), entropy: { coef: expect.any(Number), apply: expect.any(Boolean) } })
+        expect(state.sec.values).toHaveLength(2)
+        expect(new Set(rows.map((r) => r.p0)).size).toBeGreaterThan(1)
       }
     })
   }

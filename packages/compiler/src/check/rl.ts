@@ -10,7 +10,7 @@ import { checkScheduleRange } from "./ranges.ts"
 import { checkedBool, checkedChoice, checkedNumber, describe } from "./values.ts"
 
 /** The fields of an `rl { ... }` block. */
-export const rlFields = ["algorithm", "shared", "budget", "length_limit"] as const
+export const rlFields = ["algorithm", "shared", "budget", "length_limit", "curriculum"] as const
 
 const ppoArgs = ["rollout", "epochs", "minibatches", "gamma", "lambda", "clip", "value_clip", "entropy", "value", "max_grad_norm", "target_kl", "truncation", "normalize_advantage"]
 const positive: Domain = { contains: (v) => v > 0, text: "must be > 0" }
@@ -136,6 +136,18 @@ const checkAlgorithm = (ctx: Context, e: Expr, env: EnvIR, extent: Extent, budge
   return { kind: "ppo", rollout, epochs, minibatches, gamma, lambda, clip, valueClip, entropy, value, maxGradNorm, targetKl, truncation, normalizeAdvantage }
 }
 
+/** `curriculum = sec(lr = 0.5, temperature = 0.2)` over a token task's categories. */
+const checkSec = (ctx: Context, e: Expr, env: EnvIR, extent: Extent): NonNullable<RlIR["curriculum"]> | undefined => {
+  if (e.kind !== "Call" || e.callee.length !== 1 || e.callee[0]!.text !== "sec") {
+    return ctx.report("LRS2001", e.span, `an rl block's \`curriculum\` is \`sec(lr, temperature)\` (Self-Evolving Curriculum), found ${describe(e)}`)
+  }
+  if (env.kind !== "digit_sum") return ctx.report("LRS2001", e.span, `\`sec\` chooses among a task's categories; \`${env.kind}\` has none`, "use it with `data = digit_sum()`")
+  const args = bindArgs(ctx, e, ["lr", "temperature"])
+  const lr = args.get("lr") === undefined ? 0.5 : checkedNumber(ctx, args.get("lr")!, "lr", { min: 0, max: 1, exclusive: "min" })
+  const temperature = coefficient(ctx, args, "temperature", 0.2, extent, positive, e.span)
+  return lr === undefined || temperature === undefined ? undefined : { kind: "sec", lr, temperature }
+}
+
 /** An `rl { algorithm = ..., shared = false }` block over the environment `env` (the experiment's `data`). */
 export const checkRl = (ctx: Context, block: Block, env: EnvIR, extent: Extent, budgetSpan: Span): RlIR | undefined => {
   const fields = new Map([...blockFields(ctx, block, { keyword: "rl", a: "an rl block", the: "the rl block" }, rlFields)].map(([k, v]) => [k, v.expr] as const))
@@ -158,6 +170,15 @@ export const checkRl = (ctx: Context, block: Block, env: EnvIR, extent: Extent, 
   }
   const budget = param("budget")
   const lengthLimit = param("length_limit")
-  if (algorithm === undefined || shared === undefined || budget === undefined || lengthLimit === undefined) return undefined
-  return { algorithm, shared, ...(budget === null ? {} : { budget }), ...(lengthLimit === null ? {} : { lengthLimit }), span: block.span }
+  const curriculumExpr = fields.get("curriculum")
+  const curriculum = curriculumExpr === undefined ? null : checkSec(ctx, curriculumExpr, env, extent)
+  if (algorithm === undefined || shared === undefined || budget === undefined || lengthLimit === undefined || curriculum === undefined) return undefined
+  return {
+    algorithm,
+    shared,
+    ...(budget === null ? {} : { budget }),
+    ...(lengthLimit === null ? {} : { lengthLimit }),
+    ...(curriculum === null ? {} : { curriculum }),
+    span: block.span
+  }
 }

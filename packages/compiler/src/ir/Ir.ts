@@ -332,6 +332,12 @@ export interface RlIR {
    */
   readonly budget?: ScheduleIR
   readonly lengthLimit?: ScheduleIR
+  /**
+   * Self-Evolving Curriculum over the task's categories (digit-sum: targets 1-9, 10-18, ...): prompts
+   * drawn with Boltzmann probabilities over values that learn, by TD(0) with `lr`, each category's
+   * mean absolute advantage; `temperature` may be a schedule.
+   */
+  readonly curriculum?: { readonly kind: "sec"; readonly lr: number; readonly temperature: ScheduleIR }
   readonly span: Span
 }
 

@@ -17,6 +17,7 @@ import { ppoIteration } from "./loop/ppo.ts"
 import { reinforceIteration } from "./loop/reinforce.ts"
 import { type ControllersState, RlControllers } from "./controllers.ts"
 import { grpoIteration } from "./loop/grpo.ts"
+import { SecBandit, type SecState } from "./sec.ts"
 import { type ActorCritic, createActorCritic } from "./policy/actorCritic.ts"
 import { createSequencePolicy, type SequencePolicy } from "./policy/sequence.ts"
 
@@ -68,6 +69,7 @@ interface RlCheckpoint {
   readonly episodes: number
   readonly best: RlSummary["rl"]["best"]
   readonly controllers?: ControllersState
+  readonly sec?: SecState
 }
 
 /** JSON with typed arrays written as plain arrays and read back as Float32Arrays where the learner expects them. */
@@ -186,6 +188,7 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
   )
   // GRPO's KL is to the initial policy (TRL's reference model): the same seed draws the same weights.
   const controllers = a.kind === "grpo" ? new RlControllers(a.beta, a.entropy) : undefined
+  const sec = rl.curriculum === undefined ? undefined : new SecBandit(spec.categories.length, rl.curriculum.lr)
   const reference = a.kind === "grpo" && !(a.beta.kind === "constant" && a.beta.value === 0)
     ? yield* Effect.acquireRelease(Effect.sync(sequenceOf), (p) => Effect.sync(() => p.dispose()))
     : undefined
@@ -200,6 +203,7 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
     episodes = resumed.state.episodes
     best = resumed.state.best
     if (resumed.state.controllers !== undefined) controllers?.restore(resumed.state.controllers)
+    if (resumed.state.sec !== undefined) sec?.restore(resumed.state.sec)
   }
   const read = (s: Parameters<typeof schedules.evaluate>[0], t: number) => schedules.evaluate(s, t, {})
   const mean = (xs: ReadonlyArray<number>) => (xs.length === 0 ? Number.NaN : xs.reduce((p, x) => p + x, 0) / xs.length)
@@ -222,6 +226,13 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
       const s = reinforceIteration(learner as Learner<unknown, Readonly<Record<string, number>>, ActorCritic>, { gamma: a.gamma, lr, baseline: a.baseline, maxSteps: spec.maxEpisodeSteps ?? 1000 })
       return { ...s, extra: {} }
     }
+    if (sec !== undefined && rl.curriculum !== undefined) {
+      // SEC: the next prompts' categories drawn from the bandit's current Boltzmann probabilities.
+      const p = sec.probabilities(read(rl.curriculum.temperature, t))
+      learner.env.setCategoryWeights(p)
+      p.forEach((x, c) => (values[`p${c}`] = x))
+      sec.qValues.forEach((q, c) => (values[`q${c}`] = q))
+    }
     if (a.kind === "grpo") {
       const g = { clip: read(a.clip, t), clip_high: read(a.clipHigh, t), beta: controllers!.beta(read, t), temperature: read(a.temperature, t), entropy_coef: controllers!.entropy(read, t) }
       Object.assign(values, g)
@@ -242,6 +253,7 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
         ...(band === undefined ? {} : { entropyBand: band })
       }, reference)
       controllers!.observe({ kl: s.kl, entropy: s.entropy, answers: env.copies })
+      sec?.update(s.categoryAdvantage)
       return {
         ...s,
         policyLoss: s.loss,
@@ -312,7 +324,7 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
       yield* reporter.line(`env steps ${after}/${ir.steps}  return ${windowMean.toFixed(1)} (last ${window.length} episodes)  lr ${lr.toExponential(2)}`)
     }
     if (ir.checkpoint !== undefined && (crossed(t, after, ir.checkpoint.every) || after >= ir.steps)) {
-      const state: RlCheckpoint = { learner: yield* Effect.promise(() => saveLearner(learner)), window, lengths, episodes, best, ...(controllers === undefined ? {} : { controllers: controllers.state() }) }
+      const state: RlCheckpoint = { learner: yield* Effect.promise(() => saveLearner(learner)), window, lengths, episodes, best, ...(controllers === undefined ? {} : { controllers: controllers.state() }), ...(sec === undefined ? {} : { sec: sec.state() }) }
       // Written aside and renamed into place, as the supervised checkpoints: all of it or none.
       const aside = `checkpoints/.partial-step-${String(after).padStart(8, "0")}`
       yield* dir.write(`${aside}/rl.json`, encode(state))

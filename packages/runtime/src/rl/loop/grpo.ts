@@ -58,6 +58,8 @@ export interface GrpoStatistics extends EpisodeStatistics {
   readonly entropy: number
   /** Which advantages the entropy band kept: 1 positive only, -1 negative only, 0 all (or no band). */
   readonly band: number
+  /** Per task category, the mean |advantage| of its answers in the batch (SEC's reward); null where none was drawn. */
+  readonly categoryAdvantage: ReadonlyArray<number | null>
   /** Fraction of groups whose rewards were all equal (zero advantage, no gradient). */
   readonly zeroVarianceGroups: number
   /** Loss of the last minibatch. */
@@ -226,8 +228,14 @@ export const grpoIteration = <S, P extends Readonly<Record<string, number>>>(
     if (same) zero++
   }
   const episodes = completions.episodes
+  const sums = env.spec.categories.map(() => ({ total: 0, n: 0 }))
+  for (const e of episodes) {
+    sums[e.category]!.total += Math.abs(grouped[e.env]!)
+    sums[e.category]!.n++
+  }
   return {
     ...episodeStatistics(episodes),
+    categoryAdvantage: sums.map((c) => (c.n === 0 ? null : c.total / c.n)),
     iterations: learner.clock.iterations,
     updates: learner.clock.updates,
     envSteps: learner.clock.envSteps,
