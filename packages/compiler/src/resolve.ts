@@ -80,7 +80,8 @@ export const printSchedule = (s: ScheduleIR, span: number): string => {
 
 const optimizerText = (o: OptimizerIR, steps: number): string => {
   const h = (s: ScheduleIR) => printSchedule(s, steps)
-  const clip = o.clipNorm === undefined ? "" : `, clip_norm = ${num(o.clipNorm)}`
+  const clip = (o.clipNorm === undefined ? "" : `, clip_norm = ${num(o.clipNorm)}`) + (o.project === true ? ", project = true" : "")
+  if (o.kind === "classp") return `classp(lr = ${h(o.lr)}, threshold = ${num(o.threshold)}, epsilon = ${num(o.epsilon)}, power = ${num(o.power)}, scaling = ${o.scaling}${clip})`
   return o.kind === "sgd"
     ? `sgd(lr = ${h(o.lr)}, momentum = ${h(o.momentum)}, dampening = ${num(o.dampening)}, nesterov = ${o.nesterov}, weight_decay = ${h(o.weightDecay)}${clip})`
     : `${o.kind}(lr = ${h(o.lr)}, beta1 = ${h(o.beta1)}, beta2 = ${h(o.beta2)}, epsilon = ${num(o.epsilon)}, weight_decay = ${h(o.weightDecay)}${clip})`

@@ -25,9 +25,10 @@ export const constructors = {
     gru: ["hidden", "embedding"]
   },
   optimizer: {
-    sgd: ["lr", "momentum", "dampening", "nesterov", "weight_decay", "clip_norm"],
-    adam: ["lr", "beta1", "beta2", "epsilon", "weight_decay", "clip_norm"],
-    adamw: ["lr", "beta1", "beta2", "epsilon", "weight_decay", "clip_norm"]
+    sgd: ["lr", "momentum", "dampening", "nesterov", "weight_decay", "clip_norm", "project"],
+    adam: ["lr", "beta1", "beta2", "epsilon", "weight_decay", "clip_norm", "project"],
+    adamw: ["lr", "beta1", "beta2", "epsilon", "weight_decay", "clip_norm", "project"],
+    classp: ["lr", "threshold", "epsilon", "power", "scaling", "clip_norm", "project"]
   }
 } as const
 
@@ -199,7 +200,8 @@ export const unitInterval: Domain = { contains: (v) => v >= 0 && v < 1, text: "m
 export const scheduledDomains: Readonly<Record<OptimizerIR["kind"], ReadonlyArray<readonly [string, string, Domain]>>> = {
   sgd: [["lr", "lr", nonNegative], ["momentum", "momentum", unitInterval], ["weight_decay", "weightDecay", nonNegative]],
   adam: [["lr", "lr", nonNegative], ["beta1", "beta1", unitInterval], ["beta2", "beta2", unitInterval], ["weight_decay", "weightDecay", nonNegative]],
-  adamw: [["lr", "lr", nonNegative], ["beta1", "beta1", unitInterval], ["beta2", "beta2", unitInterval], ["weight_decay", "weightDecay", nonNegative]]
+  adamw: [["lr", "lr", nonNegative], ["beta1", "beta1", unitInterval], ["beta2", "beta2", unitInterval], ["weight_decay", "weightDecay", nonNegative]],
+  classp: [["lr", "lr", nonNegative]]
 }
 
 /** `clip_norm`: gradients rescaled to at most this global L2 norm; null when given and invalid. */
@@ -215,6 +217,24 @@ export const checkOptimizer = (ctx: Context, e: Expr, extent: Extent): { ir: Opt
   const fn = call.callee[0]!.text as OptimizerIR["kind"]
   const span = call.span
   const args = bindArgs(ctx, call, constructors.optimizer[fn], ["lr"])
+  const projectExpr = args.get("project")
+  const project = projectExpr === undefined ? false : checkedBool(ctx, projectExpr, "project")
+  if (project === undefined) return undefined
+  const projected = project ? { project: true } : {}
+  if (fn === "classp") {
+    const lr = hyper(ctx, args, "lr", 0, extent, nonNegative, span)
+    const num = (key: string, fallback: number, rule: NumberRule) => (args.get(key) === undefined ? fallback : checkedNumber(ctx, args.get(key)!, key, rule))
+    // The README's threshold 0.5 masks nearly every gradient of a typical network (its released code
+    // tests the whole tensor, so never masks): 0 here, every non-zero gradient counts.
+    const threshold = num("threshold", 0, { min: 0 })
+    const epsilon = num("epsilon", 1e-5, { min: 0, exclusive: "min" })
+    const power = num("power", 1, { min: 0, exclusive: "min" })
+    const scalingExpr = args.get("scaling")
+    const scaling = scalingExpr === undefined ? true : checkedBool(ctx, scalingExpr, "scaling")
+    const clipNorm = clip(ctx, args)
+    if (lr === undefined || threshold === undefined || epsilon === undefined || power === undefined || scaling === undefined || clipNorm === null) return undefined
+    return { ir: { kind: "classp", lr, threshold, epsilon, power, scaling, weightDecay: { kind: "constant", value: 0, span }, ...(clipNorm === undefined ? {} : { clipNorm }), ...projected, span }, args }
+  }
   if (fn === "sgd") {
     const lr = hyper(ctx, args, "lr", 0, extent, nonNegative, span)
     const momentum = hyper(ctx, args, "momentum", 0, extent, unitInterval, span)
@@ -230,7 +250,7 @@ export const checkOptimizer = (ctx: Context, e: Expr, extent: Extent): { ir: Opt
     }
     const clipNorm = clip(ctx, args)
     if (clipNorm === null) return undefined
-    return { ir: { kind: "sgd", lr, momentum, dampening, nesterov, weightDecay, ...(clipNorm === undefined ? {} : { clipNorm }), span }, args }
+    return { ir: { kind: "sgd", lr, momentum, dampening, nesterov, weightDecay, ...(clipNorm === undefined ? {} : { clipNorm }), ...projected, span }, args }
   }
   const lr = hyper(ctx, args, "lr", 0, extent, nonNegative, span)
   const beta1 = hyper(ctx, args, "beta1", 0.9, extent, unitInterval, span)
@@ -241,5 +261,5 @@ export const checkOptimizer = (ctx: Context, e: Expr, extent: Extent): { ir: Opt
   if (lr === undefined || beta1 === undefined || beta2 === undefined || epsilon === undefined || weightDecay === undefined) return undefined
   const clipNorm = clip(ctx, args)
   if (clipNorm === null) return undefined
-  return { ir: { kind: fn, lr, beta1, beta2, epsilon, weightDecay, ...(clipNorm === undefined ? {} : { clipNorm }), span }, args }
+  return { ir: { kind: fn, lr, beta1, beta2, epsilon, weightDecay, ...(clipNorm === undefined ? {} : { clipNorm }), ...projected, span }, args }
 }

@@ -202,6 +202,11 @@ export const checkExperiment = (
     ctx.report("LRS2002", modelExpr!.span, `an rl experiment's policy uses \`tanh\` or \`relu\` in this release, found \`${model.activation}\``, "write `activation = tanh` (CleanRL's and SB3's choice)")
   }
   if (env !== undefined && optimizer !== undefined && optimizer.ir.kind !== "adam") ctx.report("LRS2001", optimizerExpr!.span, "an rl experiment trains with `adam` in this release", "write `optimizer = adam(lr = 2.5e-4, epsilon = 1e-5)`")
+  // NaP's projection leaves the network's function as it is only behind normalisation.
+  if (optimizer?.ir.project === true && env === undefined && model !== undefined && !(model.kind === "mlp" && model.layerNorm)) {
+    ctx.report("LRS2001", optimizer.args.get("project")!.span, "`project = true` (Normalize-and-Project) keeps weight norms fixed, which leaves the network's function intact only with layer norm before each activation", model.kind === "mlp" ? "add `layer_norm = true` to the mlp" : "use an `mlp` with `layer_norm = true`")
+  }
+  if (env !== undefined && optimizer?.ir.project === true) ctx.report("LRS1016", optimizer.args.get("project")!.span, "`project` is not available for an rl loop in this release", "remove `project`")
   if (env !== undefined && optimizer?.ir.kind === "adam") {
     // The RL loop's Adam takes a scheduled lr only; the rest must not be silently dropped.
     const o = optimizer.ir

@@ -392,6 +392,11 @@ export type OptimizerIR =
     readonly weightDecay: ScheduleIR
     /** Rescale the gradients to at most this global L2 norm before the update (`clip_grad_norm_`). */
     readonly clipNorm?: number
+    /**
+     * Normalize-and-Project's projection (Lyle et al. 2024): after every update each weight matrix
+     * is scaled back to its norm at initialisation, so with layer norm the effective lr is the lr.
+     */
+    readonly project?: boolean
     readonly span: Span
   }
   | {
@@ -404,6 +409,25 @@ export type OptimizerIR =
     readonly weightDecay: ScheduleIR
     /** Rescale the gradients to at most this global L2 norm before the update (`clip_grad_norm_`). */
     readonly clipNorm?: number
+    readonly project?: boolean
+    readonly span: Span
+  }
+  | {
+    /**
+     * CLASSP (Ludwig 2024, its README's semantics, element-wise): where `g^2 > threshold`,
+     * `S += |g|^power` and `w -= lr * g / (epsilon + S)^(1 / power)` (`scaling`; else `w -= lr * g`);
+     * elsewhere nothing moves. Adjustment suppression: weights updated often get smaller steps.
+     */
+    readonly kind: "classp"
+    readonly lr: ScheduleIR
+    readonly threshold: number
+    readonly epsilon: number
+    readonly power: number
+    readonly scaling: boolean
+    /** No weight decay (the constant 0 every optimizer carries). */
+    readonly weightDecay: ScheduleIR
+    readonly clipNorm?: number
+    readonly project?: boolean
     readonly span: Span
   }
 

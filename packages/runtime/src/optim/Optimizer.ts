@@ -11,7 +11,7 @@ export interface SlotState {
  * are Float32Arrays (write them as binary, or as number arrays: float32 -> JSON number is exact).
  */
 export interface OptimizerState {
-  readonly kind: "sgd" | "adam" | "adamw"
+  readonly kind: "sgd" | "adam" | "adamw" | "classp"
   /** Updates applied so far (torch's per-parameter `step`); drives Adam's bias correction. */
   readonly steps: number
   /** Slot name (`momentum`, `m`, `v`) -> variable name -> values. A missing entry = not created yet. */
