@@ -541,8 +541,9 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     done = t + 1
     let gradNorm = Number.NaN
     if (readEveryStep || logged) {
-      // dataSync on cpu/wasm; awaited on a GPU (webgpu cannot read synchronously).
-      const [l, g] = yield* readScalars(backend.gpu, [loss, norm])
+      // dataSync on cpu/wasm, without an Effect step (the tiny-model overhead budget is ~20 us);
+      // awaited on a GPU (webgpu cannot read synchronously).
+      const [l, g] = backend.gpu ? yield* readScalars(true, [loss, norm]) : [loss.dataSync()[0]!, norm?.dataSync()[0] ?? Number.NaN]
       lastLoss = l!
       if (norm !== undefined) gradNorm = g!
     }
@@ -594,7 +595,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     // Every update off the GPU (readEveryStep is always true there); on a GPU only when the loss is read.
     if (wantParamNorm && (readEveryStep || logged)) {
       const paramNorm = tf.tidy(() => tf.sqrt(tf.addN(model.variables.map((v) => tf.sum(tf.square(v.variable))))))
-      const [p] = yield* readScalars(backend.gpu, [paramNorm])
+      const [p] = backend.gpu ? yield* readScalars(true, [paramNorm]) : [paramNorm.dataSync()[0]!]
       paramNorm.dispose()
       observe("param_norm", p!, t + 1)
     }
