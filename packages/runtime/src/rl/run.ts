@@ -186,9 +186,9 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
     ),
     (l) => Effect.sync(() => disposeLearner(l))
   )
-  // GRPO's KL is to the initial policy (TRL's reference model): the same seed draws the same weights.
   const controllers = a.kind === "grpo" ? new RlControllers(a.beta, a.entropy) : undefined
   const sec = rl.curriculum === undefined ? undefined : new SecBandit(spec.categories.length, rl.curriculum.lr)
+  // GRPO's KL is to the initial policy (TRL's reference model): the same seed draws the same weights.
   const reference = a.kind === "grpo" && !(a.beta.kind === "constant" && a.beta.value === 0)
     ? yield* Effect.acquireRelease(Effect.sync(sequenceOf), (p) => Effect.sync(() => p.dispose()))
     : undefined
@@ -219,7 +219,8 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
     if (rl.lengthLimit !== undefined) params["lengthLimit"] = Math.round(read(rl.lengthLimit, t))
     if (Object.keys(params).length > 0) {
       learner.env.setParams(params)
-      Object.assign(values, "lengthLimit" in params ? { budget_value: params["budget"], length_limit: params["lengthLimit"] } : { budget_value: params["budget"] })
+      if (params["budget"] !== undefined) values["budget_value"] = params["budget"]
+      if (params["lengthLimit"] !== undefined) values["length_limit"] = params["lengthLimit"]
     }
     if (a.kind === "reinforce") {
       // Episodes of an env without a time limit are capped at 1,000 steps.
@@ -291,7 +292,7 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
     // A failure inside the loop (a non-finite loss, a policy the env rejects) is blamed on the rl block.
     const stats = yield* Effect.try({
       try: () => iterate(t, lr, values),
-      catch: (e) => new TrainingError({ message: `the ${a.kind} iteration at env step ${t} failed: ${e instanceof Error ? e.message : String(e)}`, help: "check the algorithm's settings and the lr; rerun with another seed to see whether it is the data", span: rl.span })
+      catch: (e) => new TrainingError({ message: `the ${a.kind} iteration at env step ${t} failed: ${e instanceof Error ? e.message : String(e)}`, help: "check the algorithm's settings and the lr (a non-finite loss usually means the lr is too high)", span: rl.span })
     })
     episodes += stats.episodes
     window = [...window, ...stats.returns].slice(-returnWindow)
