@@ -51,7 +51,7 @@ export { episodeStatistics, meanInfo, type EpisodeStatistics } from "./rl/loop/e
 export { generate, type Completions } from "./rl/loop/generate.ts"
 export { grpoIteration, type GrpoSettings, type GrpoStatistics } from "./rl/loop/grpo.ts"
 export { createLearner, disposeLearner, restoreLearner, saveLearner, type Learner, type LearnerOptions, type LearnerRngs, type LearnerState } from "./rl/loop/learner.ts"
-export { clipGlobalNorm, createRlAdam, lossAndAllGradients, type RlAdamOptions, type RlOptimizer } from "./rl/loop/optimizer.ts"
+export { applyRlUpdate, clipGlobalNorm, createRlAdam, type RlAdamOptions, type RlOptimizer } from "./rl/loop/optimizer.ts"
 export { CLEANRL_PPO, cleanrlAnnealedLr, ppoIteration, type PpoSettings, type PpoStatistics } from "./rl/loop/ppo.ts"
 export { reinforceIteration, type ReinforceSettings, type ReinforceStatistics } from "./rl/loop/reinforce.ts"
 export { rowEntropy, sampleCategorical } from "./rl/loop/sample.ts"

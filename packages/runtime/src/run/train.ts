@@ -14,6 +14,7 @@ import { runId } from "./identity.ts"
 import { Reporter } from "./Reporter.ts"
 import { type RunDirectory, RunStore } from "./RunStore.ts"
 import { Checkpointer, DataLoader, Evaluator, Models, Optimizers, Schedules, Signals } from "./parts.ts"
+import { globalNorm, scaleToNorm } from "../optim/common.ts"
 import { HdetController } from "../ensemble/hdet.ts"
 import { centreReader, exploredNodes, replicaReader } from "../ensemble/replicas.ts"
 import { createEnsembleRun } from "../ensemble/run.ts"
@@ -270,7 +271,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
   // One pair of batch buffers serves the run: each batch's tensors are disposed within its update.
   const batch = { x: new Float32Array(ir.batch * features), y: new Int32Array(ir.batch) }
   /** The global L2 norm of the gradients, only when a spec reads `grad_norm` or clips. */
-  const normOf = (grads: Record<string, tf.Tensor>) => (wantGradNorm ? tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))) : undefined)
+  const normOf = (grads: Record<string, tf.Tensor>) => (wantGradNorm ? globalNorm(Object.values(grads)) : undefined)
   /** The examples of update `t`: the next of the epoch's shuffle, or what the curriculum makes available. */
   const nextBatch = (t: number): Int32Array =>
     curriculum === undefined
@@ -375,15 +376,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
         g.dispose()
       }
       scale.dispose()
-    } else if (clip !== undefined && norm !== undefined) {
-      const scale = clip / (norm.dataSync()[0]! + 1e-6)
-      if (scale < 1) {
-        for (const [name, g] of Object.entries(grads)) {
-          grads[name] = tf.tidy(() => tf.mul(g, scale))
-          g.dispose()
-        }
-      }
-    }
+    } else if (clip !== undefined && norm !== undefined) scaleToNorm(grads, norm.dataSync()[0]!, clip)
   }
   /** Clips (when the spec asks) and applies update `t`; disposes the gradients. A search's trial updates leave the average alone. */
   const applyUpdate = (grads: Record<string, tf.Tensor>, norm: tf.Tensor | undefined, t: number, trial = false): void => {
@@ -594,7 +587,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     norm?.dispose()
     // Every update off the GPU (readEveryStep is always true there); on a GPU only when the loss is read.
     if (wantParamNorm && (readEveryStep || logged)) {
-      const paramNorm = tf.tidy(() => tf.sqrt(tf.addN(model.variables.map((v) => tf.sum(tf.square(v.variable))))))
+      const paramNorm = globalNorm(model.variables.map((v) => v.variable))
       const [p] = backend.gpu ? yield* readScalars(true, [paramNorm]) : [paramNorm.dataSync()[0]!]
       paramNorm.dispose()
       observe("param_norm", p!, t + 1)

@@ -3,11 +3,12 @@ import { shuffleInPlace } from "../../data/random.ts"
 import { groupAdvantages, grpoLoss, type LossNormalization, type RewardScaling } from "../grpo.ts"
 import { klEstimates } from "../kl.ts"
 import type { SequencePolicy } from "../policy/sequence.ts"
-import { type PerUpdate, readPerUpdate } from "./clock.ts"
+import type { PerUpdate } from "./clock.ts"
 import { episodeStatistics, type EpisodeStatistics, meanInfo } from "./episodes.ts"
 import { type Completions, generate } from "./generate.ts"
 import type { Learner } from "./learner.ts"
-import { clipGlobalNorm, lossAndAllGradients } from "./optimizer.ts"
+import { lossAndGradients } from "../../model/variables.ts"
+import { applyRlUpdate } from "./optimizer.ts"
 
 export interface GrpoSettings {
   readonly lr: PerUpdate
@@ -172,7 +173,7 @@ export const grpoIteration = <S, P extends Readonly<Record<string, number>>>(
       const { loss, grads } = tf.tidy(() => {
         const prompts = tf.tensor2d(mbPrompts, [b, S])
         const toks = tf.tensor2d(mbTokens, [b, T], "int32")
-        return lossAndAllGradients(() => {
+        return lossAndGradients(() => {
           const logProb = tokenLogProbs(policy, prompts, toks, temperature)
           current = (logProb.dataSync() as Float32Array).slice()
           const l = grpoLoss(
@@ -199,7 +200,7 @@ export const grpoIteration = <S, P extends Readonly<Record<string, number>>>(
           const h = tf.neg(tf.sum(tf.mul(tf.exp(lp), lp), 2))
           const m = tf.tensor2d(mbMask, [b, T])
           return tf.sub(l.loss, tf.mul(coef, tf.div(tf.sum(tf.mul(h, m)), tf.maximum(tf.sum(m), 1)))) as tf.Scalar
-        }, policy.variables)
+        }, policy.variables, { unreached: "zeros" })
       })
       lastLoss = loss.dataSync()[0]!
       loss.dispose()
@@ -209,13 +210,10 @@ export const grpoIteration = <S, P extends Readonly<Record<string, number>>>(
         if (ratio < low || ratio > high) clipped++
         counted++
       }
-      normSum += clipGlobalNorm(grads, settings.maxGradNorm)
-      const lr = readPerUpdate(settings.lr, learner.clock)
-      if (applied === 0) firstLr = lr
-      learner.optimizer.step(grads, lr)
-      tf.dispose(Object.values(grads))
+      const update = applyRlUpdate(learner, grads, settings.lr, settings.maxGradNorm)
+      normSum += update.norm
+      if (applied === 0) firstLr = update.lr
       applied++
-      learner.clock = { ...learner.clock, updates: learner.clock.updates + 1 }
     }
   }
   learner.clock = { ...learner.clock, iterations: learner.clock.iterations + 1 }

@@ -3,6 +3,10 @@ import type { ScheduleIR } from "@lrs/compiler"
 import type { Span } from "@lrs/dsl"
 import type { NamedVariable } from "../../model/variables.ts"
 import { createAdam } from "../../optim/adam.ts"
+import { globalNorm, scaleToNorm } from "../../optim/common.ts"
+import type { PolicyParameters } from "../policy/weights.ts"
+import { type PerUpdate, readPerUpdate } from "./clock.ts"
+import type { Learner } from "./learner.ts"
 import type { OptimizerState } from "../../optim/Optimizer.ts"
 import { closedForm, type ScheduleReader } from "../../schedule/ScheduleReader.ts"
 
@@ -54,34 +58,33 @@ export const createRlAdam = (variables: ReadonlyArray<NamedVariable>, options: R
 
 /**
  * `torch.nn.utils.clip_grad_norm_`: the global L2 norm over all gradients, and when `maxNorm` is
- * given every gradient scaled by `min(1, maxNorm / (norm + 1e-6))`. Replaces (and disposes) the
- * entries of `grads` it scales; returns the norm before clipping.
+ * given every gradient scaled by `min(1, maxNorm / (norm + 1e-6))` (the supervised trainer's
+ * `clip_norm`, shared). Replaces (and disposes) the entries of `grads` it scales; returns the norm
+ * before clipping.
  */
 export const clipGlobalNorm = (grads: Record<string, tf.Tensor>, maxNorm: number | undefined): number => {
-  const value = tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))).dataSync()[0]!)
-  if (maxNorm !== undefined) {
-    const scale = maxNorm / (value + 1e-6)
-    if (scale < 1) {
-      for (const [name, g] of Object.entries(grads)) {
-        grads[name] = tf.tidy(() => tf.mul(g, scale))
-        g.dispose()
-      }
-    }
-  }
+  const norm = globalNorm(Object.values(grads))
+  const value = norm.dataSync()[0]!
+  norm.dispose()
+  if (maxNorm !== undefined) scaleToNorm(grads, value, maxNorm)
   return value
 }
 
 /**
- * Loss and gradients keyed by our names, with zeros for variables the loss does not reach (GRPO
- * never touches a value head). Adam leaves such a variable exactly as it is: its moments stay 0,
- * so its update is 0. The caller owns the returned tensors.
+ * One optimizer update of an RL iteration: gradients clipped to `maxNorm`, the lr read on the
+ * clock (before the update), Adam applied, the gradients disposed and the update counted. Returns
+ * the norm before clipping and the lr used.
  */
-export const lossAndAllGradients = (
-  loss: () => tf.Scalar,
-  variables: ReadonlyArray<NamedVariable>
-): { readonly loss: tf.Scalar; readonly grads: Record<string, tf.Tensor> } => {
-  const { value, grads: byTfName } = tf.variableGrads(loss, variables.map((v) => v.variable))
-  const grads: Record<string, tf.Tensor> = {}
-  for (const v of variables) grads[v.name] = byTfName[v.variable.name] ?? tf.zerosLike(v.variable)
-  return { loss: value, grads }
+export const applyRlUpdate = <S, P extends Readonly<Record<string, number>>, Pol extends PolicyParameters>(
+  learner: Learner<S, P, Pol>,
+  grads: Record<string, tf.Tensor>,
+  lr: PerUpdate,
+  maxNorm: number | undefined
+): { readonly norm: number; readonly lr: number } => {
+  const norm = clipGlobalNorm(grads, maxNorm)
+  const value = readPerUpdate(lr, learner.clock)
+  learner.optimizer.step(grads, value)
+  tf.dispose(Object.values(grads))
+  learner.clock = { ...learner.clock, updates: learner.clock.updates + 1 }
+  return { norm, lr: value }
 }

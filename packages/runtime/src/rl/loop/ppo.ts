@@ -6,11 +6,11 @@ import { gae } from "../gae.ts"
 import { ppoDiagnostics, ppoLoss, targetKlExceeded } from "../ppo.ts"
 import type { ActorCritic } from "../policy/actorCritic.ts"
 import { explainedVariance } from "../statistics.ts"
-import { type PerUpdate, readPerUpdate } from "./clock.ts"
+import type { PerUpdate } from "./clock.ts"
 import { collectRollout } from "./collect.ts"
 import { episodeStatistics, type EpisodeStatistics } from "./episodes.ts"
 import type { Learner } from "./learner.ts"
-import { clipGlobalNorm } from "./optimizer.ts"
+import { applyRlUpdate } from "./optimizer.ts"
 
 /**
  * One PPO iteration's settings. All are read by the caller (from schedules) before the iteration,
@@ -191,13 +191,10 @@ export const ppoIteration = <S, P extends Readonly<Record<string, number>>>(lear
         stoppedEarly = true
         break epochLoop
       }
-      normSum += clipGlobalNorm(grads, settings.maxGradNorm)
-      const lr = readPerUpdate(settings.lr, learner.clock)
-      if (applied === 0) firstLr = lr
-      learner.optimizer.step(grads, lr)
-      tf.dispose(Object.values(grads))
+      const update = applyRlUpdate(learner, grads, settings.lr, settings.maxGradNorm)
+      normSum += update.norm
+      if (applied === 0) firstLr = update.lr
       applied++
-      learner.clock = { ...learner.clock, updates: learner.clock.updates + 1 }
     }
     if (settings.targetKl !== undefined && convention === "cleanrl" && targetKlExceeded(last.approxKl, settings.targetKl, "cleanrl")) {
       stoppedEarly = epoch + 1 < settings.epochs

@@ -4,11 +4,12 @@ import { reinforceAdvantages, reinforceLoss, valueRegressionLoss } from "../rein
 import { discountedReturns } from "../returns.ts"
 import type { ActorCritic } from "../policy/actorCritic.ts"
 import { explainedVariance } from "../statistics.ts"
-import { type PerUpdate, readPerUpdate } from "./clock.ts"
+import type { PerUpdate } from "./clock.ts"
 import { collectEpisodes } from "./episodic.ts"
 import { episodeStatistics, type EpisodeStatistics } from "./episodes.ts"
 import type { Learner } from "./learner.ts"
-import { clipGlobalNorm, lossAndAllGradients } from "./optimizer.ts"
+import { lossAndGradients } from "../../model/variables.ts"
+import { applyRlUpdate } from "./optimizer.ts"
 
 export interface ReinforceSettings {
   readonly gamma: number
@@ -75,7 +76,7 @@ export const reinforceIteration = <S, P extends Readonly<Record<string, number>>
   const { loss, grads } = tf.tidy(() => {
     const x = tf.tensor2d(obs, [B, O])
     const a = tf.tensor1d(actions, "int32")
-    return lossAndAllGradients(() => {
+    return lossAndGradients(() => {
       const { logits, values } = policy.forward(x)
       const pg = reinforceLoss(categoricalLogProb(logits, a), advantages, "mean")
       const entropy = tf.mean(categoricalEntropy(logits)) as tf.Scalar
@@ -88,14 +89,11 @@ export const reinforceIteration = <S, P extends Readonly<Record<string, number>>
       }
       terms = { policy: pg.dataSync()[0]!, value, entropy: entropy.dataSync()[0]! }
       return total
-    }, policy.variables)
+    }, policy.variables, { unreached: "zeros" })
   })
   loss.dispose()
-  const gradNorm = clipGlobalNorm(grads, settings.maxGradNorm)
-  const lr = readPerUpdate(settings.lr, learner.clock)
-  learner.optimizer.step(grads, lr)
-  tf.dispose(Object.values(grads))
-  learner.clock = { ...learner.clock, updates: learner.clock.updates + 1, iterations: learner.clock.iterations + 1 }
+  const { norm: gradNorm, lr } = applyRlUpdate(learner, grads, settings.lr, settings.maxGradNorm)
+  learner.clock = { ...learner.clock, iterations: learner.clock.iterations + 1 }
   return {
     ...episodeStatistics(batch.episodes),
     iterations: learner.clock.iterations,

@@ -1,7 +1,8 @@
 import { assert, beforeAll, describe, it } from "@effect/vitest"
 import * as tf from "@tensorflow/tfjs"
 import { starters } from "../../../src/backend/Backend.ts"
-import { clipGlobalNorm, createRlAdam, lossAndAllGradients } from "../../../src/rl/loop/optimizer.ts"
+import { lossAndGradients } from "../../../src/model/variables.ts"
+import { clipGlobalNorm, createRlAdam } from "../../../src/rl/loop/optimizer.ts"
 
 describe("rl optimizer", () => {
   beforeAll(() => starters.cpu())
@@ -33,15 +34,17 @@ describe("rl optimizer", () => {
     tf.dispose(Object.values(grads))
   })
 
-  it("lossAndAllGradients gives zeros to variables the loss does not reach", () => {
+  it("lossAndGradients with unreached: zeros gives zeros to variables the loss does not reach (an error otherwise)", () => {
     const used = tf.variable(tf.tensor1d([2]))
     const unused = tf.variable(tf.tensor1d([7, 7]))
     const before = tf.memory().numTensors
-    const { loss, grads } = tf.tidy(() => lossAndAllGradients(() => tf.sum(tf.square(used)) as tf.Scalar, [{ name: "u", variable: used }, { name: "x", variable: unused }]))
+    const { loss, grads } = tf.tidy(() => lossAndGradients(() => tf.sum(tf.square(used)) as tf.Scalar, [{ name: "u", variable: used }, { name: "x", variable: unused }], { unreached: "zeros" }))
     assert.deepStrictEqual(Array.from(grads["u"]!.dataSync()), [4])
     assert.deepStrictEqual(Array.from(grads["x"]!.dataSync()), [0, 0])
     tf.dispose([loss, ...Object.values(grads)])
     assert.strictEqual(tf.memory().numTensors, before)
+    // Without the option an unreached variable is an error.
+    assert.throws(() => tf.tidy(() => lossAndGradients(() => tf.sum(used) as tf.Scalar, [{ name: "u", variable: used }, { name: "x", variable: unused }]).loss), /no gradient for x/)
     tf.dispose([used, unused])
   })
 })
