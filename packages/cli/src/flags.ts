@@ -24,3 +24,11 @@ export const threads = Flag.Int("threads").pipe(
   Flag.withDescription("Threads for an ensemble's replicas (default: the machine's cores); the results do not depend on it"),
   Flag.optional
 )
+
+/** `lrs run/resume --cluster`: an ensemble's replicas on the cluster's workers (cluster/replicas.ts). */
+export const replicaCluster = Flag.String("cluster").pipe(
+  Flag.withDescription(
+    "Train an ensemble's replicas (ensemble = hdet(...)) on the workers of this cluster (PostgreSQL URL; start them with lrs worker --cluster URL) instead of threads; the results are the same"
+  ),
+  Flag.optional
+)

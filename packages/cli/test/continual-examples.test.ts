@@ -25,14 +25,20 @@ interface Continual {
   readonly windowedForgetting: { readonly window: number; readonly value: number | null }
 }
 
-/** Runs `example` with `args` into a fresh directory; its summary's `continual` and its metrics rows. */
-const run = (example: string, args: ReadonlyArray<string>) => {
+/** Runs `example` with `args` into a fresh directory; its stdout, summary and metrics rows. */
+const spawnRun = (example: string, args: ReadonlyArray<string>) => {
   const out = join(mkdtempSync(join(tmpdir(), "lrs-continual-")), "run")
   const r = spawnSync(process.execPath, [bin, "run", `examples/${example}`, "--backend", "wasm", "--out", out, ...args], { cwd: repo, encoding: "utf8", env })
   expect(r.status, r.stderr).toBe(0)
-  expect(r.stdout).toContain("continual: average accuracy")
   const rows = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>)
-  return { continual: JSON.parse(readFileSync(join(out, "summary.json"), "utf8")).continual as Continual, rows, stdout: r.stdout }
+  return { summary: JSON.parse(readFileSync(join(out, "summary.json"), "utf8")), rows, stdout: r.stdout }
+}
+
+/** The same for a task stream: its summary's `continual` too. */
+const run = (example: string, args: ReadonlyArray<string>) => {
+  const { summary, rows, stdout } = spawnRun(example, args)
+  expect(stdout).toContain("continual: average accuracy")
+  return { continual: summary.continual as Continual, rows, stdout }
 }
 
 describe(`continual examples, shortened (${real ? "Fashion-MNIST" : "synthetic images"})`, () => {
@@ -53,6 +59,19 @@ describe(`continual examples, shortened (${real ? "Fashion-MNIST" : "synthetic i
     expect(continual.windowedForgetting.value!).toBeGreaterThan(0)
     // On Fashion-MNIST the dip is deep (0.83 -> 0.74 in the full run); the synthetic arrows barely dip.
     expect(continual.minAccuracy!).toBeLessThan(continual.matrix[0]![0]! - (real ? 0.03 : 0))
+  })
+
+  it("scole-fashion: plain SGD accumulates knowledge over a long sequence of re-occurring tasks, and k-FPF fine-tunes after each", () => {
+    const short = ["--set", "steps=1500", "--set", "stream.tasks=scole(tasks = 50, classes_per_task = 2, seed = 1)"]
+    const quarters = (stdout: string) => stdout.match(/mean by quarter of the 50 tasks ([\d.]+) \/ ([\d.]+) \/ ([\d.]+) \/ ([\d.]+)/)!.slice(1).map(Number)
+    const naive = spawnRun("scole-fashion.lrs", ["--trial", "0", ...short])
+    const fpf = spawnRun("scole-fashion.lrs", ["--trial", "2", ...short])
+    const [first, , , last] = quarters(naive.stdout)
+    // Fashion-MNIST: 0.17 -> 0.31 by quarter, k-FPF 0.27 -> 0.66. The synthetic arrows need no accumulation to be learnt.
+    expect(last!).toBeGreaterThan(first! + (real ? 0.1 : 0))
+    expect(quarters(fpf.stdout)[3]!).toBeGreaterThan(last! + (real ? 0.2 : -0.05))
+    expect(fpf.rows.filter((r) => r["kind"] === "fpf")).toHaveLength(200)
+    expect(naive.rows.filter((r) => r["kind"] === "eval" && r["step"] === 1500 && typeof r["class"] === "number")).toHaveLength(10)
   })
 
   it("rewarm-replay: re-warming with a little replay beats neither, and the joint run sees every task from the start", () => {

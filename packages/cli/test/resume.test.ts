@@ -331,9 +331,10 @@ experiment split {
     expect(summary.continual.matrix[1][0]).toBeGreaterThan(0.2)
   })
 
-  for (const [regularizer, replay] of [
-    ["ewc(lambda = 50, fisher = sampled, mode = online, gamma = 0.9, samples = 64)", "none"],
-    ["lwf(alpha = 1, temperature = 2)", "class_balanced(capacity = 60, fraction = concat)"]
+  // The EWC stream also has tasks of different budgets and batch sizes (the lr re-warms where each starts).
+  for (const [regularizer, replay, budgets, described] of [
+    ["ewc(lambda = 50, fisher = sampled, mode = online, gamma = 0.9, samples = 64)", "none", "budgets = [80 steps, 120 steps, 100 steps]\n    batches = [32, 16, 32]", "stream: 3 split tasks of 80/120/100 updates of 32/16/32 examples"],
+    ["lwf(alpha = 1, temperature = 2)", "class_balanced(capacity = 60, fraction = concat)", "", "stream: 3 split tasks of 100 updates of 32"]
   ] as const) {
     it(`resumes a stream with \`${regularizer.slice(0, 3)}\` and replay ${replay.slice(0, 14)} killed after a task ended: anchors and buffer come back`, async () => {
       const dir = mkdtempSync(join(tmpdir(), "lrs-resume-anchors-"))
@@ -350,6 +351,7 @@ experiment anchored {
     tasks = split(classes_per_task = 2)
     regularizer = ${regularizer}
     replay = ${replay}
+    ${budgets}
     test_subsample = 100
   }
   evaluate every 25 steps
@@ -359,7 +361,7 @@ experiment anchored {
 `)
       // Killed after 250 updates: in the third task, two anchors (or the second teacher) in force.
       const { state, whole, resumed } = await killedMatchesWhole(dir, file, 250)
-      expect(whole).toContain("stream: 3 split tasks of 100 updates")
+      expect(whole).toContain(described)
       expect(whole).toContain("continual: average accuracy")
       expect(resumed).toContain("continual: average accuracy")
       expect(state.anchors.terms).toHaveLength(1)
@@ -369,7 +371,41 @@ experiment anchored {
     })
   }
 
-  // PPO on CartPole, and GRPO on digit-sum with both closed-loop controllers and SEC (their state is in the checkpoint too).
+  it("resumes a SCoLe sequence with k-FPF killed between two fine-tunings: per-class rows, fine-tunings and the summary come back", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lrs-resume-scole-"))
+    const file = join(dir, "scole.lrs")
+    writeFileSync(file, `lrs 1
+experiment scole {
+  seed = 2
+  steps = 300
+  batch = 32
+  data = spirals(samples = 1600, classes = 4, noise = 0.03)
+  model = mlp(hidden = [32, 32])
+  optimizer = sgd(lr = 0.1)
+  stream {
+    tasks = scole(tasks = 20, classes_per_task = 2, seed = 3)
+    replay = reservoir(capacity = 60, timing = k_fpf(k = 3, modules = [output], iterations = 5, lr = 0.05))
+  }
+  evaluate every 50 steps
+  log every 10 steps
+  checkpoint every 50 steps
+}
+`)
+    // Killed after 150 updates: one fine-tuning (after 100) done, two to come.
+    const { rows, whole } = await killedMatchesWhole(dir, file, 150)
+    expect(whole).toContain("20 SCoLe tasks (2 classes each")
+    expect(whole).toContain("scole: accuracy over every class where tasks ended")
+    expect(rows.filter((r) => r.kind === "fpf").map((r) => r.step)).toEqual([100, 200, 300])
+    expect(rows.filter((r) => r.kind === "fpf")[0].modules).toEqual(["layer2.weight", "layer2.bias"])
+    expect(rows.filter((r) => r.kind === "eval" && r.step === 300 && r.class !== undefined)).toHaveLength(4)
+    const summary = JSON.parse(readFileSync(join(dir, "cut", "summary.json"), "utf8"))
+    expect(summary.continual).toEqual(JSON.parse(readFileSync(join(dir, "whole", "summary.json"), "utf8")).continual)
+    expect(summary.continual.kind).toBe("scole")
+    expect(summary.continual.curve).toHaveLength(20)
+  })
+
+  // PPO on CartPole, and GRPO on digit-sum with both closed-loop controllers, SEC and a plateau lr on a `train.*` signal (their state is in the checkpoint too),
+  // and DAPO's dynamic sampling and overlong punishment, D3S's down-sampling and OBLR-PO's baseline (stateless, but extra batches and draws).
   for (const [name, body, steps, every] of [
     ["PPO", `  data = cartpole(copies = 4)
   model = mlp(hidden = [32, 32], activation = tanh)
@@ -379,9 +415,9 @@ experiment anchored {
   }`, 15360, 256],
     ["GRPO", `  data = digit_sum(prompts = 4, group = 4, max_target = 18, max_length = 6)
   model = gru(hidden = 16, embedding = 8)
-  optimizer = adam(lr = 3e-3)
+  optimizer = adam(lr = plateau(3e-3, on = ema(train.accuracy, 0.5), mode = max, factor = 0.7, patience = 1))
   rl {
-    algorithm = grpo(minibatches = 2, beta = adaptive_kl(initial = 0.02, target = 0.005, horizon = 200), entropy = adaptive_entropy(target = 1, delta = 0.01))
+    algorithm = grpo(minibatches = 2, beta = adaptive_kl(initial = 0.02, target = 0.005, horizon = 200), entropy = adaptive_entropy(target = 1, delta = 0.01), filter = zero_variance, max_generations = 2, overlong_cache = 2, keep_tokens = linear(0.5 -> 1), baseline = gradient_weighted)
     length_limit = 6 - cyclic(0 -> 2, up = 25%)
     curriculum = sec(lr = 0.5, temperature = 0.2)
   }`, 6000, 0]
@@ -411,7 +447,15 @@ ${body}
         expect(new Set(rows.map((r) => r.beta)).size).toBeGreaterThan(1)
         expect(state.controllers).toEqual({ beta: expect.any(Number), entropy: { coef: expect.any(Number), apply: expect.any(Boolean) } })
         expect(state.sec.values).toHaveLength(2)
+        // The plateau on the smoothed accuracy cut the lr before the kill: its state and the board's average are in the checkpoint.
+        expect(Object.values(state.signals.plateaus).map((p) => (p as { reductions: number }).reductions)).toEqual([expect.any(Number)])
+        expect(state.signals.signals["ema(train.accuracy, 0.5)"]).toEqual(expect.any(Number))
+        expect(new Set(rows.map((r) => r.lr)).size).toBeGreaterThan(1)
         expect(new Set(rows.map((r) => r.p0)).size).toBeGreaterThan(1)
+        expect(rows.some((r) => r.generations === 2)).toBe(true)
+        expect(rows.every((r) => r.overlong_penalty <= 0 && r.trained_tokens <= 1)).toBe(true)
+        // Null only in an iteration that kept no group.
+        expect(rows.every((r) => (r.baseline_shift === null) === (r.trained_answers === 0))).toBe(true)
       }
     })
   }

@@ -78,6 +78,64 @@ experiment digits {
     expect(rows.some((row) => row["length_limit"] === 6)).toBe(true)
   })
 
+  it("stops at an `until` on the loop's signals, with the reason in the summary and a last row at the stop", () => {
+    const dir = mkdtempSync(join(tmpdir(), "lrs-rl-until-"))
+    writeFileSync(join(dir, "lake.lrs"), lake.replace("  log every 500 steps", "  log every 500 steps [ema(train.return, 0.5)]\n  until train.return >= 0.5"))
+    const r = lrs(["run", join(dir, "lake.lrs"), "--backend", "wasm", "--out", join(dir, "run")])
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/stopped early: until train\.return >= 0\.5: 0\.\d+ after \d+ env steps/)
+    const summary = JSON.parse(readFileSync(join(dir, "run", "summary.json"), "utf8"))
+    expect(summary.status).toBe("stopped")
+    expect(summary.steps).toBeLessThan(16000)
+    const rows = readFileSync(join(dir, "run", "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, number>)
+    expect(rows.at(-1)!["step"]).toBe(summary.steps)
+    expect(rows.at(-1)!["return"]).toBeGreaterThanOrEqual(0.5)
+    expect(rows.slice(0, -1).every((row) => row["return"]! < 0.5)).toBe(true)
+    expect(rows.at(-1)!["ema(train.return, 0.5)"]).toBeGreaterThan(0)
+  })
+
+  it("learns copy_reverse with GRPO and the bandit testbed with REINFORCE from the spec", () => {
+    const dir = mkdtempSync(join(tmpdir(), "lrs-rl-tasks-"))
+    writeFileSync(join(dir, "reverse.lrs"), `lrs 1
+experiment reverse {
+  seed = 1
+  steps = 12000
+  data = copy_reverse(prompts = 16, group = 8, alphabet = 2, min_length = 1, max_length = 3)
+  model = gru(hidden = 32, embedding = 8)
+  optimizer = adam(lr = 1e-2)
+  rl {
+    algorithm = grpo(epochs = 2, minibatches = 4)
+  }
+  log every 500 steps
+}
+`)
+    writeFileSync(join(dir, "bandit.lrs"), `lrs 1
+experiment testbed {
+  seed = 1
+  steps = 2000
+  data = bandit(arms = 10, copies = 8)
+  model = mlp(hidden = [16], activation = tanh)
+  optimizer = adam(lr = 0.05)
+  rl {
+    algorithm = reinforce(baseline = whiten)
+  }
+  log every 8 steps
+}
+`)
+    const rowsOf = (name: string) => {
+      const r = lrs(["run", join(dir, `${name}.lrs`), "--backend", "wasm", "--out", join(dir, name)])
+      expect(r.status, r.stderr).toBe(0)
+      return readFileSync(join(dir, name, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, number>)
+    }
+    const reverse = rowsOf("reverse")
+    // Exact answers by chance are rare (the first row); half of them are right within 12k tokens.
+    expect(reverse[0]!["accuracy"]).toBeLessThan(0.15)
+    expect(reverse.slice(-5).reduce((a, row) => a + row["accuracy"]!, 0) / 5).toBeGreaterThan(0.4)
+    const bandit = rowsOf("bandit")
+    // The first 8 pulls are the uniform policy's (about the mean q*); the last 100 those of a policy near the best arm.
+    expect(bandit.at(-1)!["return"]).toBeGreaterThan(bandit[0]!["return"]! + 0.5)
+  })
+
   it("says where an rl spec is wrong before anything runs", () => {
     const dir = mkdtempSync(join(tmpdir(), "lrs-rl-bad-"))
     writeFileSync(join(dir, "bad.lrs"), lake.replace("steps = 16000", "steps = 16000\n  batch = 64"))

@@ -95,11 +95,38 @@ const averageText = (a: AverageIR): string => (a.kind === "ema" ? `ema(${num(a.d
 const ensembleText = (e: EnsembleIR): string =>
   `hdet(replicas = ${e.replicas}, spread = ${num(e.spread)}, average_every = ${steps(e.averageEvery)}, meta_from = ${steps(e.metaFrom)}, meta_lr = ${num(e.metaLr)}, momentum = ${num(e.momentum)}, temperature = ${num(e.temperature)}, explore = [${e.explore.join(", ")}])`
 
-const streamLines = (s: StreamIR, origin: string, steps: number): Array<[string, string]> => [
+const timingText = (t: NonNullable<NonNullable<StreamIR["replay"]>["timing"]>): string =>
+  t.kind === "power_law"
+    ? `power_law(alpha = ${num(t.alpha)})`
+    : t.kind === "exponential"
+    ? `exponential(beta = ${num(t.beta)})`
+    : `k_fpf(k = ${t.k}, modules = [${t.modules.join(", ")}], iterations = ${t.iterations}, lr = ${num(t.lr)})`
+
+/** `reservoir(capacity = 500, fraction = 0.5, timing = ...)`; k-FPF replays no fraction. */
+const replayText = (r: NonNullable<StreamIR["replay"]>, steps: number): string => {
+  const args = [`capacity = ${r.capacity}`]
+  if (r.timing?.kind !== "k_fpf") args.push(`fraction = ${r.fraction === "concat" ? "concat" : printSchedule(r.fraction, steps)}`)
+  if (r.timing !== undefined) args.push(`timing = ${timingText(r.timing)}`)
+  return `${r.kind}(${args.join(", ")})`
+}
+
+const tasksText = (t: StreamIR["tasks"]): string =>
+  t.kind === "split"
+    ? `split(classes = [${t.classes.map((c) => `[${c.join(", ")}]`).join(", ")}])`
+    : t.kind === "rotated"
+    ? "count" in t.angles ? `rotated(tasks = ${t.angles.count}, seed = ${t.angles.seed})` : `rotated(angles = [${t.angles.map(num).join(", ")}])`
+    : t.kind === "scole"
+    ? `scole(tasks = ${t.count}, classes_per_task = ${t.classesPerTask}, seed = ${t.seed})`
+    : `permuted(tasks = ${t.count}, identity_first = ${t.identityFirst}, seed = ${t.seed})`
+
+const streamLines = (s: StreamIR, origin: string, steps: number, batch: number): Array<[string, string]> => [
   ["stream {", origin],
-  [`  tasks = ${s.tasks.kind === "split" ? `split(classes = [${s.tasks.classes.map((c) => `[${c.join(", ")}]`).join(", ")}])` : s.tasks.kind === "rotated" ? `rotated(angles = [${s.tasks.angles.map(num).join(", ")}])` : `permuted(tasks = ${s.tasks.count}, identity_first = ${s.tasks.identityFirst}, seed = ${s.tasks.seed})`}`, origin],
+  [`  tasks = ${s.online === undefined ? tasksText(s.tasks) : `online(${tasksText(s.tasks)}, size = ${s.online.size}, boundaries = ${s.online.boundaries})`}`, origin],
   [`  scenario = ${s.scenario}`, origin],
-  ...(s.replay === undefined ? [] : [[`  replay = ${s.replay.kind}(capacity = ${s.replay.capacity}, fraction = ${s.replay.fraction === "concat" ? "concat" : printSchedule(s.replay.fraction, steps)})`, origin] as [string, string]]),
+  // Even budgets and the run's batch are what a stream without these fields gets: printed only when they vary.
+  ...(s.taskSteps.every((n) => n === s.taskSteps[0]) ? [] : [[`  budgets = [${s.taskSteps.map((n) => `${n} steps`).join(", ")}]`, origin] as [string, string]]),
+  ...(s.online !== undefined || s.taskBatches.every((b) => b === batch) ? [] : [[`  batches = [${s.taskBatches.join(", ")}]`, origin] as [string, string]]),
+  ...(s.replay === undefined ? [] : [[`  replay = ${replayText(s.replay, steps)}`, origin] as [string, string]]),
   ...(s.regularizer === undefined
     ? []
     : [[
@@ -149,7 +176,11 @@ const dataText = (d: RunIR["data"]): string => {
     case "frozen_lake":
       return `frozen_lake(copies = ${d.copies}, map = "${d.map}", slippery = ${d.slippery})`
     case "digit_sum":
-      return `digit_sum(prompts = ${d.prompts}, group = ${d.group}, max_target = ${d.maxTarget}, max_length = ${d.maxLength})`
+      return `digit_sum(prompts = ${d.prompts}, group = ${d.group}, max_target = ${d.maxTarget}, max_length = ${d.maxLength}${d.minTarget === undefined ? "" : `, min_target = ${d.minTarget}`})`
+    case "copy_reverse":
+      return `copy_reverse(prompts = ${d.prompts}, group = ${d.group}, mode = ${d.mode}, alphabet = ${d.alphabet}, min_length = ${d.minLength}, max_length = ${d.maxLength}, reward = ${d.reward})`
+    case "bandit":
+      return `bandit(arms = ${d.arms}, copies = ${d.copies}, mean = ${d.mean}, std = ${d.std}, noise = ${d.noise})`
   }
 }
 
@@ -168,12 +199,22 @@ const controlledText = (c: ScheduleIR | AdaptiveKlIR | AdaptiveEntropyIR, steps:
     ? `adaptive_entropy(initial = ${num(c.initial)}, target = ${num(c.target)}, delta = ${num(c.delta)}, min = ${num(c.min)}, max = ${num(c.max)})`
     : printSchedule(c, steps)
 
+/** The rollout-selection controls a grpo(...) was given (DAPO, D³S, ADORA), as arguments after the others. */
+const grpoControlsText = (a: Extract<RlIR["algorithm"], { kind: "grpo" }>, steps: number): string =>
+  [
+    a.dynamicSampling === undefined ? "" : `, filter = zero_variance, max_generations = ${a.dynamicSampling.maxGenerations}`,
+    a.overlong === undefined ? "" : `, overlong_cache = ${a.overlong.cache}, overlong_penalty = ${num(a.overlong.penalty)}`,
+    a.downSample === undefined ? "" : `, keep_answers = ${printSchedule(a.downSample.answers, steps)}, keep_tokens = ${printSchedule(a.downSample.tokens, steps)}`,
+    a.adora === undefined ? "" : `, adora = ${num(a.adora.lambda)}`,
+    a.baseline === undefined ? "" : `, baseline = ${a.baseline}`
+  ].join("")
+
 const rlLines = (r: RlIR, origin: string, steps: number): Array<[string, string]> => {
   const a = r.algorithm
   const algorithm = a.kind === "reinforce"
     ? `reinforce(gamma = ${num(a.gamma)}, baseline = ${a.baseline})`
     : a.kind === "grpo"
-    ? `grpo(epochs = ${a.epochs}, minibatches = ${a.minibatches}, clip = ${printSchedule(a.clip, steps)}, clip_high = ${printSchedule(a.clipHigh, steps)}, beta = ${controlledText(a.beta, steps)}, scale = ${a.scale}, normalization = ${a.normalization}, temperature = ${printSchedule(a.temperature, steps)}, entropy = ${controlledText(a.entropy, steps)}, max_grad_norm = ${num(a.maxGradNorm)}${a.entropyBand === undefined ? "" : `, entropy_low = ${printSchedule(a.entropyBand.low, steps)}, entropy_high = ${printSchedule(a.entropyBand.high, steps)}`})`
+    ? `grpo(epochs = ${a.epochs}, minibatches = ${a.minibatches}, clip = ${printSchedule(a.clip, steps)}, clip_high = ${printSchedule(a.clipHigh, steps)}, beta = ${controlledText(a.beta, steps)}, scale = ${a.scale}, normalization = ${a.normalization}, temperature = ${printSchedule(a.temperature, steps)}, entropy = ${controlledText(a.entropy, steps)}, max_grad_norm = ${num(a.maxGradNorm)}${a.entropyBand === undefined ? "" : `, entropy_low = ${printSchedule(a.entropyBand.low, steps)}, entropy_high = ${printSchedule(a.entropyBand.high, steps)}`}${grpoControlsText(a, steps)})`
     : `ppo(rollout = ${a.rollout}, epochs = ${a.epochs}, minibatches = ${a.minibatches}, gamma = ${num(a.gamma)}, lambda = ${num(a.lambda)}, clip = ${printSchedule(a.clip, steps)}, value_clip = ${a.valueClip}, entropy = ${printSchedule(a.entropy, steps)}, value = ${printSchedule(a.value, steps)}, max_grad_norm = ${num(a.maxGradNorm)}, target_kl = ${num(a.targetKl)}, truncation = ${a.truncation}, normalize_advantage = ${a.normalizeAdvantage})`
   return [
     ["rl {", origin],
@@ -199,7 +240,7 @@ export const printResolved = (ir: RunIR, origins: Origins): string => {
     ...(ir.average === undefined ? [] : [[`average = ${averageText(ir.average)}`, originText(origins["average"])] as [string, string]]),
     ...(ir.ensemble === undefined ? [] : [[`ensemble = ${ensembleText(ir.ensemble)}`, originText(origins["ensemble"])] as [string, string]]),
     ...(ir.curriculum === undefined ? [] : curriculumLines(ir.curriculum, ir.steps, originText(origins["curriculum"]))),
-    ...(ir.stream === undefined ? [] : streamLines(ir.stream, originText(origins["stream"]), ir.steps)),
+    ...(ir.stream === undefined ? [] : streamLines(ir.stream, originText(origins["stream"]), ir.steps, ir.batch)),
     ...(ir.rl === undefined ? [] : rlLines(ir.rl, originText(origins["rl"]), ir.steps)),
     ...Object.entries(ir.schedules).map(([name, s]): [string, string] => [`schedule ${name} = ${printSchedule(s, ir.steps)}`, originText(origins[`schedule ${name}`])]),
     ...(ir.rl === undefined ? [[`evaluate every ${ir.evaluation.every} steps on ${ir.evaluation.split} [${ir.evaluation.metrics.join(", ")}]`, originText(origins["evaluate"])] as [string, string]] : []),

@@ -7,7 +7,7 @@ import * as Option from "effect/Option"
 import { Argument, Command, Flag } from "effect/cli"
 import { join } from "node:path"
 import { RunFailed, UsageError } from "../errors.ts"
-import { threads } from "../flags.ts"
+import { replicaCluster, threads } from "../flags.ts"
 
 const runDir = Argument.String("run").pipe(Argument.withDescription("The run directory to continue"))
 const backend = Flag.Literals("backend", ["auto", "gpu", "wasm", "cpu"]).pipe(
@@ -17,9 +17,10 @@ const backend = Flag.Literals("backend", ["auto", "gpu", "wasm", "cpu"]).pipe(
 
 export const resume = Command.make(
   "resume",
-  { run: runDir, backend, threads },
-  Effect.fn("lrs.resume")(function*({ run, backend, threads }) {
+  { run: runDir, backend, threads, cluster: replicaCluster },
+  Effect.fn("lrs.resume")(function*({ run, backend, threads, cluster }) {
     if (Option.isSome(threads) && threads.value < 1) return yield* new UsageError({ message: `--threads must be at least 1, got ${threads.value}` })
+    if (Option.isSome(threads) && Option.isSome(cluster)) return yield* new UsageError({ message: "--threads and --cluster both say where an ensemble's replicas run; give one" })
     const fs = yield* FileSystem.FileSystem
     const read = (name: string) =>
       fs.readFileString(join(run, name)).pipe(Effect.mapError(() => new UsageError({ message: `${run} is not a run directory (cannot read ${name})` })))
@@ -34,7 +35,15 @@ export const resume = Command.make(
       runtime.RunStore.layer,
       runtime.Reporter.layer({ tty: process.stdout.isTTY === true, write: (s) => void process.stdout.write(s), columns: process.stdout.columns ?? 80 })
     )
-    const summary = yield* runtime.train({ ir, runDir: run, data: options.data ?? {}, ...(Option.isSome(threads) ? { threads: threads.value } : {}) }).pipe(
+    if (Option.isSome(cluster) && ir.ensemble === undefined) {
+      return yield* new UsageError({ message: `--cluster trains an ensemble's replicas on the cluster's workers, and the run in ${run} has no ensemble; resume it without --cluster` })
+    }
+    const train = (replicaHosts: import("@lrs/runtime/remote").RemoteHosts | undefined) =>
+      runtime.train({ ir, runDir: run, data: options.data ?? {}, ...(Option.isSome(threads) ? { threads: threads.value } : {}), ...(replicaHosts === undefined ? {} : { replicaHosts }) })
+    const trained = Option.isNone(cluster)
+      ? train(undefined)
+      : Effect.flatMap(Effect.promise(() => import("../cluster/replicas.ts")), (m) => m.withClusterHosts(cluster.value, train))
+    const summary = yield* trained.pipe(
       Effect.provide(layer),
       Effect.catchTags({
         BackendUnavailable: (e) => Effect.fail(new UsageError({ message: `backend ${backend}${e.backend === backend ? "" : ` (${e.backend})`} is unavailable: ${e.message}\n  help: ${e.help}` })),

@@ -6,7 +6,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { Command, Flag } from "effect/cli"
 import { RunFailed, UsageError } from "../errors.ts"
-import { format, set, specFile, threads, trial } from "../flags.ts"
+import { format, replicaCluster, set, specFile, threads, trial } from "../flags.ts"
 import { stderrColor } from "../report.ts"
 import { loadSpec } from "../spec.ts"
 
@@ -25,10 +25,14 @@ const runs = Flag.String("runs").pipe(
 
 export const run = Command.make(
   "run",
-  { spec: specFile, set, backend, out, runs, format, trial, threads },
-  Effect.fn("lrs.run")(function*({ spec, set, backend, out, runs, format, trial, threads }) {
+  { spec: specFile, set, backend, out, runs, format, trial, threads, cluster: replicaCluster },
+  Effect.fn("lrs.run")(function*({ spec, set, backend, out, runs, format, trial, threads, cluster }) {
     if (Option.isSome(threads) && threads.value < 1) return yield* new UsageError({ message: `--threads must be at least 1, got ${threads.value}` })
+    if (Option.isSome(threads) && Option.isSome(cluster)) return yield* new UsageError({ message: "--threads and --cluster both say where an ensemble's replicas run; give one" })
     const { text, ir, origins, sweep } = yield* loadSpec(spec, set, { format, json: "stderr", color: stderrColor() }, Option.getOrUndefined(trial))
+    if (Option.isSome(cluster) && ir.ensemble === undefined) {
+      return yield* new UsageError({ message: `--cluster trains an ensemble's replicas on the cluster's workers, and ${spec} has no ensemble (ensemble = hdet(...)); run a sweep's trials there with lrs sweep --cluster` })
+    }
     // A sweep is never dropped silently: say what runs when no trial is chosen.
     if (sweep !== undefined && Option.isNone(trial)) {
       yield* Console.log(`note: ${spec} declares a sweep of ${sweep.size} trials; this run uses the base values (choose one with --trial N, list them with lrs resolve --sweep)`)
@@ -40,15 +44,22 @@ export const run = Command.make(
       runtime.RunStore.layer,
       runtime.Reporter.layer({ tty: process.stdout.isTTY === true, write: (s) => void process.stdout.write(s), columns: process.stdout.columns ?? 80 })
     )
-    const summary = yield* runtime.train({
-      ir,
-      spec: text,
-      resolved: printResolved(ir, origins),
-      destination: Option.isSome(out) ? { out: out.value } : { root: runs },
-      // Data paths in a spec are relative to the spec; LRS_DATA_DIR is where datasets are looked for first.
-      data: { baseDir: dirname(spec), ...(process.env["LRS_DATA_DIR"] ? { dataDir: process.env["LRS_DATA_DIR"] } : {}) },
-      ...(Option.isSome(threads) ? { threads: threads.value } : {})
-    }).pipe(
+    const train = (replicaHosts: import("@lrs/runtime/remote").RemoteHosts | undefined) =>
+      runtime.train({
+        ir,
+        spec: text,
+        resolved: printResolved(ir, origins),
+        destination: Option.isSome(out) ? { out: out.value } : { root: runs },
+        // Data paths in a spec are relative to the spec; LRS_DATA_DIR is where datasets are looked for first.
+        data: { baseDir: dirname(spec), ...(process.env["LRS_DATA_DIR"] ? { dataDir: process.env["LRS_DATA_DIR"] } : {}) },
+        ...(Option.isSome(threads) ? { threads: threads.value } : {}),
+        ...(replicaHosts === undefined ? {} : { replicaHosts })
+      })
+    // Loaded on demand, as for lrs sweep: the cluster modules would slow every other run's start.
+    const trained = Option.isNone(cluster)
+      ? train(undefined)
+      : Effect.flatMap(Effect.promise(() => import("../cluster/replicas.ts")), (m) => m.withClusterHosts(cluster.value, train))
+    const summary = yield* trained.pipe(
       Effect.provide(layer),
       Effect.catchTags({
         BackendUnavailable: (e) => Effect.fail(new UsageError({ message: `backend ${backend}${e.backend === backend ? "" : ` (${e.backend})`} is unavailable: ${e.message}\n  help: ${e.help}` })),

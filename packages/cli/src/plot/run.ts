@@ -4,9 +4,10 @@ import * as FileSystem from "effect/FileSystem"
 import { join } from "node:path"
 import { UsageError } from "../errors.ts"
 import type { Line } from "./chart.ts"
+import { type StreamSteps, streamTaskEnds } from "../runs/streamSteps.ts"
 
 /** Columns that are not curves: the row's kind and step, and the evaluation's split and weights. */
-const notCurves = new Set(["kind", "step", "split", "weights", "task"])
+const notCurves = new Set(["kind", "step", "split", "weights", "task", "class"])
 
 /**
  * The curves a run logged, by name: every numeric column of its train rows (`lr`, `loss`, named
@@ -25,7 +26,7 @@ export const runCurves = Effect.fn("runCurves")(function*(dir: string) {
     const step = row["step"]
     if (typeof step !== "number" || (row["kind"] !== "train" && row["kind"] !== "eval")) continue
     const prefix = row["kind"] === "eval"
-      ? `${String(row["split"])}.${typeof row["task"] === "number" ? `task${row["task"]}.` : ""}${row["weights"] === "average" ? "average." : ""}`
+      ? `${String(row["split"])}.${typeof row["task"] === "number" ? `task${row["task"]}.` : ""}${typeof row["class"] === "number" ? `class${row["class"]}.` : ""}${row["weights"] === "average" ? "average." : ""}`
       : ""
     for (const [key, value] of Object.entries(row)) {
       if (notCurves.has(key) || typeof value !== "number") continue
@@ -44,10 +45,10 @@ export const taskBoundaries = Effect.fn("taskBoundaries")(function*(dir: string)
   const fs = yield* FileSystem.FileSystem
   const text = yield* fs.readFileString(join(dir, "ir.json")).pipe(Effect.orElseSucceed(() => "{}"))
   try {
-    const ir = JSON.parse(text) as { steps?: number; stream?: { stepsPerTask?: number } }
-    const per = ir.stream?.stepsPerTask
-    if (typeof per !== "number" || typeof ir.steps !== "number") return []
-    return Array.from({ length: Math.floor(ir.steps / per) - 1 }, (_, k) => (k + 1) * per)
+    const ir = JSON.parse(text) as { steps?: number; stream?: StreamSteps }
+    // A SCoLe sequence's hundreds of short tasks would hide the curves behind their rules.
+    if (ir.stream === undefined || typeof ir.steps !== "number" || ir.stream.tasks?.kind === "scole") return []
+    return streamTaskEnds(ir.stream, ir.steps).slice(0, -1)
   } catch {
     return []
   }

@@ -3,6 +3,7 @@ import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import { readFileSync } from "node:fs"
 import { basename, join } from "node:path"
+import { lastTaskSteps } from "./streamSteps.ts"
 
 /** What `lrs runs` and `lrs report` know of a run directory. */
 /** Whether a larger value of `metric` is better (accuracies, top-5, RL returns) or a smaller one (losses). */
@@ -76,8 +77,8 @@ export const readRun = Effect.fn("readRun")(function*(dir: string) {
   const split = ir.evaluation.split
   // A stream's metric is the mean over the tasks seen so far: only once every task is seen (its last
   // task) is it comparable across runs; before, the first task alone would look best.
-  const from = ir.stream === undefined || ir.stream.joint ? 0 : ir.steps - ir.stream.stepsPerTask + 1
-  const evals = rows.filter((r) => r["kind"] === "eval" && r["split"] === split && r["weights"] === undefined && r["task"] === undefined && (r["step"] as number) >= from)
+  const from = ir.stream === undefined || ir.stream.joint ? 0 : ir.steps - lastTaskSteps(ir.stream, ir.steps) + 1
+  const evals = rows.filter((r) => r["kind"] === "eval" && r["split"] === split && r["weights"] === undefined && r["task"] === undefined && r["class"] === undefined && (r["step"] as number) >= from)
   const metric = ir.evaluation.metrics.includes("accuracy") ? "accuracy" : "loss"
   let best: RunInfo["best"]
   // An RL run has no evaluation split: its best is the highest mean return of the last 100 episodes.

@@ -53,7 +53,7 @@ export class Pruner {
   report(trial: number, rows: ReadonlyArray<Readonly<Record<string, unknown>>>, budget: number): Verdict | undefined {
     let best: number | undefined
     for (const r of rows) {
-      if (r["kind"] !== "eval" || r["split"] !== this.split || r["weights"] !== undefined || r["task"] !== undefined) continue
+      if (r["kind"] !== "eval" || r["split"] !== this.split || r["weights"] !== undefined || r["task"] !== undefined || r["class"] !== undefined) continue
       const step = r["step"]
       const v = r[this.metric]
       if (typeof step !== "number" || typeof v !== "number") continue

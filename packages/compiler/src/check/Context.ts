@@ -57,8 +57,12 @@ export interface TimeAxes {
   readonly stepsPerEpoch?: number
   /** Examples per update. */
   readonly batch?: number
-  /** A stream's updates per task (the budget split evenly among its tasks). */
+  /** A stream's updates per task when every task has the same budget (what `N tasks` converts with). */
   readonly stepsPerTask?: number
+  /** The update after which each of a stream's tasks ends (`restart(s, every = N tasks)` restarts there). */
+  readonly taskEnds?: ReadonlyArray<number>
+  /** A stream that keeps its task boundaries from the learner (`online(..., boundaries = hidden)`): `tasks` is no unit. */
+  readonly tasksHidden?: boolean
   /** An RL experiment: its steps are environment steps, so `env_steps` converts one to one. */
   readonly envSteps?: boolean
 }

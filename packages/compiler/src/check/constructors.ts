@@ -1,5 +1,5 @@
 import type { Expr, Span } from "@lrs/dsl"
-import type { Activation, DataIR, ModelIR, OptimizerIR, ScheduleIR } from "../ir/Ir.ts"
+import { type Activation, type DataIR, isEnv, type ModelIR, type OptimizerIR, type ScheduleIR } from "../ir/Ir.ts"
 import { compileSchedule, type Extent } from "../schedule/compile.ts"
 import { bindArgs, expectCall } from "./calls.ts"
 import type { Context } from "./Context.ts"
@@ -17,7 +17,9 @@ export const constructors = {
     jsonl: ["path", "features", "label", "test_fraction", "validation_fraction"],
     cartpole: ["copies"],
     frozen_lake: ["copies", "map", "slippery"],
-    digit_sum: ["prompts", "group", "max_target", "max_length"]
+    digit_sum: ["prompts", "group", "max_target", "max_length", "min_target"],
+    copy_reverse: ["prompts", "group", "mode", "alphabet", "min_length", "max_length", "reward"],
+    bandit: ["arms", "copies", "mean", "std", "noise"]
   },
   model: {
     mlp: ["hidden", "activation", "layer_norm", "dropout"],
@@ -49,11 +51,35 @@ export const checkData = (ctx: Context, e: Expr): DataIR | undefined => {
     const group = num("group", 8, { integer: true, min: 2, max: 256 })
     const maxTarget = num("max_target", 27, { integer: true, min: 1, max: 1000 })
     const maxLength = num("max_length", 8, { integer: true, min: 2, max: 64 })
-    if (prompts === undefined || group === undefined || maxTarget === undefined || maxLength === undefined) return undefined
+    const minTarget = num("min_target", 1, { integer: true, min: 1, max: 1000 })
+    if (prompts === undefined || group === undefined || maxTarget === undefined || maxLength === undefined || minTarget === undefined) return undefined
+    if (minTarget > maxTarget) return ctx.report("LRS2002", args.get("min_target")!.span, `\`min_target = ${minTarget}\` is above \`max_target = ${maxTarget}\``, `lower \`min_target\` to at most ${maxTarget}`)
     if (Math.ceil(maxTarget / 9) + 1 > maxLength) {
       return ctx.report("LRS2002", call.span, `a target of ${maxTarget} needs ${Math.ceil(maxTarget / 9)} digits and EOS, more than \`max_length = ${maxLength}\` tokens`, `raise \`max_length\` to ${Math.ceil(maxTarget / 9) + 1} or lower \`max_target\``)
     }
-    return { kind: fn, prompts, group, copies: prompts * group, maxTarget, maxLength, validationFraction: 0, span: call.span }
+    // min_target = 1 is left out of the IR, so the runs written before it keep their identity.
+    return { kind: fn, prompts, group, copies: prompts * group, ...(minTarget === 1 ? {} : { minTarget }), maxTarget, maxLength, validationFraction: 0, span: call.span }
+  }
+  if (fn === "copy_reverse") {
+    const prompts = num("prompts", 16, { integer: true, min: 1, max: 4096 })
+    const group = num("group", 8, { integer: true, min: 2, max: 256 })
+    const mode = args.get("mode") === undefined ? "reverse" : checkedChoice(ctx, args.get("mode")!, "mode", ["copy", "reverse"] as const)
+    const alphabet = num("alphabet", 4, { integer: true, min: 2, max: 64 })
+    const minLength = num("min_length", 2, { integer: true, min: 1, max: 64 })
+    const maxLength = num("max_length", 8, { integer: true, min: 1, max: 64 })
+    const reward = args.get("reward") === undefined ? "exact" : checkedChoice(ctx, args.get("reward")!, "reward", ["exact", "positions"] as const)
+    if (prompts === undefined || group === undefined || mode === undefined || alphabet === undefined || minLength === undefined || maxLength === undefined || reward === undefined) return undefined
+    if (minLength > maxLength) return ctx.report("LRS2002", args.get("min_length")!.span, `\`min_length = ${minLength}\` is above \`max_length = ${maxLength}\``, `lower \`min_length\` to at most ${maxLength}`)
+    return { kind: fn, prompts, group, copies: prompts * group, mode, alphabet, minLength, maxLength, reward, validationFraction: 0, span: call.span }
+  }
+  if (fn === "bandit") {
+    const arms = num("arms", 10, { integer: true, min: 2, max: 1000 })
+    const copies = num("copies", 8, { integer: true, min: 1, max: 4096 })
+    const mean = num("mean", 0, {})
+    const std = num("std", 1, { min: 0 })
+    const noise = num("noise", 1, { min: 0 })
+    if (arms === undefined || copies === undefined || mean === undefined || std === undefined || noise === undefined) return undefined
+    return { kind: fn, arms, copies, mean, std, noise, validationFraction: 0, span: call.span }
   }
   if (fn === "cartpole" || fn === "frozen_lake") {
     const copies = num("copies", fn === "cartpole" ? 4 : 8, { integer: true, min: 1, max: 4096 })
@@ -148,8 +174,8 @@ export const checkModel = (ctx: Context, e: Expr, extent: Extent, data: DataIR |
     const em = args.get("embedding")
     const embedding = em === undefined ? 16 : checkedNumber(ctx, em, "embedding", { integer: true, min: 1, max: 4096 })
     if (hidden === undefined || embedding === undefined) return undefined
-    if (data !== undefined && data.kind !== "digit_sum") {
-      return ctx.report("LRS2001", call.callee[0]!.span, "`gru` is the policy of a token task (`data = digit_sum()`)", data.kind === "cartpole" || data.kind === "frozen_lake" ? "write `model = mlp(hidden = [64, 64], activation = tanh)`" : "use `mlp` or `cnn` for a dataset")
+    if (data !== undefined && data.kind !== "digit_sum" && data.kind !== "copy_reverse") {
+      return ctx.report("LRS2001", call.callee[0]!.span, "`gru` is the policy of a token task (`data = digit_sum()` or `copy_reverse()`)", isEnv(data) ? "write `model = mlp(hidden = [64, 64], activation = tanh)`" : "use `mlp` or `cnn` for a dataset")
     }
     return { kind: "gru", hidden, embedding, dropout: { kind: "constant", value: 0, span: call.span }, span: call.span }
   }

@@ -1,10 +1,11 @@
 import type { Block, Expr, Member, Span, Statement } from "@lrs/dsl"
-import { isEnv, type RunIR, type ScheduleIR } from "../ir/Ir.ts"
+import { isEnv, isTokenEnv, type RunIR, type ScheduleIR } from "../ir/Ir.ts"
 import { compileSchedule, type Extent } from "../schedule/compile.ts"
 import { checkAverage } from "./average.ts"
 import { checkCurriculum } from "./curriculum.ts"
-import { checkStream } from "./stream.ts"
-import { checkRl } from "./rl.ts"
+import { checkStream, streamAxes } from "./stream.ts"
+import { checkRl, rlAlgorithmOf } from "./rl.ts"
+import { rlSignals, supervisedSignals } from "./signals.ts"
 import { checkEnsemble } from "./ensemble.ts"
 import { checkSearches } from "./searches.ts"
 import { checkData, checkModel, checkOptimizer, splitsOf, trainExamples } from "./constructors.ts"
@@ -45,10 +46,8 @@ const checkRlExperiment = (ctx: Context, fields: ReadonlyMap<string, FieldValue>
     const f = fields.get(key)
     if (f !== undefined && f.origin.kind !== "default") ctx.report("LRS1016", f.expr.span, `\`${key}\` cannot be combined with an rl loop in this release`, `remove \`${key}\``)
   }
-  for (const key of ["evaluate", "until"] as const) {
-    const st = statements.get(key)
-    if (st !== undefined) ctx.report("LRS1016", st.span, `\`${key}\` is not available for an rl loop in this release (it logs its episodes' returns as it trains)`, `remove \`${key}\``)
-  }
+  const evaluate = statements.get("evaluate")
+  if (evaluate !== undefined) ctx.report("LRS1016", evaluate.span, "`evaluate` is not available for an rl loop in this release (it logs its episodes' returns as it trains)", "remove `evaluate`; `until` and `plateau` read the loop's `train.*` signals")
   for (const key of ["curriculum", "stream"] as const) {
     const b = blocks.get(key)
     if (b !== undefined) ctx.report("LRS1016", b.keyword.span, `a \`${key}\` cannot be combined with an rl loop in this release`, "remove one of them")
@@ -118,9 +117,11 @@ export const checkExperiment = (
   const streamOverrides = blockOverrides(overrides, "stream")
   const stream = streamBlock === undefined || budget === undefined ? undefined : checkStream(axesCtx, streamBlock, budget.steps, budget.span, data, streamOverrides)
   origins["stream"] = streamBlock === undefined ? { kind: "default" } : { kind: streamOverrides.size > 0 ? "override" : "spec", span: streamBlock.span }
-  const timedAxes = stream === undefined ? axesCtx : axesCtx.withAxes({ ...axesCtx.axes, stepsPerTask: stream.stepsPerTask })
+  const timedAxes = stream === undefined ? axesCtx : axesCtx.withAxes(streamAxes(axesCtx.axes, stream.taskSteps, stream.online))
   const rlBlock = blocks.get("rl")
-  const rl = rlBlock === undefined || env === undefined || budget === undefined ? undefined : checkRl(axesCtx, rlBlock, env, extent, budget.span)
+  // An rl loop's signals are its iterations' values, which depend on the algorithm.
+  const rlObserved = env === undefined ? undefined : rlSignals(rlBlock === undefined ? undefined : rlAlgorithmOf(rlBlock))
+  const rl = rlBlock === undefined || env === undefined || budget === undefined ? undefined : checkRl(axesCtx.withObserved(rlObserved!), rlBlock, env, extent, budget.span)
   origins["rl"] = rlBlock === undefined ? { kind: "default" } : { kind: "spec", span: rlBlock.span }
   if (rlBlock !== undefined && data !== undefined && env === undefined) {
     ctx.report("LRS2001", rlBlock.keyword.span, "an `rl` block trains on an environment, but this experiment's `data` is a dataset", "write `data = cartpole()` (or `frozen_lake()`), or remove the rl block")
@@ -137,7 +138,8 @@ export const checkExperiment = (
   const evaluation = checkEvaluate(timedAxes, statements.get("evaluate"), extent.steps, block.span, data === undefined ? ["test"] : splitsOf(data))
   origins["evaluate"] = statementOrigin("evaluate")
   const evaluated = (evaluation?.metrics ?? ["accuracy", "loss"]).map((m) => `${evaluation?.split ?? "test"}.${m}`)
-  const timed = timedAxes.withObserved(evaluated)
+  const observed = rlObserved ?? supervisedSignals(evaluated)
+  const timed = timedAxes.withObserved(observed)
   const modelExpr = required("model", "mlp(hidden = [64, 64])")
   const model = modelExpr === undefined ? undefined : checkModel(timed, modelExpr, extent, data)
   const nonfiniteExpr = field("on_nonfinite")
@@ -151,13 +153,13 @@ export const checkExperiment = (
     origins[`schedule ${key}`] = def.origin
   }
   const steps = extent.steps
-  const log = checkLog(timedAxes, statements.get("log"), steps, evaluated, block.span)
+  const log = checkLog(timedAxes, statements.get("log"), steps, observed, block.span)
   origins["log"] = statementOrigin("log")
   const checkpointStatement = statements.get("checkpoint")
   const checkpoint = checkpointStatement === undefined ? undefined : checkCheckpoint(timedAxes, checkpointStatement)
   origins["checkpoint"] = statementOrigin("checkpoint")
   const untilStatement = statements.get("until")
-  const stop = untilStatement === undefined ? undefined : checkUntil(timedAxes, untilStatement, evaluated)
+  const stop = untilStatement === undefined ? undefined : checkUntil(timedAxes, untilStatement, observed)
   origins["until"] = statementOrigin("until")
   if (optimizer !== undefined) checkSearches(timed, optimizer.ir, schedules, model?.dropout)
   const curriculumBlock = blocks.get("curriculum")
@@ -190,9 +192,9 @@ export const checkExperiment = (
     }
   }
   if (optimizer !== undefined && budget !== undefined) checkOptimizerRanges(axesCtx, optimizer.ir, optimizer.args, budget.steps)
-  if (env?.kind === "digit_sum" && model !== undefined && model.kind !== "gru") {
+  if (env !== undefined && isTokenEnv(env) && model !== undefined && model.kind !== "gru") {
     ctx.report("LRS2001", modelExpr!.span, "a token task's policy is a `gru` in this release", "write `model = gru(hidden = 64, embedding = 16)`")
-  } else if (env !== undefined && env.kind !== "digit_sum" && model !== undefined && model.kind === "cnn") {
+  } else if (env !== undefined && !isTokenEnv(env) && model !== undefined && model.kind === "cnn") {
     ctx.report("LRS2001", modelExpr!.span, "an rl experiment's policy is an `mlp` in this release", "write `model = mlp(hidden = [64, 64], activation = tanh)`")
   }
   if (env !== undefined && model?.kind === "mlp" && (model.layerNorm || model.dropout.kind !== "constant" || model.dropout.value !== 0)) {

@@ -1,12 +1,14 @@
 import type { Block, Expr, Span } from "@lrs/dsl"
-import type { AdaptiveEntropyIR, AdaptiveKlIR, EnvIR, RlIR, ScheduleIR } from "../ir/Ir.ts"
-import { compileSchedule, type Extent } from "../schedule/compile.ts"
+import { type AdaptiveEntropyIR, type AdaptiveKlIR, type EnvIR, isTokenEnv, type RlIR, type ScheduleIR, type TokenEnvIR } from "../ir/Ir.ts"
+import type { Extent } from "../schedule/compile.ts"
 import { evaluateSchedule } from "../schedule/evaluate.ts"
 import { blockFields } from "./blockFields.ts"
 import { bindArgs } from "./calls.ts"
 import { type Domain, nonNegative } from "./constructors.ts"
 import type { Context } from "./Context.ts"
-import { checkScheduleRange } from "./ranges.ts"
+import { coefficient } from "./coefficient.ts"
+import { checkGrpoControls, grpoControlArgs } from "./grpoControls.ts"
+import type { RlAlgorithmKind } from "./signals.ts"
 import { checkedBool, checkedChoice, checkedNumber, describe } from "./values.ts"
 
 /** The fields of an `rl { ... }` block. */
@@ -14,16 +16,6 @@ export const rlFields = ["algorithm", "shared", "budget", "length_limit", "curri
 
 const ppoArgs = ["rollout", "epochs", "minibatches", "gamma", "lambda", "clip", "value_clip", "entropy", "value", "max_grad_norm", "target_kl", "truncation", "normalize_advantage"]
 const positive: Domain = { contains: (v) => v > 0, text: "must be > 0" }
-
-/** A scheduled coefficient read before each rollout: any schedule whose every value is in `domain`. */
-const coefficient = (ctx: Context, args: ReadonlyMap<string, Expr>, key: string, fallback: number, extent: Extent, domain: Domain, span: Span): ScheduleIR | undefined => {
-  const e = args.get(key)
-  if (e === undefined) return { kind: "constant", value: fallback, span }
-  const s = compileSchedule(ctx, e, extent)
-  if (s === undefined) return undefined
-  if (s.kind === "constant" && !domain.contains(s.value)) return ctx.report("LRS2002", e.span, `\`${key}\` ${domain.text}, found ${s.value}`)
-  return checkScheduleRange(ctx, s, key, domain, e.span, extent.steps) ? s : undefined
-}
 
 /**
  * A GRPO coefficient that a closed loop may steer: `adaptive_kl(initial, target, horizon)` for
@@ -63,12 +55,12 @@ const checkAlgorithm = (ctx: Context, e: Expr, env: EnvIR, extent: Extent, budge
   if (e.kind !== "Call" || (fn !== "ppo" && fn !== "reinforce" && fn !== "grpo")) {
     return ctx.report("LRS2001", e.span, `\`algorithm\` must be \`ppo(...)\`, \`reinforce(...)\` or \`grpo(...)\`, found ${describe(e)}`, "write `algorithm = ppo()` (CleanRL's defaults), `reinforce(gamma = 0.99)`, or `grpo()` for a token task")
   }
-  const tokens = env.kind === "digit_sum"
+  const tokens = isTokenEnv(env)
   if (tokens !== (fn === "grpo")) {
-    return ctx.report("LRS2001", e.span, tokens ? `a token task (\`${env.kind}\`) is learnt with \`grpo(...)\` in this release` : `\`grpo\` learns token tasks (\`data = digit_sum()\`); \`${env.kind}\` takes \`ppo\` or \`reinforce\``, tokens ? "write `algorithm = grpo()`" : "write `algorithm = ppo()`")
+    return ctx.report("LRS2001", e.span, tokens ? `a token task (\`${env.kind}\`) is learnt with \`grpo(...)\` in this release` : `\`grpo\` learns token tasks (\`data = digit_sum()\`, \`copy_reverse()\`); \`${env.kind}\` takes \`ppo\` or \`reinforce\``, tokens ? "write `algorithm = grpo()`" : "write `algorithm = ppo()`")
   }
   if (fn === "grpo") {
-    const args = bindArgs(ctx, e, ["epochs", "minibatches", "clip", "clip_high", "beta", "scale", "normalization", "temperature", "entropy", "max_grad_norm", "entropy_low", "entropy_high"])
+    const args = bindArgs(ctx, e, ["epochs", "minibatches", "clip", "clip_high", "beta", "scale", "normalization", "temperature", "entropy", "max_grad_norm", "entropy_low", "entropy_high", ...grpoControlArgs])
     const int = (key: string, fallback: number) => (args.get(key) === undefined ? fallback : checkedNumber(ctx, args.get(key)!, key, { integer: true, min: 1 }))
     const epochs = int("epochs", 1)
     const minibatches = int("minibatches", 1)
@@ -92,13 +84,14 @@ const checkAlgorithm = (ctx: Context, e: Expr, env: EnvIR, extent: Extent, budge
     if (low !== undefined && high !== undefined && [0, Math.floor(extent.steps / 2), extent.steps - 1].some((t) => evaluateSchedule(low, t) > evaluateSchedule(high, t))) {
       ctx.report("LRS2002", lowExpr!.span, "the entropy band's low edge is above its high edge", "keep `entropy_low` below `entropy_high` over the whole run")
     }
+    const controls = isTokenEnv(env) ? checkGrpoControls(ctx, args, env.group, answerCap(env), extent, e.span) : {}
     if (minibatches !== undefined && minibatches > env.copies) return ctx.report("LRS2002", args.get("minibatches")!.span, `${minibatches} minibatches do not fit ${env.copies} answers a batch`, `use at most ${env.copies}`)
     if (
       epochs === undefined || minibatches === undefined || clip === undefined || clipHigh === undefined || beta === undefined || temperature === undefined ||
-      entropy === undefined || scale === undefined || normalization === undefined || maxGradNorm === undefined
+      entropy === undefined || scale === undefined || normalization === undefined || maxGradNorm === undefined || controls === undefined
     ) return undefined
     if ((lowExpr !== undefined && low === undefined) || (highExpr !== undefined && high === undefined)) return undefined
-    return { kind: "grpo", epochs, minibatches, clip, clipHigh, beta, scale, normalization, temperature, entropy, maxGradNorm, ...(low === undefined || high === undefined ? {} : { entropyBand: { low, high } }) }
+    return { kind: "grpo", epochs, minibatches, clip, clipHigh, beta, scale, normalization, temperature, entropy, maxGradNorm, ...(low === undefined || high === undefined ? {} : { entropyBand: { low, high } }), ...controls }
   }
   if (fn === "reinforce") {
     const args = bindArgs(ctx, e, ["gamma", "baseline"])
@@ -141,12 +134,25 @@ const checkSec = (ctx: Context, e: Expr, env: EnvIR, extent: Extent): NonNullabl
   if (e.kind !== "Call" || e.callee.length !== 1 || e.callee[0]!.text !== "sec") {
     return ctx.report("LRS2001", e.span, `an rl block's \`curriculum\` is \`sec(lr, temperature)\` (Self-Evolving Curriculum), found ${describe(e)}`)
   }
-  if (env.kind !== "digit_sum") return ctx.report("LRS2001", e.span, `\`sec\` chooses among a task's categories; \`${env.kind}\` has none`, "use it with `data = digit_sum()`")
+  if (!isTokenEnv(env)) return ctx.report("LRS2001", e.span, `\`sec\` chooses among a task's categories; \`${env.kind}\` has none`, "use it with `data = digit_sum()` or `copy_reverse()`")
   const args = bindArgs(ctx, e, ["lr", "temperature"])
   const lr = args.get("lr") === undefined ? 0.5 : checkedNumber(ctx, args.get("lr")!, "lr", { min: 0, max: 1, exclusive: "min" })
   const temperature = coefficient(ctx, args, "temperature", 0.2, extent, positive, e.span)
   return lr === undefined || temperature === undefined ? undefined : { kind: "sec", lr, temperature }
 }
+
+/** The algorithm an rl block names, read before it is checked (its signals are needed first). */
+export const rlAlgorithmOf = (block: Block): RlAlgorithmKind | undefined => {
+  for (const m of block.members) {
+    if (m.kind !== "Attribute" || m.keyword !== undefined || m.name.text !== "algorithm" || m.value.kind !== "Call" || m.value.callee.length !== 1) continue
+    const fn = m.value.callee[0]!.text
+    if (fn === "ppo" || fn === "reinforce" || fn === "grpo") return fn
+  }
+  return undefined
+}
+
+/** A token task's longest answer, EOS included (copy/reverse leaves room for the EOS after `max_length` symbols). */
+export const answerCap = (env: TokenEnvIR): number => (env.kind === "digit_sum" ? env.maxLength : env.maxLength + 1)
 
 /** An `rl { algorithm = ..., shared = false }` block over the environment `env` (the experiment's `data`). */
 export const checkRl = (ctx: Context, block: Block, env: EnvIR, extent: Extent, budgetSpan: Span): RlIR | undefined => {
@@ -156,16 +162,18 @@ export const checkRl = (ctx: Context, block: Block, env: EnvIR, extent: Extent, 
   const algorithm = checkAlgorithm(ctx, algorithmExpr, env, extent, budgetSpan)
   const sharedExpr = fields.get("shared")
   const shared = sharedExpr === undefined ? false : checkedBool(ctx, sharedExpr, "shared")
-  if (sharedExpr !== undefined && env.kind === "digit_sum") ctx.report("LRS2001", sharedExpr.span, "`shared` shapes an actor-critic MLP; a token task's GRU has one trunk already", "remove `shared`")
+  if (sharedExpr !== undefined && isTokenEnv(env)) ctx.report("LRS2001", sharedExpr.span, "`shared` shapes an actor-critic MLP; a token task's GRU has one trunk already", "remove `shared`")
   // A token task's reward budget and length cap, as schedules.
   const param = (key: "budget" | "length_limit"): ScheduleIR | undefined | null => {
     const e = fields.get(key)
     if (e === undefined) return null
-    if (env.kind !== "digit_sum") return ctx.report("LRS2001", e.span, `\`${key}\` sets a token task's answers; \`${env.kind}\` has none`, `remove \`${key}\``)
-    const max = env.maxLength
+    if (!isTokenEnv(env)) return ctx.report("LRS2001", e.span, `\`${key}\` sets a token task's answers; \`${env.kind}\` has none`, `remove \`${key}\``)
+    // copy/reverse is graded on the answer alone: its reward has no length budget.
+    if (key === "budget" && env.kind !== "digit_sum") return ctx.report("LRS2001", e.span, `\`budget\` is digit_sum's length budget; \`${env.kind}\` pays for the answer alone`, "remove `budget`, or cap answers with `length_limit`")
+    const max = answerCap(env)
     const domain: Domain = key === "budget"
       ? { contains: (v) => v >= 1, text: "must be >= 1 token" }
-      : { contains: (v) => Math.round(v) >= 1 && Math.round(v) <= max, text: `must round to 1..${max} tokens (\`max_length\`)` }
+      : { contains: (v) => Math.round(v) >= 1 && Math.round(v) <= max, text: `must round to 1..${max} tokens (${env.kind === "digit_sum" ? "`max_length`" : "`max_length` + 1"})` }
     return coefficient(ctx, fields, key, 0, extent, domain, e.span)
   }
   const budget = param("budget")

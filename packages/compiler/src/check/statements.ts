@@ -73,7 +73,7 @@ export const checkEvaluate = (ctx: Context, s: Statement | undefined, steps: num
   return { every: interval, split, metrics: chosen, span: s.span }
 }
 
-export const checkLog = (ctx: Context, s: Statement | undefined, steps: number, evaluated: ReadonlyArray<string>, span: Span): LogIR | undefined => {
+export const checkLog = (ctx: Context, s: Statement | undefined, steps: number, observed: ReadonlyArray<string>, span: Span): LogIR | undefined => {
   if (s === undefined) return { every: Math.min(10, steps), signals: [], span }
   const usage = "log every 10 steps [grad_norm]"
   const clauses = clausesOf(ctx, s, ["every", "list"], usage)
@@ -81,7 +81,7 @@ export const checkLog = (ctx: Context, s: Statement | undefined, steps: number, 
   const listExpr = clauses.get("list")
   let signals: Array<SignalIR> | undefined = []
   if (listExpr !== undefined && listExpr.kind === "List") {
-    const items = listExpr.items.map((i) => checkSignal(ctx, i, evaluated))
+    const items = listExpr.items.map((i) => checkSignal(ctx, i, observed))
     signals = items.every((i) => i !== undefined) ? items : undefined
   }
   if (interval === undefined || signals === undefined) return undefined
@@ -95,8 +95,8 @@ export const checkCheckpoint = (ctx: Context, s: Statement): { every: number; sp
 }
 
 /** `until CONDITION`: stop after the update at which the condition first holds. */
-export const checkUntil = (ctx: Context, s: Statement, evaluated: ReadonlyArray<string>): ConditionIR | undefined => {
+export const checkUntil = (ctx: Context, s: Statement, observed: ReadonlyArray<string>): ConditionIR | undefined => {
   const clauses = clausesOf(ctx, s, ["until"], "until test.accuracy >= 0.97")
   const e = clauses.get("until")
-  return e === undefined ? undefined : checkCondition(ctx, e, evaluated)
+  return e === undefined ? undefined : checkCondition(ctx, e, observed)
 }

@@ -150,7 +150,9 @@ export const checkedNumber = (ctx: Context, e: Expr, what: string, rule: NumberR
 export const checkedChoice = <A extends string>(ctx: Context, e: Expr, what: string, choices: ReadonlyArray<A>): A | undefined => {
   if (e.kind === "Missing") return undefined
   if (e.kind !== "Ref" || e.path.length !== 1) {
-    return ctx.report("LRS2001", e.span, `\`${what}\` must be ${choices.length === 1 ? "" : "one of "}${choices.map((c) => `\`${c}\``).join(", ")}, found ${describe(e)}`)
+    // A choice is a bare word: `"relu"` in quotes is the likeliest slip.
+    const unquoted = e.kind === "String" && (choices as ReadonlyArray<string>).includes(e.value) ? `write it without quotes: \`${what} = ${e.value}\`` : undefined
+    return ctx.report("LRS2001", e.span, `\`${what}\` must be ${choices.length === 1 ? "" : "one of "}${choices.map((c) => `\`${c}\``).join(", ")}, found ${describe(e)}`, unquoted)
   }
   const word = e.path[0]!.text
   if ((choices as ReadonlyArray<string>).includes(word)) return word as A

@@ -919,7 +919,7 @@ export const explanations: { readonly [C in Code]: Explanation } = {
   },
   LRS4001: {
     explanation:
-      "`log` and `until` take signals: `loss` and `grad_norm` (observed at every update), `test.loss` and `test.accuracy` (observed at every evaluation), or `ema(signal, beta)` of one of them. Training accuracy is not measured, so there is no `accuracy` signal; use `test.accuracy`.",
+      "`log` and `until` take signals: `loss` and `grad_norm` (observed at every update), `test.loss` and `test.accuracy` (observed at every evaluation), or `ema(signal, beta)` of one of them. Training accuracy is not measured, so there is no `accuracy` signal; use `test.accuracy`. An rl loop's signals are its iterations' values, `train.return`, `train.entropy`, `train.accuracy` (grpo) and the other `train.*` columns of its rows.",
     wrong: {
       spec: lines(
         "lrs 1",

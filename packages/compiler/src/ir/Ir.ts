@@ -71,29 +71,71 @@ export interface CurriculumIR {
 }
 
 /**
- * A continual stream: the experiment's data as tasks in order, each trained for `stepsPerTask`
- * updates (the budget split evenly). `split`: each task the examples of some classes;
+ * A continual stream: the experiment's data as tasks in order, task k trained for `taskSteps[k]`
+ * updates of `taskBatches[k]` examples (the budget split evenly and the run's batch unless the
+ * stream lists them). `split`: each task the examples of some classes;
  * `permuted`: every task all the data with the pixels in a fixed random order (task 0 unpermuted
  * when `identityFirst`); `rotated`: every task all the images turned by its angle (degrees,
  * counter-clockwise, nearest neighbour about the centre, zeros outside). `class_incremental`: one head over every class; `task_incremental`: the
  * task is known and only its classes compete (the others' logits masked); `domain_incremental`:
- * one head, the same labels in every task. `replay`: a reservoir of `capacity` past examples, a
+ * one head, the same labels in every task (over `split` tasks: a head of as many outputs as a task
+ * has classes, each class labelled by its place in its task, as in split MNIST's domain-incremental
+ * setting of Hsu et al. / van de Ven). `replay`: a reservoir of `capacity` past examples, a
  * `fraction` of each batch drawn from it.
  */
 export interface StreamIR {
   readonly tasks:
     | { readonly kind: "split"; readonly classes: ReadonlyArray<ReadonlyArray<number>> }
     | { readonly kind: "permuted"; readonly count: number; readonly identityFirst: boolean; readonly seed: number }
-    | { readonly kind: "rotated"; readonly angles: ReadonlyArray<number> }
+    /** Listed angles, or `count` drawn uniformly from the integers in [-180, 180] (as Avalanche's RotatedMNIST; stream `stream/rotations` of `seed`). */
+    | { readonly kind: "rotated"; readonly angles: ReadonlyArray<number> | { readonly count: number; readonly seed: number } }
+    /**
+     * SCoLe (Lesort et al. 2022): `count` tasks, each `classesPerTask` distinct classes drawn
+     * uniformly (a seeded draw per task, `seed`), so classes re-occur along a long sequence; the
+     * evaluation measures every class's test set.
+     */
+    | { readonly kind: "scole"; readonly count: number; readonly classesPerTask: number; readonly seed: number }
   readonly scenario: "class_incremental" | "task_incremental" | "domain_incremental"
-  readonly stepsPerTask: number
+  /** Updates each task trains for, in order; they add up to the run's budget. */
+  readonly taskSteps: ReadonlyArray<number>
+  /** Examples per update (before replay) of each task. */
+  readonly taskBatches: ReadonlyArray<number>
+  /**
+   * Online (task-free) learning: each update takes the next `size` examples of the current task,
+   * each example seen once (one pass, in a seeded order); `boundaries = hidden` keeps the task
+   * changes from the learner (no per-task regularizer, restart or task-incremental head), as
+   * Avalanche's `split_online_stream(access_task_boundaries = False)`.
+   */
+  readonly online?: { readonly size: number; readonly boundaries: "hidden" | "known" }
   /**
    * `reservoir`: one buffer over every example trained on; `class_balanced`: a reservoir per class,
    * the capacity split evenly among the classes seen so far (Avalanche's ClassBalancedBuffer).
    * `fraction`: the share of each batch drawn from the buffer (a schedule), or `concat`: a second
    * batch of the same size from the buffer beside the current one (Avalanche's ReplayPlugin).
    */
-  readonly replay?: { readonly kind: "reservoir" | "class_balanced"; readonly capacity: number; readonly fraction: ScheduleIR | "concat" }
+  readonly replay?: {
+    readonly kind: "reservoir" | "class_balanced"
+    readonly capacity: number
+    readonly fraction: ScheduleIR | "concat"
+    /**
+     * Which task each replayed example comes from: undefined, uniformly over the buffer (every
+     * step); `power_law`, task k with weight `(1 + d_k)^(-alpha)`, `exponential`, `beta^d_k`, d_k
+     * the time since task k was last trained in tasks (0 for the current one), then an example of
+     * it uniformly (power-law rehearsal after Gandhi et al. 2024, its exact procedure unverified).
+     */
+    readonly timing?:
+      | { readonly kind: "power_law"; readonly alpha: number }
+      | { readonly kind: "exponential"; readonly beta: number }
+      /**
+       * k-FPF (Zhao et al. 2023): no replay in the batches; instead, `k` times evenly over the run
+       * (after update round(i * steps / k), the last at the end), `iterations` plain SGD steps at
+       * `lr` on batches drawn uniformly from the buffer (cross-entropy on the buffered labels),
+       * changing only the variables of `modules` (layer names: `layer2`, `conv0`, `dense1`, or
+       * `output` for the last layer). The paper picks the modules by a sensitivity score; here they
+       * are named.
+       */
+      | { readonly kind: "k_fpf"; readonly k: number; readonly modules: ReadonlyArray<string>; readonly iterations: number; readonly lr: number }
+  }
   /**
    * A penalty keeping the weights near those that ended earlier tasks, `(lambda / 2) * sum F (w -
    * w*)^2`: `ewc` with F the diagonal Fisher of each finished task (`empirical`: gradients with the
@@ -163,6 +205,28 @@ export type SignalName =
   | "validation.loss"
   | "validation.accuracy"
   | "validation.top5"
+  | RlSignalName
+
+/**
+ * An rl loop's per-iteration values, each the `metrics.jsonl` column after `train.` (`train.return`
+ * is the `return` column: the mean return of the last 100 episodes).
+ */
+export type RlSignalName =
+  | "train.return"
+  | "train.episode_return"
+  | "train.episode_length"
+  | "train.loss"
+  | "train.entropy"
+  | "train.grad_norm"
+  | "train.value_loss"
+  | "train.explained_variance"
+  | "train.approx_kl"
+  | "train.clip_fraction"
+  | "train.accuracy"
+  | "train.answer_length"
+  | "train.truncated"
+  | "train.kl"
+  | "train.zero_variance_groups"
 
 /** An observed quantity, or its exponential moving average `m = beta * m + (1 - beta) * x` (m starts at the first x). */
 export type SignalIR =
@@ -229,17 +293,55 @@ export type EnvIR =
     readonly prompts: number
     readonly group: number
     readonly copies: number
-    /** Targets drawn from 1..maxTarget; answers of at most maxLength tokens, EOS included. */
+    /** Targets drawn from minTarget (absent: 1)..maxTarget; answers of at most maxLength tokens, EOS included. */
+    readonly minTarget?: number
     readonly maxTarget: number
     readonly maxLength: number
     readonly validationFraction: 0
     readonly span: Span
   }
+  | {
+    /** Copy or reverse a string of `minLength..maxLength` symbols from an alphabet of `alphabet`; answers capped at maxLength + 1 tokens (EOS included). */
+    readonly kind: "copy_reverse"
+    readonly prompts: number
+    readonly group: number
+    readonly copies: number
+    readonly mode: "copy" | "reverse"
+    readonly alphabet: number
+    readonly minLength: number
+    readonly maxLength: number
+    /** `exact`: 1 iff the answer is the target and EOS; `positions`: the share of positions right. */
+    readonly reward: "exact" | "positions"
+    readonly validationFraction: 0
+    readonly span: Span
+  }
+  | {
+    /** One k-armed bandit problem per run (q*(a) ~ N(mean, std^2) from the run's seed) pulled by `copies` copies at once; a pull pays N(q*(a), noise^2). */
+    readonly kind: "bandit"
+    readonly copies: number
+    readonly arms: number
+    readonly mean: number
+    readonly std: number
+    readonly noise: number
+    readonly validationFraction: 0
+    readonly span: Span
+  }
   | { readonly kind: "frozen_lake"; readonly copies: number; readonly map: "4x4" | "8x8"; readonly slippery: boolean; readonly validationFraction: 0; readonly span: Span }
+
+/** Environments whose episodes are answers of tokens, learnt with GRPO by a GRU policy. */
+export type TokenEnvIR = Extract<EnvIR, { kind: "digit_sum" | "copy_reverse" }>
+
+export const isTokenEnv = (env: EnvIR): env is TokenEnvIR => env.kind === "digit_sum" || env.kind === "copy_reverse"
 
 export type DataIR = SpiralsIR | ImageDataIR | TabularIR | EnvIR
 
-export const isEnv = (d: DataIR): d is EnvIR => d.kind === "cartpole" || d.kind === "frozen_lake" || d.kind === "digit_sum"
+export const isEnv = (d: DataIR): d is EnvIR => d.kind === "cartpole" || d.kind === "frozen_lake" || d.kind === "digit_sum" || d.kind === "copy_reverse" || d.kind === "bandit"
+
+/** The update after which each task of a stream ends (the running sums of its `taskSteps`). */
+export const taskEnds = (s: Pick<StreamIR, "taskSteps">): Array<number> => {
+  let end = 0
+  return s.taskSteps.map((n) => (end += n))
+}
 
 /**
  * verl's `AdaptiveKLController` (Ziegler et al. 2019) for a KL coefficient: after each iteration,
@@ -322,6 +424,23 @@ export interface RlIR {
        * generation decides.
        */
       readonly entropyBand?: { readonly low: ScheduleIR; readonly high: ScheduleIR }
+      /**
+       * DAPO's dynamic sampling (`filter = zero_variance`): groups whose rewards are all equal are
+       * dropped, and up to `maxGenerations` batches are generated to fill the batch (verl's
+       * `max_num_gen_batches`).
+       */
+      readonly dynamicSampling?: { readonly maxGenerations: number }
+      /** DAPO's soft overlong punishment: from `cache` tokens before the length cap down to `-penalty` at it. */
+      readonly overlong?: { readonly cache: number; readonly penalty: number }
+      /** D³S: the share of each group's answers (max-variance subset) and of the batch's tokens (top |A|·H) in the loss, schedules in (0, 1]. */
+      readonly downSample?: { readonly answers: ScheduleIR; readonly tokens: ScheduleIR }
+      /** ADORA: groups whose longest correct answer is not longer than their mean wrong one get advantages times `lambda`. */
+      readonly adora?: { readonly lambda: number }
+      /**
+       * OBLR-PO's gradient-weighted baseline in place of each group's mean reward: `Σ w r / Σ w`,
+       * `w` the squared norm of the answer's score with respect to the logits (a reconstruction).
+       */
+      readonly baseline?: "gradient_weighted"
     }
   /** Separate actor and critic networks (CleanRL, SB3) or one trunk with two heads. */
   readonly shared: boolean

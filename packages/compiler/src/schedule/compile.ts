@@ -182,6 +182,12 @@ export const toSteps = (ctx: Context, e: Expr & { kind: "Number" }, unit: string
       return ctx.report("LRS2005", unitSpan, "`env_steps` cannot be converted to steps: this experiment has no environment", "give the length in `steps`, `epochs`, `samples` or as a `%` of the span; `env_steps` is the axis of an rl experiment (`data = cartpole()`)")
     case "tasks": {
       const per = ctx.axes.stepsPerTask
+      if (ctx.axes.tasksHidden === true) {
+        return ctx.report("LRS2005", unitSpan, "`tasks` is no unit here: the stream keeps its task boundaries from the learner (`boundaries = hidden`)", "give the length in steps, or write `boundaries = known` in the stream's `online(...)`")
+      }
+      if (per === undefined && ctx.axes.taskEnds !== undefined) {
+        return ctx.report("LRS2005", unitSpan, "`tasks` is no fixed number of steps: the stream's tasks have different budgets", "give the length in steps; `restart(s, every = N tasks)` restarts at the task boundaries whatever their lengths")
+      }
       if (per === undefined) return ctx.report("LRS2005", unitSpan, "`tasks` cannot be converted to steps: this experiment has no valid `stream` block", "add a `stream { tasks = ... }` block, or give the length in steps")
       return Math.round(e.value * per)
     }

@@ -368,7 +368,13 @@ const restart: Constructor = {
   build: (a) => {
     if (a.has("at") === a.has("every")) return a.fail("`restart` needs `at = [...]` or `every = LENGTH`, one of them", "write `restart(s, every = 1 tasks)` or `restart(s, at = [1k steps, 2k steps])`")
     let at: ReadonlyArray<number> | undefined
-    if (a.has("every")) {
+    const every = a.expr("every")
+    const ends = a.ctx.axes.taskEnds
+    if (every?.kind === "Number" && every.unit?.text === "tasks" && ends !== undefined && a.ctx.axes.stepsPerTask === undefined && a.ctx.axes.tasksHidden !== true) {
+      // Tasks of different budgets: restart where every N-th task ends.
+      if (!Number.isInteger(every.value) || every.value < 1) return a.fail("`every` must be a whole number of tasks, at least 1", undefined, "every")
+      at = ends.filter((end, i) => (i + 1) % every.value === 0 && end < a.extent.steps)
+    } else if (a.has("every")) {
       const every = a.length("every")
       if (every === undefined) return undefined
       if (every < 1) return a.fail("`every` must be at least 1 step", undefined, "every")

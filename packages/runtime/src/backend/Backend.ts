@@ -3,6 +3,7 @@ import { Context, Effect, Layer, Schema } from "effect"
 import { describeAdapter, type GpuAdapter } from "./gpuAdapter.ts"
 import { installWasmFallbacks } from "./wasmFallbacks.ts"
 import { installWasmMatMulFix } from "./wasmMatMulFix.ts"
+import { installWebGpuAddNFix } from "./webgpuAddN.ts"
 import { allowSoftwareEnv, currentGpuAdapter, GpuMissing, guardSyncReads, prepareWebGpu, softwareAllowed } from "./webgpu.ts"
 
 /** The tfjs backends the runtime knows how to start, fastest first. */
@@ -72,6 +73,7 @@ export const starters: Record<BackendName, () => Promise<void>> = {
     await prepareWebGpu({ allowSoftware: softwareAllowed() })
     await activate("webgpu")
     guardSyncReads()
+    installWebGpuAddNFix()
   },
   cpu: () => activate("cpu")
 }
@@ -102,6 +104,7 @@ const startHardwareWebGpu = async (): Promise<void> => {
   await prepareWebGpu({ allowSoftware: false })
   await activate("webgpu")
   guardSyncReads()
+  installWebGpuAddNFix()
 }
 
 interface Selected {

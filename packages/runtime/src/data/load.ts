@@ -55,6 +55,8 @@ export const loadData = Effect.fn("loadData")(function*(
     case "cartpole":
     case "frozen_lake":
     case "digit_sum":
+    case "copy_reverse":
+    case "bandit":
       // The trainer runs an environment through its RL loop; reaching here is a wiring bug.
       return yield* Effect.die(new Error(`${ir.kind} is an environment, not a dataset: its run goes through the rl loop`))
   }

@@ -56,9 +56,12 @@ export class ReplicaHost {
   private readonly current: Array<Values>
   private readonly readers: Array<ScheduleReader>
   private readonly features: number
+  /** On a GPU backend reads are awaited (webgpu in Node cannot read synchronously). */
+  private readonly gpu: boolean
 
-  constructor(init: HostInit) {
+  constructor(init: HostInit, gpu = false) {
     this.features = init.features
+    this.gpu = gpu
     const keys = new Map(valueNodes(init.ir).map(([key, node]) => [node, key]))
     this.current = init.replicas.map(() => ({}))
     this.readers = init.replicas.map((_, i) => (s) => {
@@ -71,23 +74,40 @@ export class ReplicaHost {
     this.optimizers = this.models.map((m, i) => createOptimizer(init.ir.optimizer, m.variables, this.readers[i]!))
   }
 
+  /** Replica `i`'s loss and gradients on its shard at update `t`, as tensors (the caller disposes them). */
+  private forwardBackward(i: number, t: number, shard: Shard, values: Values) {
+    const m = this.models[i]!
+    this.current[i] = values
+    return tf.tidy(() => {
+      const x = tf.tensor2d(shard.x, [shard.y.length, this.features])
+      const y = tf.tensor1d(shard.y, "int32")
+      return lossAndGradients(() => softmaxCrossEntropy(m.forward(x, { training: true, step: t, read: this.readers[i]! }), y), m.variables)
+    })
+  }
+
   /** Each owned replica's loss and gradients (per variable, in order) on its shard at update `t`. */
   step(t: number, shards: ReadonlyArray<Shard>, values: ReadonlyArray<Values>): { losses: Array<number>; grads: Array<Array<Float32Array>> } {
     const losses: Array<number> = []
     const grads: Array<Array<Float32Array>> = []
     this.models.forEach((m, i) => {
-      this.current[i] = values[i]!
-      const shard = shards[i]!
-      const out = tf.tidy(() => {
-        const x = tf.tensor2d(shard.x, [shard.y.length, this.features])
-        const y = tf.tensor1d(shard.y, "int32")
-        return lossAndGradients(() => softmaxCrossEntropy(m.forward(x, { training: true, step: t, read: this.readers[i]! }), y), m.variables)
-      })
+      const out = this.forwardBackward(i, t, shards[i]!, values[i]!)
       losses.push(out.loss.dataSync()[0]!)
       grads.push(m.variables.map((v) => out.grads[v.name]!.dataSync() as Float32Array).map((a) => a.slice()))
       tf.dispose([out.loss, ...Object.values(out.grads)])
     })
     return { losses, grads }
+  }
+
+  /** The same read with `await data()` (a GPU backend): every replica's work is queued before the first read. */
+  async stepAsync(t: number, shards: ReadonlyArray<Shard>, values: ReadonlyArray<Values>): Promise<{ losses: Array<number>; grads: Array<Array<Float32Array>> }> {
+    const outs = this.models.map((_, i) => this.forwardBackward(i, t, shards[i]!, values[i]!))
+    try {
+      const losses = await Promise.all(outs.map(async (out) => (await out.loss.data())[0]!))
+      const grads = await Promise.all(outs.map((out, i) => Promise.all(this.models[i]!.variables.map(async (v) => ((await out.grads[v.name]!.data()) as Float32Array).slice()))))
+      return { losses, grads }
+    } finally {
+      for (const out of outs) tf.dispose([out.loss, ...Object.values(out.grads)])
+    }
   }
 
   /** Applies the same gradient (per variable, in order) to every owned replica with its own values. */
@@ -104,13 +124,18 @@ export class ReplicaHost {
     return this.models.map((m) => m.variables.map((v) => (v.variable.dataSync() as Float32Array).slice()))
   }
 
+  /** The same read with `await data()` (a GPU backend). */
+  weightsAsync(): Promise<Array<Array<Float32Array>>> {
+    return Promise.all(this.models.map((m) => Promise.all(m.variables.map(async (v) => ((await v.variable.data()) as Float32Array).slice()))))
+  }
+
   /** Sets every owned replica's weights to the same values (after averaging). */
   setWeights(weights: ReadonlyArray<Float32Array>): void {
     for (const m of this.models) m.variables.forEach((v, k) => tf.tidy(() => v.variable.assign(tf.tensor(weights[k]!, v.variable.shape))))
   }
 
   async state(): Promise<Array<ReplicaState>> {
-    const weights = this.weights()
+    const weights = this.gpu ? await this.weightsAsync() : this.weights()
     return Promise.all(this.optimizers.map(async (o, i) => ({ weights: weights[i]!, optimizer: await o.state() })))
   }
 

@@ -1,18 +1,19 @@
 import { Worker } from "node:worker_threads"
-import type { BackendName } from "../backend/Backend.ts"
+import { type BackendName, isGpuBackend } from "../backend/Backend.ts"
 import { type HostInit, ReplicaHost, type ReplicaState, type Shard, type Values } from "./host.ts"
+import type { RemoteHosts } from "./remote.ts"
 
-/** The methods of ReplicaHost a pool calls, as promises (a host in this thread or in a worker). */
-type Remote = {
+/** The methods of ReplicaHost a pool calls, as promises (a host in this thread, a worker thread or another process). */
+export type Remote = {
   readonly [K in "step" | "apply" | "weights" | "setWeights" | "state" | "restore" | "dispose"]: (...args: Parameters<ReplicaHost[K]>) => Promise<Awaited<ReturnType<ReplicaHost[K]>>>
 }
 
-const local = (init: HostInit): Remote => {
-  const host = new ReplicaHost(init)
+const local = (init: HostInit, gpu: boolean): Remote => {
+  const host = new ReplicaHost(init, gpu)
   return {
-    step: async (...a) => host.step(...a),
+    step: async (...a) => (gpu ? host.stepAsync(...a) : host.step(...a)),
     apply: async (...a) => host.apply(...a),
-    weights: async () => host.weights(),
+    weights: async () => (gpu ? host.weightsAsync() : host.weights()),
     setWeights: async (...a) => host.setWeights(...a),
     state: () => host.state(),
     restore: async (...a) => host.restore(...a),
@@ -67,7 +68,7 @@ export const meanOf = (arrays: ReadonlyArray<Float32Array>): Float32Array => {
 
 /**
  * An ensemble's replicas spread over `threads` hosts: the trainer's own thread when `threads` is 1,
- * else worker threads, replica `r` on host `r mod threads`. Results are in replica order and the
+ * else worker threads, or the hosts `remote` opens elsewhere (remote.ts); replica `r` on host `r mod hosts`. Results are in replica order and the
  * same whatever `threads` is: each replica computes the same numbers on any host, and the pool
  * combines them in one fixed order.
  */
@@ -84,10 +85,15 @@ export interface ReplicaPool {
   close(): Promise<void>
 }
 
-export const createPool = (init: Omit<HostInit, "replicas">, replicas: number, threads: number, backend: BackendName): ReplicaPool => {
-  const n = Math.max(1, Math.min(threads, replicas))
+export const createPool = (init: Omit<HostInit, "replicas">, replicas: number, threads: number, backend: BackendName, remote?: RemoteHosts): ReplicaPool => {
+  // On a GPU every replica runs in this thread: the device is the parallelism, and a worker would
+  // have to open a second device of its own. Remote hosts (remote.ts) bring their own.
+  const gpu = isGpuBackend(backend)
+  const n = remote !== undefined ? Math.max(1, Math.min(remote.hosts, replicas)) : gpu ? 1 : Math.max(1, Math.min(threads, replicas))
   const owned = Array.from({ length: n }, (_, h) => Array.from({ length: replicas }, (_, r) => r).filter((r) => r % n === h))
-  const hosts: Array<Remote & { readonly terminate?: () => Promise<number> }> = owned.map((rs) => (n === 1 ? local({ ...init, replicas: rs }) : inWorker({ ...init, replicas: rs }, backend)))
+  const hosts: Array<Remote & { readonly terminate?: () => Promise<unknown> }> = owned.map((rs, h) =>
+    remote !== undefined ? remote.open({ ...init, replicas: rs }, h, backend) : n === 1 ? local({ ...init, replicas: rs }, gpu) : inWorker({ ...init, replicas: rs }, backend)
+  )
   /** Per host, the items of `perReplica` it owns. */
   const split = <A>(perReplica: ReadonlyArray<A>) => owned.map((rs) => rs.map((r) => perReplica[r]!))
   /** Back into replica order from per-host lists. */

@@ -1,6 +1,6 @@
 import type { RunIR } from "@lrs/compiler"
 import * as tf from "@tensorflow/tfjs"
-import type { BackendName } from "../backend/Backend.ts"
+import { type BackendName, isGpuBackend } from "../backend/Backend.ts"
 import type { BatchSampler } from "../data/batches.ts"
 import { gatherRows } from "../data/batches.ts"
 import type { Split } from "../data/load.ts"
@@ -10,6 +10,7 @@ import type { ScheduleReader } from "../schedule/ScheduleReader.ts"
 import type { HdetController, SyncOutcome } from "./hdet.ts"
 import { type ReplicaState, type Values, valueNodes } from "./host.ts"
 import { createPool, meanOf } from "./pool.ts"
+import type { RemoteHosts } from "./remote.ts"
 
 /** Checkpoint names: replica 0's variables under their own names, replica r's under `replica<r>/`. */
 const checkpointName = (r: number, name: string) => (r === 0 ? name : `replica${r}/${name}`)
@@ -49,12 +50,14 @@ export interface EnsembleOptions {
   readonly readFor: (r: number) => ScheduleReader
   readonly threads: number
   readonly backend: BackendName
+  /** Hosts in other processes for the replicas (`lrs run --cluster`) instead of threads. */
+  readonly remote?: RemoteHosts | undefined
 }
 
 export const createEnsembleRun = (o: EnsembleOptions): EnsembleRun => {
   const n = o.ir.ensemble.replicas
   const shard = o.ir.batch / n
-  const pool = createPool({ ir: o.ir, shape: o.shape, classes: o.classes, features: o.features }, n, o.threads, o.backend)
+  const pool = createPool({ ir: o.ir, shape: o.shape, classes: o.classes, features: o.features }, n, o.threads, o.backend, o.remote)
   const nodes = valueNodes(o.ir)
   const valuesAt = (t: number): Array<Values> =>
     Array.from({ length: n }, (_, r) => Object.fromEntries(nodes.map(([key, node]) => [key, o.readFor(r)(node, t)])))
@@ -74,7 +77,13 @@ export const createEnsembleRun = (o: EnsembleOptions): EnsembleRun => {
         grads: Object.fromEntries(o.variables.map((v, k) => [v.name, tf.tensor(mean[k]!, v.variable.shape)]))
       }))
     },
-    apply: (grads, t) => pool.apply(t, o.variables.map((v) => (grads[v.name]!.dataSync() as Float32Array).slice()), valuesAt(t)),
+    apply: async (grads, t) => {
+      // The (clipped) mean gradient back as plain data; on a GPU clipping made it device-resident.
+      const values = isGpuBackend(o.backend)
+        ? await Promise.all(o.variables.map(async (v) => ((await grads[v.name]!.data()) as Float32Array).slice()))
+        : o.variables.map((v) => (grads[v.name]!.dataSync() as Float32Array).slice())
+      return pool.apply(t, values, valuesAt(t))
+    },
     after: async (u) => {
       o.hdet.observe(losses)
       if (u % o.ir.ensemble.averageEvery !== 0 && u !== o.ir.steps) return undefined

@@ -1,4 +1,4 @@
-import { type EnvIR, isEnv, type RlIR, type RunIR } from "@lrs/compiler"
+import { isEnv, isTokenEnv, type RlIR, type RunIR } from "@lrs/compiler"
 import { Clock, Effect } from "effect"
 import { Backend } from "../backend/Backend.ts"
 import { deriveSeed } from "../data/random.ts"
@@ -7,17 +7,16 @@ import { Schedules } from "../run/parts.ts"
 import { type RunDirectory, RunStore } from "../run/RunStore.ts"
 import { TrainingError } from "../run/errors.ts"
 import { runId } from "../run/identity.ts"
-import { cartpole } from "./env/cartpole.ts"
-import type { EnvSpec } from "./env/env.ts"
-import { digitSum } from "./env/digitSum.ts"
-import { frozenLake } from "./env/frozenLake.ts"
+import { envOf, promptSizeOf } from "./envOf.ts"
 import { VectorEnv } from "./env/vector.ts"
 import { createLearner, disposeLearner, type Learner, type LearnerState, restoreLearner, saveLearner } from "./loop/learner.ts"
-import { ppoIteration } from "./loop/ppo.ts"
-import { reinforceIteration } from "./loop/reinforce.ts"
+import { ppoIterationOf } from "./loop/ppo.ts"
+import { reinforceIterationOf } from "./loop/reinforce.ts"
+import { runAsync, runSync } from "../run/reading.ts"
 import { type ControllersState, RlControllers } from "./controllers.ts"
-import { grpoIteration } from "./loop/grpo.ts"
+import { grpoIterationOf } from "./loop/grpo.ts"
 import { SecBandit, type SecState } from "./sec.ts"
+import { RlSignals, type RlSignalsState } from "./signals.ts"
 import { type ActorCritic, createActorCritic } from "./policy/actorCritic.ts"
 import { createSequencePolicy, type SequencePolicy } from "./policy/sequence.ts"
 
@@ -28,7 +27,9 @@ export const returnWindow = 100
 export interface RlSummary {
   readonly experiment: string
   readonly id: string
-  readonly status: "completed"
+  /** `stopped` when the spec's `until` condition ended the run early. */
+  readonly status: "completed" | "stopped"
+  readonly stopReason?: string
   readonly backend: string
   readonly backendReason: string
   readonly seed: number
@@ -46,20 +47,20 @@ export interface RlSummary {
     /** The env steps after which the mean return of the last 100 episodes was highest, and that mean. */
     readonly best: { readonly step: number; readonly return: number } | null
   }
+  /** How many times each `plateau` schedule reduced its value (`spec.lrs:9:17 on train.return` -> 2); absent without one. */
+  readonly plateaus?: Readonly<Record<string, number>>
   readonly runDir: string
 }
 
-/** The seeded environment an IR names. */
-const envSpec = (env: EnvIR): EnvSpec<unknown> => {
-  switch (env.kind) {
-    case "cartpole":
-      return cartpole() as EnvSpec<unknown>
-    case "frozen_lake":
-      return frozenLake({ map: env.map, slippery: env.slippery }) as EnvSpec<unknown>
-    case "digit_sum":
-      return digitSum({ maxTarget: env.maxTarget, maxLength: env.maxLength }) as unknown as EnvSpec<unknown>
-  }
-}
+/** The rollout-selection controls a GRPO run uses, for its first lines. */
+const grpoControlsLine = (a: Extract<RlIR["algorithm"], { kind: "grpo" }>): string =>
+  [
+    a.dynamicSampling === undefined ? "" : `, DAPO's dynamic sampling (up to ${a.dynamicSampling.maxGenerations} batches an iteration)`,
+    a.overlong === undefined ? "" : `, DAPO's overlong punishment (the last ${a.overlong.cache} tokens before the cap)`,
+    a.downSample === undefined ? "" : ", D3S down-sampling",
+    a.adora === undefined ? "" : `, ADORA's length-advantage weights (lambda ${a.adora.lambda})`,
+    a.baseline === undefined ? "" : ", OBLR-PO's gradient-weighted baseline"
+  ].join("")
 
 /** What a checkpoint holds: the learner, the episode window, and the run's counters. */
 interface RlCheckpoint {
@@ -70,6 +71,7 @@ interface RlCheckpoint {
   readonly best: RlSummary["rl"]["best"]
   readonly controllers?: ControllersState
   readonly sec?: SecState
+  readonly signals?: RlSignalsState
 }
 
 /** JSON with typed arrays written as plain arrays and read back as Float32Arrays where the learner expects them. */
@@ -147,12 +149,12 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
       a.kind === "ppo"
         ? `PPO (CleanRL ppo.py), rollouts of ${env.copies} x ${a.rollout}, ${a.epochs} epochs x ${a.minibatches} minibatches`
         : a.kind === "grpo"
-        ? `GRPO (TRL's loss, ${a.normalization} normalisation, advantages scaled by ${a.scale === "none" ? "nothing (Dr. GRPO)" : `the ${a.scale} std`}), ${env.kind === "digit_sum" ? `${env.prompts} prompts x ${env.group} answers` : `${env.copies} answers`} per iteration, ${a.epochs} epochs x ${a.minibatches} minibatches`
+        ? `GRPO (TRL's loss, ${a.normalization} normalisation, advantages scaled by ${a.scale === "none" ? "nothing (Dr. GRPO)" : `the ${a.scale} std`}), ${isTokenEnv(env) ? `${env.prompts} prompts x ${env.group} answers` : `${env.copies} answers`} per iteration, ${a.epochs} epochs x ${a.minibatches} minibatches${grpoControlsLine(a)}`
         : `REINFORCE, an episode per copy (${env.copies}) per update, baseline ${a.baseline}`
     } on ${env.kind}; schedules read before each rollout at the env steps so far`
   )
 
-  const spec = envSpec(env)
+  const spec = envOf(env, ir.seed)
   const adam = ir.optimizer.kind === "adam"
     ? { beta1: ir.optimizer.beta1.kind === "constant" ? ir.optimizer.beta1.value : 0.9, beta2: ir.optimizer.beta2.kind === "constant" ? ir.optimizer.beta2.value : 0.999, epsilon: ir.optimizer.epsilon }
     : {}
@@ -161,11 +163,11 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
     numEnvs: env.copies,
     seed: deriveSeed(ir.seed, "rl/env"),
     autoReset: a.kind === "ppo",
-    ...(env.kind === "digit_sum" ? { groupSize: env.group } : {})
+    ...(isTokenEnv(env) ? { groupSize: env.group } : {})
   })
   const policySeed = deriveSeed(ir.seed, "rl/policy")
   const sequenceOf = () =>
-    createSequencePolicy({ promptSize: env.kind === "digit_sum" ? env.maxTarget : spec.observationSize, vocab: spec.actions, hidden: ir.model.kind === "gru" ? ir.model.hidden : 64, embedding: ir.model.kind === "gru" ? ir.model.embedding : 16, seed: policySeed })
+    createSequencePolicy({ promptSize: promptSizeOf(env, spec), vocab: spec.actions, hidden: ir.model.kind === "gru" ? ir.model.hidden : 64, embedding: ir.model.kind === "gru" ? ir.model.embedding : 16, seed: policySeed })
   const learner: Learner<unknown, Readonly<Record<string, number>>, ActorCritic | SequencePolicy> = yield* Effect.acquireRelease(
     Effect.sync(() =>
       createLearner<unknown, Readonly<Record<string, number>>, ActorCritic | SequencePolicy>({
@@ -196,6 +198,9 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
   let lengths: Array<number> = []
   let episodes = 0
   let best: RlSummary["rl"]["best"] = null
+  // `train.*` signals: what `until`, `plateau` schedules and `log [...]` read.
+  const signals = new RlSignals(ir)
+  let stopReason: string | undefined
   if (resumed !== undefined) {
     restoreLearner(learner, resumed.state.learner)
     window = [...resumed.state.window]
@@ -204,15 +209,16 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
     best = resumed.state.best
     if (resumed.state.controllers !== undefined) controllers?.restore(resumed.state.controllers)
     if (resumed.state.sec !== undefined) sec?.restore(resumed.state.sec)
+    if (resumed.state.signals !== undefined) signals.restore(resumed.state.signals)
   }
-  const read = (s: Parameters<typeof schedules.evaluate>[0], t: number) => schedules.evaluate(s, t, {})
+  const read = (s: Parameters<typeof schedules.evaluate>[0], t: number) => schedules.evaluate(s, t, signals.adaptive)
   const mean = (xs: ReadonlyArray<number>) => (xs.length === 0 ? Number.NaN : xs.reduce((p, x) => p + x, 0) / xs.length)
   const started = yield* Clock.currentTimeMillis
   const startSteps = learner.clock.envSteps
   let nextReport = startSteps + ir.steps / 10
   const crossed = (before: number, after: number, every: number) => Math.floor(before / every) !== Math.floor(after / every)
-  /** One iteration of the algorithm at env step `t`, its scheduled values recorded into `values`. */
-  const iterate = (t: number, lr: number, values: Record<string, number>) => {
+  /** One iteration of the algorithm at env step `t`, its scheduled values recorded into `values` (a Reading: awaited on a GPU). */
+  const iterate = function*(t: number, lr: number, values: Record<string, number>) {
     // A token task's budget and length cap, set before the rollout like every scheduled value.
     const params: Record<string, number> = {}
     if (rl.budget !== undefined) params["budget"] = read(rl.budget, t)
@@ -224,7 +230,7 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
     }
     if (a.kind === "reinforce") {
       // Episodes of an env without a time limit are capped at 1,000 steps.
-      const s = reinforceIteration(learner as Learner<unknown, Readonly<Record<string, number>>, ActorCritic>, { gamma: a.gamma, lr, baseline: a.baseline, maxSteps: spec.maxEpisodeSteps ?? 1000 })
+      const s = yield* reinforceIterationOf(learner as Learner<unknown, Readonly<Record<string, number>>, ActorCritic>, { gamma: a.gamma, lr, baseline: a.baseline, maxSteps: spec.maxEpisodeSteps ?? 1000 })
       return { ...s, extra: {} }
     }
     if (sec !== undefined && rl.curriculum !== undefined) {
@@ -239,7 +245,11 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
       Object.assign(values, g)
       const band = a.entropyBand === undefined ? undefined : { low: read(a.entropyBand.low, t), high: read(a.entropyBand.high, t) }
       if (band !== undefined) Object.assign(values, { entropy_low: band.low, entropy_high: band.high })
-      const s = grpoIteration(learner as Learner<unknown, Readonly<Record<string, number>>, SequencePolicy>, {
+      const keep = a.downSample === undefined ? undefined : { answers: read(a.downSample.answers, t), tokens: read(a.downSample.tokens, t) }
+      if (keep !== undefined) Object.assign(values, { keep_answers: keep.answers, keep_tokens: keep.tokens })
+      // DAPO's punishment counts back from the cap the answers have now (verl's max_response_length).
+      const cap = params["lengthLimit"] ?? (env.kind === "digit_sum" ? env.maxLength : env.kind === "copy_reverse" ? env.maxLength + 1 : Number.POSITIVE_INFINITY)
+      const s = yield* grpoIterationOf(learner as Learner<unknown, Readonly<Record<string, number>>, SequencePolicy>, {
         lr,
         epsilonLow: g.clip,
         epsilonHigh: g.clip_high,
@@ -251,7 +261,12 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
         temperature: g.temperature,
         entropyCoef: g.entropy_coef,
         maxGradNorm: a.maxGradNorm > 0 ? a.maxGradNorm : undefined,
-        ...(band === undefined ? {} : { entropyBand: band })
+        ...(band === undefined ? {} : { entropyBand: band }),
+        ...(a.dynamicSampling === undefined ? {} : { dynamicSampling: a.dynamicSampling }),
+        ...(a.overlong === undefined ? {} : { overlong: { maxLength: cap, cache: a.overlong.cache, factor: a.overlong.penalty } }),
+        ...(keep === undefined ? {} : { downSample: keep }),
+        ...(a.adora === undefined ? {} : { adora: a.adora.lambda }),
+        ...(a.baseline === undefined ? {} : { weightedBaseline: true })
       }, reference)
       controllers!.observe({ kl: s.kl, entropy: s.entropy, answers: env.copies })
       sec?.update(s.categoryAdvantage)
@@ -260,14 +275,27 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
         policyLoss: s.loss,
         valueLoss: Number.NaN,
         explainedVariance: Number.NaN,
-        extra: { accuracy: s.accuracy, answer_length: s.length, truncated: s.truncation, zero_variance_groups: s.zeroVarianceGroups, kl: s.kl, clip_fraction: s.clipFraction, ...(band === undefined ? {} : { band: s.band }) }
+        extra: {
+          accuracy: s.accuracy,
+          answer_length: s.length,
+          truncated: s.truncation,
+          zero_variance_groups: s.zeroVarianceGroups,
+          kl: s.kl,
+          clip_fraction: s.clipFraction,
+          ...(band === undefined ? {} : { band: s.band }),
+          ...(a.dynamicSampling === undefined ? {} : { generations: s.generations, dropped_groups: s.droppedGroups }),
+          ...(a.overlong === undefined ? {} : { overlong_penalty: s.overlongPenalty }),
+          ...(keep === undefined ? {} : { trained_answers: s.trainedAnswers, trained_tokens: s.trainedTokens }),
+          ...(a.adora === undefined ? {} : { adora_down: s.adoraDown }),
+          ...(a.baseline === undefined ? {} : { baseline_shift: s.baselineShift })
+        }
       }
     }
     const clip = read(a.clip, t)
     const entropy = read(a.entropy, t)
     const value = read(a.value, t)
     Object.assign(values, { clip, entropy_coef: entropy, value_coef: value })
-    const s = ppoIteration(learner as Learner<unknown, Readonly<Record<string, number>>, ActorCritic>, {
+    const s = yield* ppoIterationOf(learner as Learner<unknown, Readonly<Record<string, number>>, ActorCritic>, {
       steps: a.rollout,
       epochs: a.epochs,
       minibatches: a.minibatches,
@@ -285,15 +313,16 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
     })
     return { ...s, extra: { approx_kl: s.approxKl, clip_fraction: s.clipFraction, epochs: s.epochs } }
   }
-  while (learner.clock.envSteps < ir.steps) {
+  while (learner.clock.envSteps < ir.steps && stopReason === undefined) {
     const t = learner.clock.envSteps
     const lr = read(ir.optimizer.lr, t)
     const values: Record<string, number> = { lr }
     // A failure inside the loop (a non-finite loss, a policy the env rejects) is blamed on the rl block.
-    const stats = yield* Effect.try({
-      try: () => iterate(t, lr, values),
-      catch: (e) => new TrainingError({ message: `the ${a.kind} iteration at env step ${t} failed: ${e instanceof Error ? e.message : String(e)}`, help: "check the algorithm's settings and the lr (a non-finite loss usually means the lr is too high)", span: rl.span })
-    })
+    const failed = (e: unknown) =>
+      new TrainingError({ message: `the ${a.kind} iteration at env step ${t} failed: ${e instanceof Error ? e.message : String(e)}`, help: "check the algorithm's settings and the lr (a non-finite loss usually means the lr is too high)", span: rl.span })
+    const stats = backend.gpu
+      ? yield* Effect.tryPromise({ try: () => runAsync(iterate(t, lr, values)), catch: failed })
+      : yield* Effect.try({ try: () => runSync(iterate(t, lr, values)), catch: failed })
     episodes += stats.episodes
     window = [...window, ...stats.returns].slice(-returnWindow)
     lengths = [...lengths, ...stats.lengths].slice(-returnWindow)
@@ -301,31 +330,42 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
     const windowMean = mean(window)
     if (window.length > 0 && (best === null || windowMean > best.return)) best = { step: after, return: windowMean }
     const finite = (x: number) => (Number.isFinite(x) ? x : null)
-    if (crossed(t, after, ir.log.every) || after >= ir.steps) {
-      yield* metrics.append({
-        kind: "train",
-        step: after,
-        iteration: learner.clock.iterations,
-        updates: learner.clock.updates,
-        return: finite(windowMean),
-        episode_return: finite(stats.meanReturn),
-        episode_length: finite(mean(lengths)),
-        episodes,
-        loss: finite(stats.policyLoss),
-        value_loss: finite(stats.valueLoss),
-        entropy: finite(stats.entropy),
-        explained_variance: finite(stats.explainedVariance),
-        grad_norm: finite(stats.gradNorm),
-        ...stats.extra,
-        ...values
-      })
+    const row = {
+      kind: "train",
+      step: after,
+      iteration: learner.clock.iterations,
+      updates: learner.clock.updates,
+      return: finite(windowMean),
+      episode_return: finite(stats.meanReturn),
+      episode_length: finite(mean(lengths)),
+      episodes,
+      loss: finite(stats.policyLoss),
+      value_loss: finite(stats.valueLoss),
+      entropy: finite(stats.entropy),
+      explained_variance: finite(stats.explainedVariance),
+      grad_norm: finite(stats.gradNorm),
+      ...stats.extra,
+      ...values
     }
+    signals.observe(row, after)
+    const until = signals.stopped()
+    if (until !== undefined) stopReason = `${until} after ${after} env steps`
+    if (crossed(t, after, ir.log.every) || after >= ir.steps || stopReason !== undefined) yield* metrics.append({ ...row, ...signals.columns() })
     if (after >= nextReport || after >= ir.steps) {
       nextReport += ir.steps / 10
       yield* reporter.line(`env steps ${after}/${ir.steps}  return ${windowMean.toFixed(1)} (last ${window.length} episodes)  lr ${lr.toExponential(2)}`)
     }
-    if (ir.checkpoint !== undefined && (crossed(t, after, ir.checkpoint.every) || after >= ir.steps)) {
-      const state: RlCheckpoint = { learner: yield* Effect.promise(() => saveLearner(learner)), window, lengths, episodes, best, ...(controllers === undefined ? {} : { controllers: controllers.state() }), ...(sec === undefined ? {} : { sec: sec.state() }) }
+    if (ir.checkpoint !== undefined && (crossed(t, after, ir.checkpoint.every) || after >= ir.steps || stopReason !== undefined)) {
+      const state: RlCheckpoint = {
+        learner: yield* Effect.promise(() => saveLearner(learner)),
+        window,
+        lengths,
+        episodes,
+        best,
+        ...(controllers === undefined ? {} : { controllers: controllers.state() }),
+        ...(sec === undefined ? {} : { sec: sec.state() }),
+        signals: signals.state()
+      }
       // Written aside and renamed into place, as the supervised checkpoints: all of it or none.
       const aside = `checkpoints/.partial-step-${String(after).padStart(8, "0")}`
       yield* dir.write(`${aside}/rl.json`, encode(state))
@@ -333,11 +373,13 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
     }
   }
   yield* reporter.done
+  if (stopReason !== undefined) yield* reporter.line(`stopped early: ${stopReason}`)
   const wallMs = (yield* Clock.currentTimeMillis) - started
   const summary: RlSummary = {
     experiment: ir.experiment,
     id,
-    status: "completed",
+    status: stopReason === undefined ? "completed" : "stopped",
+    ...(stopReason === undefined ? {} : { stopReason }),
     backend: backend.name,
     backendReason: backend.reason,
     seed: ir.seed,
@@ -347,6 +389,7 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
     msPerStep: wallMs / Math.max(learner.clock.envSteps - startSteps, 1),
     final: { train: { return: mean(window), episode_length: mean(lengths), episodes } },
     rl: { iterations: learner.clock.iterations, updates: learner.clock.updates, episodes, best },
+    ...(signals.reductions() === undefined ? {} : { plateaus: signals.reductions()! }),
     runDir: dir.path
   }
   yield* dir.write("summary.json", JSON.stringify(summary, null, 2) + "\n")

@@ -19,6 +19,10 @@ export interface WeightAverage {
   ready(): boolean
   /** Runs `f` with the averaged weights in the model's variables, then puts the model's own back. */
   withAveraged<A>(f: () => A): A
+  /** The same for work that reads asynchronously (a GPU evaluation): the model's own come back once it settles. */
+  withAveragedAsync<A>(f: () => Promise<A>): Promise<A>
+  /** The tensors `state()` reads: a GPU caller fetches them first (`readAhead`), as `state()` reads synchronously. */
+  held(): ReadonlyArray<tf.Tensor>
   state(): AverageState
   restore(state: AverageState): void
   dispose(): void
@@ -56,21 +60,38 @@ export const createWeightAverage = (ir: AverageIR, variables: ReadonlyArray<Name
       ? sets[0]!.tensors.map((t) => tf.clone(t))
       : tf.tidy(() => variables.map((_, i) => tf.div(tf.addN(sets.map((s) => s.tensors[i]!)), sets.length)))
 
+  /** Puts the averaged weights in the variables; the returned function puts the model's own back. */
+  const swapIn = (): (() => void) => {
+    if (sets.length === 0) throw new Error("no averaged weights yet")
+    const own = variables.map((v) => tf.clone(v.variable))
+    const average = averaged()
+    variables.forEach((v, i) => v.variable.assign(average[i]!))
+    return () => {
+      variables.forEach((v, i) => v.variable.assign(own[i]!))
+      tf.dispose([...own, ...average])
+    }
+  }
+
   return {
     update,
     ready: () => sets.length > 0,
     withAveraged: (f) => {
-      if (sets.length === 0) throw new Error("no averaged weights yet")
-      const own = variables.map((v) => tf.clone(v.variable))
-      const average = averaged()
+      const restore = swapIn()
       try {
-        variables.forEach((v, i) => v.variable.assign(average[i]!))
         return f()
       } finally {
-        variables.forEach((v, i) => v.variable.assign(own[i]!))
-        tf.dispose([...own, ...average])
+        restore()
       }
     },
+    withAveragedAsync: async (f) => {
+      const restore = swapIn()
+      try {
+        return await f()
+      } finally {
+        restore()
+      }
+    },
+    held: () => sets.flatMap((s) => s.tensors),
     state: () => ({
       kind: ir.kind,
       sets: sets.map((s) => ({ step: s.step, weights: Object.fromEntries(variables.map((v, i) => [v.name, (s.tensors[i]!.dataSync() as Float32Array).slice()])) }))

@@ -208,10 +208,10 @@ export const rowScalars = (row: Readonly<Record<string, unknown>>): Array<Scalar
   const add = (tag: string, v: unknown) => {
     if (typeof v === "number" && Number.isFinite(v)) out.push({ tag, value: v })
   }
-  const skip = new Set(["kind", "step", "split", "weights", "task"])
+  const skip = new Set(["kind", "step", "split", "weights", "task", "class"])
   if (row["kind"] === "train") for (const [k, v] of Object.entries(row)) if (!skip.has(k)) add(`train/${k}`, v)
   if (row["kind"] === "eval") {
-    const group = `${String(row["split"])}${typeof row["task"] === "number" ? `_task${row["task"]}` : ""}${row["weights"] === "average" ? "_average" : ""}`
+    const group = `${String(row["split"])}${typeof row["task"] === "number" ? `_task${row["task"]}` : ""}${typeof row["class"] === "number" ? `_class${row["class"]}` : ""}${row["weights"] === "average" ? "_average" : ""}`
     for (const [k, v] of Object.entries(row)) if (!skip.has(k)) add(`${group}/${k}`, v)
   }
   if (row["kind"] === "search") add("search/lr", row["chosen"])

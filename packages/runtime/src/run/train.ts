@@ -18,12 +18,15 @@ import { globalNorm, scaleToNorm } from "../optim/common.ts"
 import { HdetController } from "../ensemble/hdet.ts"
 import { centreReader, exploredNodes, replicaReader } from "../ensemble/replicas.ts"
 import { createEnsembleRun } from "../ensemble/run.ts"
+import type { RemoteHosts } from "../ensemble/remote.ts"
 import { CurriculumSampler } from "../curriculum/sampler.ts"
-import { perExampleLoss } from "../curriculum/scores.ts"
+import { perExampleLoss, perExampleLossAsync } from "../curriculum/scores.ts"
 import { StagesController } from "../curriculum/stages.ts"
-import { type ContinualSummary, continualSummary, describeStream, StreamSource } from "../stream/stream.ts"
+import { type ContinualSummary, continualSummary, describeStream, type ScoleSummary, scoleSummary, StreamSource, streamOutputs } from "../stream/stream.ts"
 import { Anchors } from "../stream/regularizer.ts"
 import { distillationLoss } from "../stream/distillation.ts"
+import { fineTune, fpfPoints, moduleVariables } from "../stream/fpf.ts"
+import { fisher, fisherAsync, type FisherInput } from "../stream/fisher.ts"
 import { deriveSeed, rngFromState, shuffleInPlace } from "../data/random.ts"
 import { isEnv, metricsRows } from "@lrs/compiler"
 import { type RlSummary, trainRl } from "../rl/run.ts"
@@ -42,6 +45,8 @@ export interface ResumeRequest {
   readonly data?: DataOptions
   /** Threads for an ensemble's replicas (default: the cores); results do not depend on it. */
   readonly threads?: number
+  /** Hosts in other processes for an ensemble's replicas instead of threads (`--cluster`); results do not depend on it. */
+  readonly replicaHosts?: RemoteHosts
 }
 
 /** What `lrs run` hands the runtime besides the IR: the texts to keep, where to write, where data lives. */
@@ -56,6 +61,8 @@ export interface RunRequest {
   readonly data?: DataOptions
   /** Threads for an ensemble's replicas (default: the cores); results do not depend on it. */
   readonly threads?: number
+  /** Hosts in other processes for an ensemble's replicas instead of threads (`--cluster`); results do not depend on it. */
+  readonly replicaHosts?: RemoteHosts
 }
 
 export interface Summary {
@@ -76,7 +83,7 @@ export interface Summary {
   /** `train.loss` (the last batch), the evaluated split's metrics, and under `<split>.average` those of the averaged weights. */
   readonly final: Readonly<Record<string, Readonly<Record<string, number>>>>
   /** A continual stream's accuracy matrix, average accuracy, BWT, forgetting and min-ACC; absent without one. */
-  readonly continual?: ContinualSummary
+  readonly continual?: ContinualSummary | ScoleSummary
   /** How often a curriculum scored the training examples over the run, and the seconds it took in this process; absent without one. */
   readonly curriculum?: { readonly scorings: number; readonly scoringSeconds: number }
   /** An RL run's iterations, updates, episodes and best mean return; absent otherwise. */
@@ -108,7 +115,7 @@ const keepMetricsBefore = Effect.fnUntraced(function*(dir: RunDirectory, updates
       continue // the line a kill cut short
     }
     const step = row.step ?? Number.POSITIVE_INFINITY
-    if (((row.kind === "train" || row.kind === "search") && step < updates) || ((row.kind === "eval" || row.kind === "ensemble") && step <= updates)) kept.push(line)
+    if (((row.kind === "train" || row.kind === "search") && step < updates) || ((row.kind === "eval" || row.kind === "ensemble" || row.kind === "fpf") && step <= updates)) kept.push(line)
   }
   yield* dir.write("metrics.jsonl.partial", kept.map((l) => l + "\n").join(""))
   yield* dir.rename("metrics.jsonl.partial", "metrics.jsonl")
@@ -170,7 +177,9 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
 
   const features = data.features
   const evalSplit = ir.evaluation.split === "validation" ? data.validation! : data.test
-  const model = yield* Effect.acquireRelease(Effect.sync(() => createModel(ir.model, data.shape, data.classes, ir.seed)), (m) => Effect.sync(() => m.dispose()))
+  // A domain-incremental stream over split classes has a head of one task's size.
+  const outputs = ir.stream === undefined ? data.classes : streamOutputs(ir.stream, data.classes)
+  const model = yield* Effect.acquireRelease(Effect.sync(() => createModel(ir.model, data.shape, outputs, ir.seed)), (m) => Effect.sync(() => m.dispose()))
   const plateaus = new PlateauControllers(plateausOf(ir))
   const search = new SearchController(ir.optimizer.lr.kind === "autolrs" ? ir.optimizer.lr : undefined, ir.seed)
   const stages = ir.curriculum?.pacing.kind === "stages" ? new StagesController(ir.curriculum.pacing) : undefined
@@ -198,19 +207,46 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
           ir: { ...ir, ensemble: ensembleIr },
           train: data.train,
           shape: data.shape,
-          classes: data.classes,
+          classes: outputs,
           features,
           variables: model.variables,
           sampler,
           hdet,
           readFor,
           threads: request.threads ?? availableParallelism(),
-          backend: backend.name
+          backend: backend.name,
+          remote: request.replicaHosts
         })
       ),
       (e) => Effect.promise(() => e.close())
     )
   const stream = ir.stream === undefined ? undefined : new StreamSource({ ...ir, stream: ir.stream }, data, read)
+  // k-FPF: the modules it fine-tunes on the replay buffer, and after which updates.
+  const fpfTiming = ir.stream?.replay?.timing?.kind === "k_fpf" ? ir.stream.replay.timing : undefined
+  const fpf = fpfTiming === undefined ? undefined : { points: fpfPoints(ir.steps, fpfTiming.k), ...moduleVariables(model.variables, fpfTiming.modules) }
+  if (fpf !== undefined && fpf.missing.length > 0) {
+    return yield* new TrainingError({
+      message: `k-FPF's modules name ${fpf.missing.map((m) => `\`${m}\``).join(", ")}, which this model does not have`,
+      help: `name its layers: ${[...new Set(model.variables.map((v) => v.name.split(".")[0]!))].join(", ")}, or \`output\` for the last`,
+      span: ir.stream!.span
+    })
+  }
+  /** k-FPF after update `u`: plain SGD on buffer batches (stream `stream/fpf-<u>`), only the named modules; a `{"kind":"fpf"}` row with the mean loss. */
+  const fineTuneOnBuffer = Effect.fnUntraced(function*(u: number) {
+    const rng = rngFromState(deriveSeed(ir.seed, `stream/fpf-${u}`))
+    const mean = fineTune(model, fpf!.selected, () => stream!.bufferBatch(ir.batch, rng), { features, outputs }, fpfTiming!.lr, fpfTiming!.iterations, u)
+    const [value] = yield* Effect.promise(() => mean.data())
+    mean.dispose()
+    yield* metrics.append({ kind: "fpf", step: u, loss: value!, iterations: fpfTiming!.iterations, modules: fpf!.selected.map((v) => v.name) })
+  })
+  const short = stream?.shortfall()
+  if (short !== undefined) {
+    return yield* new TrainingError({
+      message: `task ${short.task} of this online stream has ${short.has} training examples, but its budget takes ${short.needs} new ones (each is seen once)`,
+      help: "shorten that task's budget (`budgets = [...]`), lower `size` in `online(...)`, or replay a larger share of each batch",
+      span: ir.stream!.span
+    })
+  }
   const anchors = ir.stream?.regularizer === undefined
     ? undefined
     : yield* Effect.acquireRelease(Effect.sync(() => new Anchors(ir.stream!.regularizer!)), (a) => Effect.sync(() => a.dispose()))
@@ -218,7 +254,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
   const lwf = ir.stream?.regularizer?.kind === "lwf" ? ir.stream.regularizer : undefined
   const teacher = lwf === undefined
     ? undefined
-    : yield* Effect.acquireRelease(Effect.sync(() => createModel(ir.model, data.shape, data.classes, ir.seed)), (m) => Effect.sync(() => m.dispose()))
+    : yield* Effect.acquireRelease(Effect.sync(() => createModel(ir.model, data.shape, outputs, ir.seed)), (m) => Effect.sync(() => m.dispose()))
   const syncTeacher = () => {
     const weights = anchors?.latest
     if (teacher !== undefined && weights !== undefined) teacher.variables.forEach((v, i) => v.variable.assign(weights[i]!))
@@ -227,10 +263,14 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
   const activeUnits = (k: number) => Int32Array.from(new Set(stream!.tasks.slice(0, k).flatMap((task) => task.classes))).sort()
   const curriculum = ir.curriculum === undefined ? undefined : new CurriculumSampler(ir.curriculum, data.train.n, ir.seed, data.train.y, data.classes)
   if (ir.stream !== undefined) yield* reporter.line(describeStream(ir.stream))
-  if (ensemble !== undefined) yield* reporter.line(`ensemble: ${ensembleIr!.replicas} replicas on ${ensemble.threads} thread${ensemble.threads === 1 ? "" : "s"}`)
+  if (ensemble !== undefined) {
+    const on = request.replicaHosts === undefined ? `thread${ensemble.threads === 1 ? "" : "s"}` : request.replicaHosts.label
+    yield* reporter.line(`ensemble: ${ensembleIr!.replicas} replicas on ${ensemble.threads} ${on}`)
+  }
   // Reading a scalar back is free on the synchronous backends; on a GPU it is a sync, so it waits for log steps
   // unless the spec asks what to do with a non-finite update (then every update is checked before it is applied).
-  const readEveryStep = !backend.gpu || ir.onNonfinite !== "halt"
+  // A bandit curriculum learns from every batch's loss, so it too is read every update.
+  const readEveryStep = !backend.gpu || ir.onNonfinite !== "halt" || ir.curriculum?.bandit !== undefined
   // On a GPU the logged steps (and the reads they need) are at least gpuReadInterval updates apart.
   const logEvery = logInterval(ir.log.every, backend.gpu)
   if (logEvery !== ir.log.every) yield* reporter.line(`logging every ${logEvery} steps, not ${ir.log.every}: on ${backend.name} each read waits for the GPU`)
@@ -295,7 +335,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     return tf.tidy(() => {
       const x = tf.tensor2d(b.x, [n, features])
       const y = tf.tensor1d(b.y, "int32")
-      const mask = b.mask === undefined ? undefined : tf.tensor2d(b.mask, [n, data.classes])
+      const mask = b.mask === undefined ? undefined : tf.tensor2d(b.mask, [n, outputs])
       // LwF: the previous task's model's logits on this batch, outside the tape (a fixed target).
       const old = teacher === undefined || anchors?.latest === undefined ? undefined : teacher.forward(x, { training: false, step: t })
       const units = old === undefined ? undefined : tf.tensor1d(activeUnits(stream!.taskAt(t)), "int32")
@@ -312,50 +352,16 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     })
   }
   /**
-   * The diagonal Fisher of task `k` at the current weights, as EWC defines it: per-example
-   * gradients of the log-likelihood squared and averaged over `samples` of the task's examples (a
-   * seeded choice, stream `stream/fisher-<k>`), with the true labels (`empirical`) or labels drawn
-   * from the model's prediction (`sampled`). Per example, not squared mini-batch means, which
-   * understate F by about the batch size.
+   * The diagonal Fisher of task `k` at the current weights (stream/fisher.ts) over `samples` of the
+   * task's examples, a seeded choice (stream `stream/fisher-<k>`); read asynchronously on a GPU.
    */
-  const fisherOf = (k: number): Array<Float32Array> => {
+  const fisherOf = (k: number): Effect.Effect<Array<Float32Array>> => {
     const reg = ir.stream!.regularizer!
-    if (reg.kind !== "ewc") throw new Error("only EWC measures a Fisher")
+    if (reg.kind !== "ewc") return Effect.die(new Error("only EWC measures a Fisher"))
     const rng = rngFromState(deriveSeed(ir.seed, `stream/fisher-${k}`))
     const rows = shuffleInPlace(Int32Array.from(stream!.tasks[k]!.train), rng).slice(0, reg.samples)
-    const sums = model.variables.map((v) => new Float32Array(v.variable.size))
-    const all = stream!.examples(k, rows)
-    for (let i = 0; i < rows.length; i++) {
-      const grads = tf.tidy(() => {
-        const x = tf.tensor2d(all.x.subarray(i * features, (i + 1) * features), [1, features])
-        const mask = all.mask === undefined ? undefined : tf.tensor2d(all.mask.subarray(i * data.classes, (i + 1) * data.classes), [1, data.classes])
-        const logitsOf = () => {
-          const logits = model.forward(x, { training: false, step: 0 })
-          return mask === undefined ? logits : tf.add(logits, mask) as tf.Tensor2D
-        }
-        let label = all.y[i]!
-        if (reg.fisher === "sampled") {
-          const p = tf.softmax(logitsOf()).dataSync()
-          let u = rng.uniform()
-          label = data.classes - 1
-          for (let c = 0; c < data.classes; c++) {
-            if ((u -= p[c]!) < 0) {
-              label = c
-              break
-            }
-          }
-        }
-        const y = tf.tensor1d([label], "int32")
-        return lossAndGradients(() => softmaxCrossEntropy(logitsOf(), y), model.variables).grads
-      })
-      model.variables.forEach((v, j) => {
-        const g = grads[v.name]!.dataSync()
-        const sum = sums[j]!
-        for (let e = 0; e < sum.length; e++) sum[e]! += g[e]! * g[e]!
-      })
-      tf.dispose(Object.values(grads))
-    }
-    return sums.map((s) => s.map((v) => v / rows.length))
+    const input: FisherInput = { model, features, classes: outputs, examples: stream!.examples(k, rows), sampled: reg.fisher === "sampled", rng }
+    return backend.gpu ? Effect.promise(() => fisherAsync(input)) : Effect.sync(() => fisher(input))
   }
   /**
    * The same for an ensemble: the replicas each take their share of the batch, in order, and the
@@ -401,19 +407,44 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
       const mean = yield* Effect.promise(() => ensemble.meanWeights())
       model.variables.forEach((v, k) => tf.tidy(() => v.variable.assign(tf.tensor(mean[k]!, v.variable.shape))))
     }
-    return backend.gpu && evaluateAsync !== undefined
-      ? yield* Effect.promise(() => evaluateAsync(model, evalSplit, features, u, data.classes))
-      : evaluate(model, evalSplit, features, u, data.classes)
+    return yield* evaluateOn(evalSplit, u)
   })
 
+  /**
+   * One AutoLRS trial on a GPU: every update queued without a read, then the losses (and norms) read
+   * at once and cut at the first non-finite one. The same losses as the synchronous trial, which
+   * stops there; the updates after it only touch weights the snapshot then puts back.
+   */
+  const trialOnGpu = async (before: RunSnapshot, t: number, updates: number): Promise<Array<number>> => {
+    restoreSnapshot(training, before, { data: true })
+    const read: Array<tf.Tensor> = []
+    try {
+      for (let i = 0; i < updates; i++) {
+        const { loss, grads, norm } = forwardBackward(t + i)
+        read.push(norm === undefined ? loss : tf.stack([loss, norm]))
+        if (norm !== undefined) loss.dispose()
+        applyUpdate(grads, norm, t + i, true)
+        norm?.dispose()
+      }
+      const values = await Promise.all(read.map((r) => r.data()))
+      const losses: Array<number> = []
+      for (const v of values) {
+        if (!v.every(Number.isFinite)) break
+        losses.push(v[0]!)
+      }
+      return losses
+    } finally {
+      tf.dispose(read)
+    }
+  }
   /**
    * AutoLRS, before the first update of a stage: every candidate trains `updates` trial updates
    * from a snapshot of this point (the same batches for each), nothing observed or logged but the
    * outcome; then the snapshot comes back and the stage goes on with the chosen value.
    */
   const searchStage = Effect.fnUntraced(function*(t: number) {
-    const before = yield* Effect.promise(() => snapshotOf(training, t))
-    const outcome = search.searchStage(t, ir.steps, (_candidate, updates) => {
+    const before = yield* takeSnapshot(t)
+    const outcome = backend.gpu ? yield* Effect.promise(() => search.searchStageAsync(t, ir.steps, (_c, updates) => trialOnGpu(before, t, updates))) : search.searchStage(t, ir.steps, (_candidate, updates) => {
       restoreSnapshot(training, before, { data: true })
       const losses: Array<number> = []
       for (let i = 0; i < updates; i++) {
@@ -434,18 +465,29 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     yield* metrics.append({ kind: "search", step: t, stage: outcome.stage, candidates: outcome.candidates, forecasts: outcome.forecasts.map((f) => (Number.isFinite(f) ? f : null)), chosen: outcome.chosen })
   })
 
+  /** A split's metrics under the model's current weights: read asynchronously on a GPU. */
+  const evaluateOn = (split: typeof evalSplit, u: number, mask?: Float32Array) =>
+    backend.gpu && evaluateAsync !== undefined
+      ? Effect.promise(() => evaluateAsync(model, split, features, u, outputs, mask))
+      : Effect.sync(() => evaluate(model, split, features, u, outputs, mask))
   /** The evaluated split's metrics under the averaged weights, once there are any. */
   const evaluateAverage = (u: number) =>
-    average?.ready() === true ? average.withAveraged(() => evaluate(model, evalSplit, features, u, data.classes)) : undefined
-  let lastAverageEval: ReturnType<typeof evaluateAverage>
+    average?.ready() !== true
+      ? Effect.undefined
+      : backend.gpu && evaluateAsync !== undefined
+      ? Effect.promise(() => average.withAveragedAsync(() => evaluateAsync(model, evalSplit, features, u, outputs)))
+      : Effect.sync(() => average.withAveraged(() => evaluate(model, evalSplit, features, u, outputs)))
+  let lastAverageEval: Effect.Success<ReturnType<typeof evaluateAverage>>
   /**
    * A stream's evaluation: every task's test set (a row each, with `task`), and as the run's
    * metrics (signals, until, plateau, prune) their mean over the tasks seen so far.
    */
   const evaluateStream = Effect.fnUntraced(function*(u: number) {
-    const perTask = stream!.tasks.map((task) => evaluate(model, task.test, features, u, data.classes, task.mask))
+    const perTask: Array<Effect.Success<ReturnType<typeof evaluateOn>>> = []
+    const { key, units } = stream!.evaluation
+    for (const unit of units) perTask.push(yield* evaluateOn(unit.test, u, unit.mask))
     for (const [j, m] of perTask.entries()) {
-      const row: Record<string, unknown> = { kind: "eval", step: u, split: ir.evaluation.split, task: j }
+      const row: Record<string, unknown> = { kind: "eval", step: u, split: ir.evaluation.split, [key]: j }
       for (const metric of ir.evaluation.metrics) row[metric] = m[metric]
       yield* metrics.append(row)
     }
@@ -461,7 +503,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
       observe(`${ir.evaluation.split}.${metric}`, m[metric], u)
     }
     yield* metrics.append(row)
-    lastAverageEval = evaluateAverage(u)
+    lastAverageEval = yield* evaluateAverage(u)
     if (lastAverageEval !== undefined) {
       const averaged: Record<string, unknown> = { kind: "eval", step: u, split: ir.evaluation.split, weights: "average" }
       for (const metric of ir.evaluation.metrics) averaged[metric] = lastAverageEval[metric]
@@ -470,6 +512,9 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     return m
   })
 
+  /** Each training example's loss under `m`: read asynchronously on a GPU. */
+  const lossesUnder = (m: typeof model) =>
+    backend.gpu ? Effect.promise(() => perExampleLossAsync(m, data.train, features)) : Effect.sync(() => perExampleLoss(m, data.train, features))
   /** Scores under a teacher: the last checkpoint of another run of the same model (`reference(from = ...)`). */
   const referenceScorer = Effect.fnUntraced(function*(from: string, baseDir: string) {
     const where = resolve(baseDir, from)
@@ -483,24 +528,25 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     if (mismatch !== undefined) {
       return yield* fail(`the curriculum's reference run ${where} is not of this model (its \`${mismatch.name}\` differs)`, "train the teacher with the same `model` and data")
     }
-    return () => {
-      const m = createModel(ir.model, data.shape, data.classes, ir.seed)
-      try {
+    return Effect.acquireUseRelease(
+      Effect.sync(() => {
+        const m = createModel(ir.model, data.shape, outputs, ir.seed)
         for (const v of m.variables) tf.tidy(() => v.variable.assign(tf.tensor(saved.weights[v.name]!, v.variable.shape)))
-        return perExampleLoss(m, data.train, features)
-      } finally {
-        m.dispose()
-      }
-    }
+        return m
+      }),
+      lossesUnder,
+      (m) => Effect.sync(() => m.dispose())
+    )
   })
 
-  const takeSnapshot = (step: number) =>
-    readAhead(backend.gpu, model.variables.map((v) => v.variable)).pipe(Effect.andThen(Effect.promise(() => snapshotOf(training, step))))
+  /** The tensors a checkpoint or snapshot reads synchronously: fetched first on a GPU (`readAhead`). */
+  const held = () => [...model.variables.map((v) => v.variable), ...(average?.held() ?? []), ...(anchors?.held() ?? [])]
+  const takeSnapshot = (step: number) => readAhead(backend.gpu, held()).pipe(Effect.andThen(Effect.promise(() => snapshotOf(training, step))))
 
   const started = yield* Clock.currentTimeMillis
   // A resumed run's evaluation at its checkpoint is already in metrics.jsonl; it is only recomputed.
   let lastEval = resumed === undefined ? yield* evalRow(0) : yield* evaluateModel(start)
-  if (resumed !== undefined) lastAverageEval = evaluateAverage(start)
+  if (resumed !== undefined) lastAverageEval = yield* evaluateAverage(start)
   let lastEvalAt = start
   let lastLoss = Number.NaN
   let lastFinite = Number.NaN
@@ -512,9 +558,9 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
   // A curriculum's scores: a teacher run's losses once, or the model's own every `every` updates.
   let scorings = resumed?.counters["curriculumScorings"] ?? 0
   let scoringNanos = 0n
-  const scoreWith = Effect.fnUntraced(function*(scorer: () => Float32Array) {
+  const scoreWith = Effect.fnUntraced(function*(scorer: Effect.Effect<Float32Array>) {
     const begin = yield* Clock.currentTimeNanos
-    curriculum!.setScores(scorer())
+    curriculum!.setScores(yield* scorer)
     scoringNanos += (yield* Clock.currentTimeNanos) - begin
     scorings++
   })
@@ -522,12 +568,12 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
   if (curriculum !== undefined && score?.kind === "reference" && !curriculum.scored) {
     yield* scoreWith(yield* referenceScorer(score.from, request.data?.baseDir ?? "."))
   }
-  if (curriculum !== undefined && score?.kind === "column" && !curriculum.scored) yield* scoreWith(() => data.trainScores!)
+  if (curriculum !== undefined && score?.kind === "column" && !curriculum.scored) yield* scoreWith(Effect.sync(() => data.trainScores!))
   let throughputMark = { at: yield* Clock.currentTimeNanos, step: 0 }
   for (let t = start; t < ir.steps && stopReason === undefined; t++) {
     if (search.due(t)) yield* searchStage(t)
     if (curriculum !== undefined && score?.kind === "loss" && (t % score.every === 0 || !curriculum.scored)) {
-      yield* scoreWith(() => perExampleLoss(model, data.train, features))
+      yield* scoreWith(lossesUnder(model))
     }
     const { loss, grads, norm } = stream !== undefined ? streamForwardBackward(t) : ensemble === undefined ? forwardBackward(t) : yield* ensembleForwardBackward(t)
     const logged = t % logEvery === 0 || t === ir.steps - 1
@@ -575,11 +621,12 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     else yield* applyEnsembleUpdate(grads, norm, t)
     loss.dispose()
     // A task just ended (not the last): its weights (and Fisher) become an anchor for the next ones.
-    if (anchors !== undefined && ir.stream !== undefined && (t + 1) % ir.stream.stepsPerTask === 0 && t + 1 < ir.steps) {
+    if (anchors !== undefined && ir.stream !== undefined && stream!.ends.includes(t + 1) && t + 1 < ir.steps) {
       const k = stream!.taskAt(t)
-      anchors.consolidate(model.variables, ir.stream.regularizer?.kind === "ewc" ? fisherOf(k) : undefined)
+      anchors.consolidate(model.variables, ir.stream.regularizer?.kind === "ewc" ? yield* fisherOf(k) : undefined)
       syncTeacher()
     }
+    if (fpf !== undefined && fpf.points.has(t + 1)) yield* fineTuneOnBuffer(t + 1)
     if (readEveryStep || logged) {
       observe("loss", lastLoss, t + 1)
       if (norm !== undefined) observe("grad_norm", gradNorm, t + 1)
@@ -619,7 +666,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     }
     const u = t + 1
     // A stream is also evaluated at the end of every task: the accuracy matrix needs those.
-    if (u % ir.evaluation.every === 0 || u === ir.steps || (ir.stream !== undefined && u % ir.stream.stepsPerTask === 0)) {
+    if (u % ir.evaluation.every === 0 || u === ir.steps || (stream !== undefined && stream.ends.includes(u))) {
       lastEval = yield* evalRow(u)
       lastEvalAt = u
     }
@@ -632,8 +679,8 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     }
     if (ir.checkpoint !== undefined && (u % ir.checkpoint.every === 0 || u === ir.steps || stopReason !== undefined)) {
       // The model and its optimizer, or every replica of an ensemble (replica 0 in their place).
-      // weightsOf reads synchronously: on a GPU the values are fetched first.
-      yield* readAhead(backend.gpu, model.variables.map((v) => v.variable))
+      // weightsOf, the average and the anchors read synchronously: on a GPU the values are fetched first.
+      yield* readAhead(backend.gpu, held())
       const trained = ensemble === undefined
         ? { weights: weightsOf(model.variables), optimizers: [yield* Effect.promise(() => optimizer.state())] }
         : yield* Effect.promise(() => ensemble.state())
@@ -669,10 +716,11 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
   const evaluated: Record<string, number> = {}
   for (const metric of ir.evaluation.metrics) evaluated[metric] = lastEval[metric]
   // The matrix from every end-of-task evaluation the run logged, those before a resume included.
-  let continual: ContinualSummary | undefined
+  let continual: ContinualSummary | ScoleSummary | undefined
   if (stream !== undefined && ir.stream !== undefined) {
     const parsed = metricsRows(yield* dir.readText("metrics.jsonl"))
-    continual = continualSummary("rows" in parsed ? parsed.rows.map((r) => r.row) : [], stream.tasks.length, ir.stream.stepsPerTask, ir.stream.forgettingWindow)
+    const rows = "rows" in parsed ? parsed.rows.map((r) => r.row) : []
+    continual = stream.evaluation.key === "class" ? scoleSummary(rows, stream.ends) : continualSummary(rows, stream.ends, ir.stream.forgettingWindow)
   }
   const summary: Summary = {
     experiment: ir.experiment,

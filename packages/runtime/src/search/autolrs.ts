@@ -8,6 +8,12 @@ export interface SearchState {
   readonly chosen: ReadonlyArray<number>
 }
 
+/** A trial a stage's search asks for: `candidate` trained `updates` updates from the stage's snapshot; answered with its losses. */
+interface Trial {
+  readonly candidate: number
+  readonly updates: number
+}
+
 /** One stage's search, as `metrics.jsonl` records it. */
 export interface StageSearch {
   readonly stage: number
@@ -48,6 +54,40 @@ export class SearchController {
 
   /** Searches the stage that starts at update `t` of a run of `steps` updates; `train` runs one trial. */
   searchStage(t: number, steps: number, train: (candidate: number, updates: number) => ReadonlyArray<number>): StageSearch {
+    const stage = this.stage(t, steps)
+    let next = stage.next()
+    while (!next.done) {
+      let losses: ReadonlyArray<number>
+      try {
+        losses = train(next.value.candidate, next.value.updates)
+      } catch (e) {
+        next = stage.throw(e)
+        continue
+      }
+      next = stage.next(losses)
+    }
+    return next.value
+  }
+
+  /** The same with trials that read their losses asynchronously (on a GPU). */
+  async searchStageAsync(t: number, steps: number, train: (candidate: number, updates: number) => Promise<ReadonlyArray<number>>): Promise<StageSearch> {
+    const stage = this.stage(t, steps)
+    let next = stage.next()
+    while (!next.done) {
+      let losses: ReadonlyArray<number>
+      try {
+        losses = await train(next.value.candidate, next.value.updates)
+      } catch (e) {
+        next = stage.throw(e)
+        continue
+      }
+      next = stage.next(losses)
+    }
+    return next.value
+  }
+
+  /** The search of one stage: yields each trial to run, receives its losses, returns the outcome. */
+  private *stage(t: number, steps: number): Generator<Trial, StageSearch, ReadonlyArray<number>> {
     const node = this.node
     if (node === undefined) throw new Error("this run has no search")
     const stage = Math.floor(t / node.every)
@@ -63,7 +103,7 @@ export class SearchController {
         const x = k < 2 ? rng.uniform() : proposeNext(xs, forecasts)
         const candidate = x === 0 ? node.min : x === 1 ? node.max : Math.exp(logMin + x * (logMax - logMin))
         this.trying = candidate
-        const losses = train(candidate, trialUpdates)
+        const losses = yield { candidate, updates: trialUpdates }
         xs.push(x)
         candidates.push(candidate)
         forecasts.push(losses.length < trialUpdates ? Number.POSITIVE_INFINITY : forecastExponential(losses, length))

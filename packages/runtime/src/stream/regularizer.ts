@@ -65,6 +65,11 @@ export class Anchors {
     this.terms = [{ weights, importance: merged }]
   }
 
+  /** The tensors `state()` reads: a GPU caller fetches them first (`readAhead`), as `state()` reads synchronously. */
+  held(): ReadonlyArray<tf.Tensor> {
+    return this.terms.flatMap((t) => [...t.weights, ...(t.importance ?? [])])
+  }
+
   state(): AnchorsState {
     const read = (ts: ReadonlyArray<tf.Tensor>) => ts.map((t) => (t.dataSync() as Float32Array).slice())
     return { terms: this.terms.map((t) => ({ weights: read(t.weights), ...(t.importance === undefined ? {} : { importance: read(t.importance) }) })) }

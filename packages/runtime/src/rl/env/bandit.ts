@@ -13,6 +13,8 @@ export interface BanditOptions {
    * Exercise 2.5 uses 0.01 with all q* starting equal (`driftingBandit()` below).
    */
   readonly driftStd?: number
+  /** The true values q*, the same for every copy (one problem pulled in parallel); drawn per copy when absent. */
+  readonly q?: ReadonlyArray<number>
 }
 
 export interface BanditState {
@@ -36,6 +38,8 @@ export const bandit = (options: BanditOptions = {}): EnvSpec<BanditState> => {
   const rewardStd = options.rewardStd ?? 1
   const driftStd = options.driftStd ?? 0
   if (!Number.isInteger(arms) || arms < 1) throw new Error(`bandit arms must be a positive integer, got ${arms}`)
+  if (options.q !== undefined && options.q.length !== arms) throw new Error(`bandit q has ${options.q.length} values for ${arms} arms`)
+  const shared = options.q
   return {
     id: "bandit",
     observationSize: 1,
@@ -44,7 +48,7 @@ export const bandit = (options: BanditOptions = {}): EnvSpec<BanditState> => {
     categories: [],
     params: {},
     reset: (rng, _category, previous) =>
-      previous ?? { q: Array.from({ length: arms }, () => initialMean + initialStd * rng.normal()), lastArm: -1, lastOptimal: 0 },
+      previous ?? { q: shared ?? Array.from({ length: arms }, () => initialMean + initialStd * rng.normal()), lastArm: -1, lastOptimal: 0 },
     step: (state, arm, rng) => {
       const best = Math.max(...state.q)
       const reward = state.q[arm]! + rewardStd * rng.normal()

@@ -16,11 +16,12 @@ export interface DigitSumWeights {
 export const DIGIT_SUM_WEIGHTS: DigitSumWeights = { correct: 1, length: 0.5, format: 0.2 }
 
 export interface DigitSumOptions {
-  /** Targets S are drawn from 1..maxTarget. Default 27. */
+  /** Targets S are drawn from minTarget..maxTarget. Defaults 1 and 27. */
+  readonly minTarget?: number
   readonly maxTarget?: number
   /** Answer capacity in tokens, EOS included (the observation's size depends on it). Default 8. */
   readonly maxLength?: number
-  /** Width of the difficulty bins of S: 1-9, 10-18, ... (each bin needs one more digit). Default 9. */
+  /** Width of the difficulty bins of S from minTarget: 1-9, 10-18, ... (each bin needs one more digit). Default 9. */
   readonly categoryWidth?: number
   readonly weights?: DigitSumWeights
 }
@@ -80,14 +81,16 @@ export const minimalDigitSumLength = (target: number): number => Math.ceil(targe
  * `[one-hot(S − 1) of maxTarget | one-hot(position) of maxLength | prefix: maxLength × 11 one-hots]`.
  */
 export const digitSum = (options: DigitSumOptions = {}): EnvSpec<DigitSumState, DigitSumParams> => {
+  const minTarget = options.minTarget ?? 1
   const maxTarget = options.maxTarget ?? 27
   const maxLength = options.maxLength ?? 8
   const width = options.categoryWidth ?? 9
   const weights = options.weights ?? DIGIT_SUM_WEIGHTS
-  for (const [name, v] of [["maxTarget", maxTarget], ["maxLength", maxLength], ["categoryWidth", width]] as const) {
+  for (const [name, v] of [["minTarget", minTarget], ["maxTarget", maxTarget], ["maxLength", maxLength], ["categoryWidth", width]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`digit_sum ${name} must be a positive integer, got ${v}`)
   }
-  const bins = Array.from({ length: Math.ceil(maxTarget / width) }, (_, k) => [k * width + 1, Math.min((k + 1) * width, maxTarget)] as const)
+  if (minTarget > maxTarget) throw new Error(`digit_sum minTarget ${minTarget} is above maxTarget ${maxTarget}`)
+  const bins = Array.from({ length: Math.ceil((maxTarget - minTarget + 1) / width) }, (_, k) => [minTarget + k * width, Math.min(minTarget + (k + 1) * width - 1, maxTarget)] as const)
   const observationSize = maxTarget + maxLength + maxLength * DIGIT_SUM_VOCAB
   const limitOf = (p: DigitSumParams): number => {
     if (!Number.isInteger(p.lengthLimit) || p.lengthLimit < 1 || p.lengthLimit > maxLength) {

@@ -3,16 +3,26 @@ import type { Rng } from "../../data/random.ts"
 import type { EpisodeEnd } from "../env/env.ts"
 import type { VectorEnv } from "../env/vector.ts"
 import type { ActorCritic } from "../policy/actorCritic.ts"
+import { read, type Reading, runSync } from "../../run/reading.ts"
 import { sampleCategorical } from "./sample.ts"
 
 /** Log-probabilities `[rows, actions]` and values `[rows]` of observations, read back as numbers. */
-export const evaluatePolicy = (policy: ActorCritic, observations: Float32Array, rows: number): { readonly logProbs: Float32Array; readonly values: Float32Array } => {
-  const [logProbs, values] = tf.tidy(() => {
+export function* policyOutputs(policy: ActorCritic, observations: Float32Array, rows: number): Reading<{ readonly logProbs: Float32Array; readonly values: Float32Array }> {
+  const tensors = tf.tidy(() => {
     const { logits, values } = policy.forward(tf.tensor2d(observations, [rows, policy.observationSize]))
-    return [tf.logSoftmax(logits).dataSync() as Float32Array, values.dataSync() as Float32Array]
+    return [tf.logSoftmax(logits), values]
   })
-  return { logProbs: logProbs!.slice(), values: values!.slice() }
+  try {
+    const [logProbs, values] = yield* read(...tensors)
+    return { logProbs: (logProbs as Float32Array).slice(), values: (values as Float32Array).slice() }
+  } finally {
+    tf.dispose(tensors)
+  }
 }
+
+/** `policyOutputs` read synchronously (cpu, wasm). */
+export const evaluatePolicy = (policy: ActorCritic, observations: Float32Array, rows: number): { readonly logProbs: Float32Array; readonly values: Float32Array } =>
+  runSync(policyOutputs(policy, observations, rows))
 
 /** T steps of N copies, time-major (`t · N + i`), as `gae` and `ppoLoss` read them. */
 export interface Rollout {
@@ -47,7 +57,16 @@ export const collectRollout = <S, P extends Readonly<Record<string, number>>>(
   steps: number,
   rng: Rng,
   bootstrapTruncated: boolean
-): Rollout => {
+): Rollout => runSync(rolloutOf(env, policy, steps, rng, bootstrapTruncated))
+
+/** `collectRollout` as a Reading (its policy reads awaited on a GPU). */
+export function* rolloutOf<S, P extends Readonly<Record<string, number>>>(
+  env: VectorEnv<S, P>,
+  policy: ActorCritic,
+  steps: number,
+  rng: Rng,
+  bootstrapTruncated: boolean
+): Reading<Rollout> {
   if (!env.autoReset) throw new Error("a continuing rollout needs an auto-resetting VectorEnv")
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`rollout steps must be a positive integer, got ${steps}`)
   const N = env.numEnvs
@@ -68,7 +87,7 @@ export const collectRollout = <S, P extends Readonly<Record<string, number>>>(
   const chosen = new Int32Array(N)
   for (let t = 0; t < steps; t++) {
     observations.set(obs, t * N * O)
-    const out = evaluatePolicy(policy, obs, N)
+    const out = yield* policyOutputs(policy, obs, N)
     for (let i = 0; i < N; i++) {
       const a = sampleCategorical(out.logProbs, i, A, rng)
       chosen[i] = a
@@ -89,12 +108,12 @@ export const collectRollout = <S, P extends Readonly<Record<string, number>>>(
     if (bootstrapTruncated && cut.length > 0) {
       const finals = new Float32Array(cut.length * O)
       cut.forEach((i, j) => finals.set(step.finalObservation.subarray(i * O, (i + 1) * O), j * O))
-      const v = evaluatePolicy(policy, finals, cut.length).values
+      const v = (yield* policyOutputs(policy, finals, cut.length)).values
       cut.forEach((i, j) => (finalValues[t * N + i] = v[j]!))
     }
     episodes.push(...step.episodes)
     obs = step.observation
   }
-  const lastValues = Float64Array.from(evaluatePolicy(policy, obs, N).values)
+  const lastValues = Float64Array.from((yield* policyOutputs(policy, obs, N)).values)
   return { numEnvs: N, steps, observations, actions, logProbs, values, rewards, terminated, truncated, finalValues, lastValues, episodes }
 }

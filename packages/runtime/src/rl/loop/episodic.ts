@@ -2,7 +2,8 @@ import type { Rng } from "../../data/random.ts"
 import type { EpisodeEnd } from "../env/env.ts"
 import type { VectorEnv } from "../env/vector.ts"
 import type { ActorCritic } from "../policy/actorCritic.ts"
-import { evaluatePolicy } from "./collect.ts"
+import { type Reading, runSync } from "../../run/reading.ts"
+import { policyOutputs } from "./collect.ts"
 import { sampleCategorical } from "./sample.ts"
 
 /**
@@ -32,7 +33,15 @@ export const collectEpisodes = <S, P extends Readonly<Record<string, number>>>(
   policy: ActorCritic,
   rng: Rng,
   maxSteps: number
-): EpisodeBatch => {
+): EpisodeBatch => runSync(episodesOf(env, policy, rng, maxSteps))
+
+/** `collectEpisodes` as a Reading (its policy reads awaited on a GPU). */
+export function* episodesOf<S, P extends Readonly<Record<string, number>>>(
+  env: VectorEnv<S, P>,
+  policy: ActorCritic,
+  rng: Rng,
+  maxSteps: number
+): Reading<EpisodeBatch> {
   if (env.autoReset) throw new Error("whole-episode rollouts need a VectorEnv with autoReset = false")
   const N = env.numEnvs
   const O = env.spec.observationSize
@@ -55,7 +64,7 @@ export const collectEpisodes = <S, P extends Readonly<Record<string, number>>>(
       break
     }
     observations.push(obs)
-    const out = evaluatePolicy(policy, obs, N)
+    const out = yield* policyOutputs(policy, obs, N)
     for (let i = 0; i < N; i++) {
       chosen[i] = sampleCategorical(out.logProbs, i, A, rng)
       values.push(out.values[i]!)

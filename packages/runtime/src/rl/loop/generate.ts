@@ -3,6 +3,8 @@ import type { Rng } from "../../data/random.ts"
 import type { EpisodeEnd } from "../env/env.ts"
 import type { VectorEnv } from "../env/vector.ts"
 import type { SequencePolicy } from "../policy/sequence.ts"
+import { read, type Reading, runSync } from "../../run/reading.ts"
+import { logitScoreNorm } from "../oblr.ts"
 import { rowEntropy, sampleCategorical } from "./sample.ts"
 
 /** One answer per copy, as emitted, with what the sampler saw. */
@@ -15,6 +17,8 @@ export interface Completions {
   readonly logProbs: ReadonlyArray<ReadonlyArray<number>>
   /** Entropy of the sampling distribution at each emitted token. */
   readonly entropies: ReadonlyArray<ReadonlyArray<number>>
+  /** ‖∇_logits log π(token)‖² at each emitted token (OBLR-PO's baseline weights). */
+  readonly scoreNorms: ReadonlyArray<ReadonlyArray<number>>
   /** The episode return of each copy. */
   readonly rewards: Float64Array
   /** The finished episodes, one per copy, ordered by copy. */
@@ -33,7 +37,16 @@ export const generate = <S, P extends Readonly<Record<string, number>>>(
   rng: Rng,
   temperature: number,
   maxTokens: number
-): Completions => {
+): Completions => runSync(generationOf(env, policy, rng, temperature, maxTokens))
+
+/** `generate` as a Reading (each token's distribution awaited on a GPU). */
+export function* generationOf<S, P extends Readonly<Record<string, number>>>(
+  env: VectorEnv<S, P>,
+  policy: SequencePolicy,
+  rng: Rng,
+  temperature: number,
+  maxTokens: number
+): Reading<Completions> {
   if (env.autoReset) throw new Error("generation needs a VectorEnv with autoReset = false")
   if (env.spec.actions !== policy.vocab) throw new Error(`policy emits ${policy.vocab} tokens, env ${env.spec.id} takes ${env.spec.actions}`)
   if (!(temperature > 0)) throw new Error(`temperature must be positive, got ${temperature}`)
@@ -44,8 +57,9 @@ export const generate = <S, P extends Readonly<Record<string, number>>>(
   const prompts = new Float32Array(N * policy.promptSize)
   for (let i = 0; i < N; i++) prompts.set(obs.subarray(i * O, i * O + policy.promptSize), i * policy.promptSize)
   const tokens = Array.from({ length: N }, () => [] as Array<number>)
-  const logProbs = Array.from({ length: N }, () => [] as Array<number>)
+  const emitted = Array.from({ length: N }, () => [] as Array<number>)
   const entropies = Array.from({ length: N }, () => [] as Array<number>)
+  const scoreNorms = Array.from({ length: N }, () => [] as Array<number>)
   const rewards = new Float64Array(N)
   const episodes: Array<EpisodeEnd | undefined> = new Array(N)
   const done = new Uint8Array(N)
@@ -57,20 +71,27 @@ export const generate = <S, P extends Readonly<Record<string, number>>>(
       const next = tf.tidy(() => {
         const s = policy.step(state, tf.tensor1d(chosen, "int32"))
         const scaled = temperature === 1 ? s.logits : tf.div(s.logits, temperature)
-        return { state: s.state, logProbs: (tf.logSoftmax(scaled).dataSync() as Float32Array).slice() }
+        return { state: s.state, logProbs: tf.logSoftmax(scaled) }
       })
       state.dispose()
       state = next.state
+      let logProbs: Float32Array
+      try {
+        logProbs = ((yield* read(next.logProbs))[0] as Float32Array).slice()
+      } finally {
+        next.logProbs.dispose()
+      }
       for (let i = 0; i < N; i++) {
         if (done[i]) {
           chosen[i] = 0
           continue
         }
-        const a = sampleCategorical(next.logProbs, i, V, rng)
+        const a = sampleCategorical(logProbs, i, V, rng)
         chosen[i] = a
         tokens[i]!.push(a)
-        logProbs[i]!.push(next.logProbs[i * V + a]!)
-        entropies[i]!.push(rowEntropy(next.logProbs, i, V))
+        emitted[i]!.push(logProbs[i * V + a]!)
+        entropies[i]!.push(rowEntropy(logProbs, i, V))
+        scoreNorms[i]!.push(logitScoreNorm(logProbs, i, V, a))
       }
       const step = env.step(chosen)
       for (const e of step.episodes) {
@@ -82,5 +103,5 @@ export const generate = <S, P extends Readonly<Record<string, number>>>(
   } finally {
     state.dispose()
   }
-  return { prompts, tokens, logProbs, entropies, rewards, episodes: episodes as Array<EpisodeEnd> }
+  return { prompts, tokens, logProbs: emitted, entropies, scoreNorms, rewards, episodes: episodes as Array<EpisodeEnd> }
 }

@@ -1,14 +1,20 @@
 import * as tf from "@tensorflow/tfjs"
 import { shuffleInPlace } from "../../data/random.ts"
+import { lengthAdvantages } from "../adora.ts"
+import { overlongPenalty } from "../dapo.ts"
+import { baselineAdvantages, weightedBaselines } from "../oblr.ts"
+import { mean } from "../statistics.ts"
+import { downSample } from "../d3s.ts"
 import { groupAdvantages, grpoLoss, type LossNormalization, type RewardScaling } from "../grpo.ts"
 import { klEstimates } from "../kl.ts"
 import type { SequencePolicy } from "../policy/sequence.ts"
 import type { PerUpdate } from "./clock.ts"
 import { episodeStatistics, type EpisodeStatistics, meanInfo } from "./episodes.ts"
-import { type Completions, generate } from "./generate.ts"
+import { type GroupBatch, groupsOf } from "./groups.ts"
 import type { Learner } from "./learner.ts"
 import { lossAndGradients } from "../../model/variables.ts"
-import { applyRlUpdate } from "./optimizer.ts"
+import { rlUpdate } from "./optimizer.ts"
+import { read, type Reading, runSync } from "../../run/reading.ts"
 
 export interface GrpoSettings {
   readonly lr: PerUpdate
@@ -41,6 +47,22 @@ export interface GrpoSettings {
    * only negative ones (entropy rises); inside the band, plain GRPO.
    */
   readonly entropyBand?: { readonly low: number; readonly high: number }
+  /**
+   * DAPO's dynamic sampling: groups whose rewards are all equal are dropped, and up to
+   * `maxGenerations` batches are generated to fill the batch with groups that differ.
+   */
+  readonly dynamicSampling?: { readonly maxGenerations: number }
+  /** DAPO's soft overlong punishment added to each reward: `cache` tokens before `maxLength`, down to `-factor`. */
+  readonly overlong?: { readonly maxLength: number; readonly cache: number; readonly factor: number }
+  /** D³S: the fraction of each group's answers (max-variance subset) and of their tokens (top |A|·H) in the loss. */
+  readonly downSample?: { readonly answers: number; readonly tokens: number }
+  /** ADORA: the advantage weight λ of groups whose longest correct answer is not longer than their mean wrong one. */
+  readonly adora?: number
+  /**
+   * OBLR-PO's gradient-weighted baseline in place of the group mean: `b = Σ w r / Σ w`,
+   * `w = Σ_t ‖∇_logits log π(token_t)‖²` over each answer's tokens.
+   */
+  readonly weightedBaseline?: boolean
 }
 
 export interface GrpoStatistics extends EpisodeStatistics {
@@ -61,8 +83,21 @@ export interface GrpoStatistics extends EpisodeStatistics {
   readonly band: number
   /** Per task category, the mean |advantage| of its answers in the batch (SEC's reward); null where none was drawn. */
   readonly categoryAdvantage: ReadonlyArray<number | null>
-  /** Fraction of groups whose rewards were all equal (zero advantage, no gradient). */
+  /** Fraction of groups whose rewards were all equal (zero advantage, no gradient), over every batch generated. */
   readonly zeroVarianceGroups: number
+  /** Batches generated (more than 1 only with dynamic sampling). */
+  readonly generations: number
+  /** Groups dropped by dynamic sampling. */
+  readonly droppedGroups: number
+  /** Mean overlong punishment over the answers generated (0 without it). */
+  readonly overlongPenalty: number
+  /** Answers in the loss, and the fraction of the tokens generated that are in it (fewer with dynamic sampling and D³S). */
+  readonly trainedAnswers: number
+  readonly trainedTokens: number
+  /** Fraction of the trained groups ADORA weighted by λ (NaN without ADORA). */
+  readonly adoraDown: number
+  /** Mean over the kept groups of OBLR-PO's baseline minus the group's mean reward (NaN without it). */
+  readonly baselineShift: number
   /** Loss of the last minibatch. */
   readonly loss: number
   /** Mean k3 KL to the reference over the batch's tokens at generation time (NaN without a reference). */
@@ -72,20 +107,31 @@ export interface GrpoStatistics extends EpisodeStatistics {
   readonly gradNorm: number
 }
 
-/** Padded `[B, T]` views of the completions, rows in copy order. */
-const pad = (c: Completions, T: number) => {
-  const B = c.tokens.length
+/** Padded `[B, T]` views of the batch's rows `rows`, with each row's token mask (1 on every token when none is given). */
+const pad = (c: GroupBatch, rows: ReadonlyArray<number>, masks: ReadonlyArray<Uint8Array> | undefined, T: number, S: number) => {
+  const B = rows.length
   const tokens = new Int32Array(B * T)
   const mask = new Float32Array(B * T)
   const oldLogProb = new Float32Array(B * T)
-  c.tokens.forEach((seq, i) =>
-    seq.forEach((tok, t) => {
+  const prompts = new Float32Array(B * S)
+  rows.forEach((r, i) => {
+    prompts.set(c.prompts.subarray(r * S, (r + 1) * S), i * S)
+    c.tokens[r]!.forEach((tok, t) => {
       tokens[i * T + t] = tok
-      mask[i * T + t] = 1
-      oldLogProb[i * T + t] = c.logProbs[i]![t]!
+      mask[i * T + t] = masks === undefined ? 1 : masks[i]![t]!
+      oldLogProb[i * T + t] = c.logProbs[r]![t]!
     })
-  )
-  return { tokens, mask, oldLogProb }
+  })
+  return { tokens, mask, oldLogProb, prompts }
+}
+
+/** The values of `t` (copied), then disposes it. */
+function* readFloats(t: tf.Tensor): Reading<Float32Array> {
+  try {
+    return ((yield* read(t))[0] as Float32Array).slice()
+  } finally {
+    t.dispose()
+  }
 }
 
 /** log π of the given tokens, `[B, T]`, under `softmax(logits / temperature)` of the teacher-forced pass. */
@@ -98,8 +144,10 @@ const tokenLogProbs = (policy: SequencePolicy, prompts: tf.Tensor2D, tokens: tf.
 
 /**
  * One GRPO iteration on an env whose copies come in groups sharing a prompt (`VectorEnv` with
- * `groupSize` G and `autoReset = false`): decode one answer per copy, turn the episode returns into
- * group-relative advantages (`groupAdvantages`), then `epochs` passes of shuffled minibatches of
+ * `groupSize` G and `autoReset = false`): decode one answer per copy (more batches with DAPO's
+ * dynamic sampling, `sampleGroups`), turn the episode returns (plus DAPO's overlong punishment)
+ * into group-relative advantages (`groupAdvantages`), then Entrocraft's band, ADORA's weights and
+ * D³S's down-sampling in that order, then `epochs` passes of `minibatches` shuffled minibatches of
  * `grpoLoss` (clipped ratio to the sampling policy, optional k3 KL to `reference`) with Adam.
  * The reference policy is read-only here (TRL keeps the initial model; sync it yourself if wanted).
  */
@@ -107,7 +155,14 @@ export const grpoIteration = <S, P extends Readonly<Record<string, number>>>(
   learner: Learner<S, P, SequencePolicy>,
   settings: GrpoSettings,
   reference?: SequencePolicy
-): GrpoStatistics => {
+): GrpoStatistics => runSync(grpoIterationOf(learner, settings, reference))
+
+/** `grpoIteration` as a Reading (its reads awaited on a GPU). */
+export function* grpoIterationOf<S, P extends Readonly<Record<string, number>>>(
+  learner: Learner<S, P, SequencePolicy>,
+  settings: GrpoSettings,
+  reference?: SequencePolicy
+): Reading<GrpoStatistics> {
   const { env, policy } = learner
   const beta = settings.beta ?? 0
   if (beta !== 0 && reference === undefined) throw new Error("grpo with beta > 0 needs a reference policy")
@@ -115,25 +170,47 @@ export const grpoIteration = <S, P extends Readonly<Record<string, number>>>(
   const minibatches = settings.minibatches ?? 1
   const temperature = settings.temperature ?? 1
   const G = env.groupSize
-  const completions = generate(env, policy, learner.rngs.actions, temperature, settings.maxTokens ?? 1024)
-  const B = env.numEnvs
-  if (B < minibatches) throw new Error(`${B} completions cannot make ${minibatches} minibatches`)
-  const lengths = completions.tokens.map((t) => t.length)
-  const T = Math.max(...lengths)
-  const generated = lengths.reduce((s, n) => s + n, 0)
+  const dapo = settings.dynamicSampling
+  const overlong = settings.overlong
+  const batch = yield* groupsOf(env, policy, learner.rngs.actions, temperature, settings.maxTokens ?? 1024, {
+    filter: dapo !== undefined,
+    maxGenerations: dapo?.maxGenerations ?? 1,
+    ...(overlong === undefined ? {} : { shape: (n: number) => overlongPenalty(n, overlong.maxLength, overlong.cache, overlong.factor) })
+  })
+  const generated = batch.generatedTokens
   learner.clock = { ...learner.clock, envSteps: learner.clock.envSteps + generated }
-  const grouped = groupAdvantages(completions.rewards, G, settings.scaleRewards ?? "group")
-  let entropySum = 0
-  for (const hs of completions.entropies) for (const h of hs) entropySum += h
-  const entropy = entropySum / generated
+  let advantages: Float64Array
+  let baselineShift = Number.NaN
+  if (settings.weightedBaseline === true) {
+    const weights = batch.scoreNorms.map((ns) => ns.reduce((a, b) => a + b, 0))
+    advantages = baselineAdvantages(batch.rewards, weights, G, settings.scaleRewards ?? "group")
+    const shifts = weightedBaselines(batch.rewards, weights, G).map((b, g) => b - mean(batch.rewards.subarray(g * G, (g + 1) * G)))
+    baselineShift = shifts.length === 0 ? Number.NaN : mean(shifts)
+  } else advantages = groupAdvantages(batch.rewards, G, settings.scaleRewards ?? "group")
+  const entropy = batch.entropySum / generated
   const band = settings.entropyBand === undefined ? 0 : entropy > settings.entropyBand.high ? 1 : entropy < settings.entropyBand.low ? -1 : 0
   // Rejecting the samples on one side of zero moves entropy the other way (Entrocraft, Thm 3.2).
-  const advantages = band === 0 ? grouped : Float64Array.from(grouped, (a) => (band === 1 ? Math.max(a, 0) : Math.min(a, 0)))
-  const { tokens, mask, oldLogProb } = pad(completions, T)
+  if (band !== 0) advantages = Float64Array.from(advantages, (a) => (band === 1 ? Math.max(a, 0) : Math.min(a, 0)))
+  let adoraDown = Number.NaN
+  if (settings.adora !== undefined) {
+    const answers = batch.episodes.map((e) => ({ correct: e.info["correct"] === 1, truncated: e.info["capped"] === 1, length: e.length }))
+    const lambda = settings.adora
+    const has = lengthAdvantages(answers, G)
+    advantages = Float64Array.from(advantages, (a, i) => (has[Math.floor(i / G)] ? a : a * lambda))
+    adoraDown = has.length === 0 ? Number.NaN : has.filter((x) => !x).length / has.length
+  }
+  const kept = settings.downSample === undefined
+    ? { rows: batch.tokens.map((_, i) => i), masks: undefined }
+    : downSample(advantages, batch.entropies, G, settings.downSample.answers, settings.downSample.tokens)
+  const B = kept.rows.length
+  const T = Math.max(0, ...kept.rows.map((r) => batch.tokens[r]!.length))
+  const { tokens, mask, oldLogProb, prompts } = pad(batch, kept.rows, kept.masks, T, policy.promptSize)
+  let trainedTokens = 0
+  for (const m of mask) trainedTokens += m
   const S = policy.promptSize
-  const refLogProb = reference === undefined
+  const refLogProb = reference === undefined || B === 0
     ? undefined
-    : tf.tidy(() => (tokenLogProbs(reference, tf.tensor2d(completions.prompts, [B, S]), tf.tensor2d(tokens, [B, T], "int32"), temperature).dataSync() as Float32Array).slice())
+    : yield* readFloats(tf.tidy(() => tokenLogProbs(reference, tf.tensor2d(prompts, [B, S]), tf.tensor2d(tokens, [B, T], "int32"), temperature)))
   // KL to the reference at generation time, k3 with log-ratio log π_ref − log π_old per token.
   let kl = Number.NaN
   if (refLogProb !== undefined) {
@@ -142,7 +219,8 @@ export const grpoIteration = <S, P extends Readonly<Record<string, number>>>(
     kl = klEstimates(ratios).k3
   }
 
-  const size = Math.floor(B / minibatches)
+  // A batch smaller than the minibatches asked for (dynamic sampling, D³S) makes one per answer.
+  const parts = Math.min(minibatches, B)
   const order = Int32Array.from({ length: B }, (_, i) => i)
   const high = 1 + (settings.epsilonHigh ?? settings.epsilonLow)
   const low = 1 - settings.epsilonLow
@@ -154,8 +232,8 @@ export const grpoIteration = <S, P extends Readonly<Record<string, number>>>(
   let firstLr = Number.NaN
   for (let epoch = 0; epoch < epochs; epoch++) {
     shuffleInPlace(order, learner.rngs.minibatches)
-    for (let start = 0; start < B; start += size) {
-      const rows = order.subarray(start, Math.min(start + size, B))
+    for (let k = 0; k < parts; k++) {
+      const rows = order.subarray(Math.floor((k * B) / parts), Math.floor(((k + 1) * B) / parts))
       const b = rows.length
       const take = <A extends Float32Array | Int32Array>(src: A, make: (n: number) => A): A => {
         const out = make(b * T)
@@ -167,15 +245,16 @@ export const grpoIteration = <S, P extends Readonly<Record<string, number>>>(
       const mbOld = take(oldLogProb, (n) => new Float32Array(n))
       const mbRef = refLogProb === undefined ? undefined : take(refLogProb, (n) => new Float32Array(n))
       const mbPrompts = new Float32Array(b * S)
-      rows.forEach((r, j) => mbPrompts.set(completions.prompts.subarray(r * S, (r + 1) * S), j * S))
+      rows.forEach((r, j) => mbPrompts.set(prompts.subarray(r * S, (r + 1) * S), j * S))
       const mbAdv = Float64Array.from(rows, (r) => advantages[r]!)
-      let current = new Float32Array(0)
+      // The log-probs the step is about to use (for the clip fraction), kept out of the tape and read after it.
+      let logProbKept: tf.Tensor | undefined
       const { loss, grads } = tf.tidy(() => {
-        const prompts = tf.tensor2d(mbPrompts, [b, S])
+        const mbPromptTensor = tf.tensor2d(mbPrompts, [b, S])
         const toks = tf.tensor2d(mbTokens, [b, T], "int32")
         return lossAndGradients(() => {
-          const logProb = tokenLogProbs(policy, prompts, toks, temperature)
-          current = (logProb.dataSync() as Float32Array).slice()
+          const logProb = tokenLogProbs(policy, mbPromptTensor, toks, temperature)
+          logProbKept = tf.keep(logProb)
           const l = grpoLoss(
             {
               logProb,
@@ -195,22 +274,28 @@ export const grpoIteration = <S, P extends Readonly<Record<string, number>>>(
           const coef = settings.entropyCoef ?? 0
           if (coef === 0) return l.loss
           // Token entropy needs the full distribution: a second teacher-forced pass, only when asked.
-          const { logits } = policy.sequence(prompts, toks)
+          const { logits } = policy.sequence(mbPromptTensor, toks)
           const lp = tf.logSoftmax(temperature === 1 ? logits : tf.div(logits, temperature))
           const h = tf.neg(tf.sum(tf.mul(tf.exp(lp), lp), 2))
           const m = tf.tensor2d(mbMask, [b, T])
           return tf.sub(l.loss, tf.mul(coef, tf.div(tf.sum(tf.mul(h, m)), tf.maximum(tf.sum(m), 1)))) as tf.Scalar
         }, policy.variables, { unreached: "zeros" })
       })
-      lastLoss = loss.dataSync()[0]!
-      loss.dispose()
+      let current: Float32Array
+      try {
+        const [logProb, value] = yield* read(logProbKept!, loss)
+        current = (logProb as Float32Array).slice()
+        lastLoss = value![0]!
+      } finally {
+        tf.dispose([logProbKept!, loss])
+      }
       for (let k = 0; k < b * T; k++) {
         if (mbMask[k] !== 1) continue
         const ratio = Math.exp(current[k]! - mbOld[k]!)
         if (ratio < low || ratio > high) clipped++
         counted++
       }
-      const update = applyRlUpdate(learner, grads, settings.lr, settings.maxGradNorm)
+      const update = yield* rlUpdate(learner, grads, settings.lr, settings.maxGradNorm)
       normSum += update.norm
       if (applied === 0) firstLr = update.lr
       applied++
@@ -218,18 +303,22 @@ export const grpoIteration = <S, P extends Readonly<Record<string, number>>>(
   }
   learner.clock = { ...learner.clock, iterations: learner.clock.iterations + 1 }
 
-  let zero = 0
-  for (let g = 0; g < B; g += G) {
-    const first = completions.rewards[g]!
-    let same = true
-    for (let j = 1; j < G; j++) if (completions.rewards[g + j] !== first) same = false
-    if (same) zero++
-  }
-  const episodes = completions.episodes
+  // What the iteration generated, over every batch: SEC's signal (mean |advantage| per category,
+  // zero-variance groups included) and the zero-variance fraction, with the iteration's scaling.
+  const episodes = batch.generations.flatMap((g) => g.episodes)
   const sums = env.spec.categories.map(() => ({ total: 0, n: 0 }))
-  for (const e of episodes) {
-    sums[e.category]!.total += Math.abs(grouped[e.env]!)
-    sums[e.category]!.n++
+  let zero = 0
+  let groups = 0
+  for (const g of batch.generations) {
+    const all = groupAdvantages(g.rewards, G, settings.scaleRewards ?? "group")
+    for (const e of g.episodes) {
+      sums[e.category]!.total += Math.abs(all[e.env]!)
+      sums[e.category]!.n++
+    }
+    for (let start = 0; start < g.rewards.length; start += G) {
+      groups++
+      if (g.rewards.subarray(start, start + G).every((r) => r === g.rewards[start])) zero++
+    }
   }
   return {
     ...episodeStatistics(episodes),
@@ -240,10 +329,17 @@ export const grpoIteration = <S, P extends Readonly<Record<string, number>>>(
     lr: firstLr,
     accuracy: meanInfo(episodes, "correct"),
     truncation: meanInfo(episodes, "capped"),
-    length: generated / B,
+    length: generated / episodes.length,
     entropy,
     band,
-    zeroVarianceGroups: zero / (B / G),
+    zeroVarianceGroups: zero / groups,
+    generations: batch.generations.length,
+    droppedGroups: batch.dropped,
+    overlongPenalty: batch.generations.reduce((a, g) => a + g.shaping, 0) / batch.generations.length,
+    trainedAnswers: B,
+    trainedTokens: trainedTokens / generated,
+    adoraDown,
+    baselineShift,
     loss: lastLoss,
     kl,
     clipFraction: counted === 0 ? Number.NaN : clipped / counted,

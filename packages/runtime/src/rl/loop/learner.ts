@@ -64,13 +64,17 @@ export interface LearnerState<S, P> {
 
 export const saveLearner = async <S, P extends Readonly<Record<string, number>>, Pol extends PolicyParameters>(
   learner: Learner<S, P, Pol>
-): Promise<LearnerState<S, P>> => ({
-  env: learner.env.state(),
-  policy: learner.policy.state(),
-  optimizer: await learner.optimizer.state(),
-  rngs: { actions: learner.rngs.actions.state, minibatches: learner.rngs.minibatches.state },
-  clock: learner.clock
-})
+): Promise<LearnerState<S, P>> => {
+  // `policy.state()` reads synchronously: fetched first, so it also works on a GPU (webgpu cannot read synchronously).
+  await Promise.all(learner.policy.variables.map((v) => v.variable.data()))
+  return {
+    env: learner.env.state(),
+    policy: learner.policy.state(),
+    optimizer: await learner.optimizer.state(),
+    rngs: { actions: learner.rngs.actions.state, minibatches: learner.rngs.minibatches.state },
+    clock: learner.clock
+  }
+}
 
 /** Puts a saved state into a learner built with the same env spec, options and architecture. */
 export const restoreLearner = <S, P extends Readonly<Record<string, number>>, Pol extends PolicyParameters>(

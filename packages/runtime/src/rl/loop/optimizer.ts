@@ -5,6 +5,7 @@ import type { NamedVariable } from "../../model/variables.ts"
 import { createAdam } from "../../optim/adam.ts"
 import { globalNorm, scaleToNorm } from "../../optim/common.ts"
 import type { PolicyParameters } from "../policy/weights.ts"
+import { read, type Reading, runSync } from "../../run/reading.ts"
 import { type PerUpdate, readPerUpdate } from "./clock.ts"
 import type { Learner } from "./learner.ts"
 import type { OptimizerState } from "../../optim/Optimizer.ts"
@@ -62,10 +63,17 @@ export const createRlAdam = (variables: ReadonlyArray<NamedVariable>, options: R
  * `clip_norm`, shared). Replaces (and disposes) the entries of `grads` it scales; returns the norm
  * before clipping.
  */
-export const clipGlobalNorm = (grads: Record<string, tf.Tensor>, maxNorm: number | undefined): number => {
+export const clipGlobalNorm = (grads: Record<string, tf.Tensor>, maxNorm: number | undefined): number => runSync(clipGlobalNormOf(grads, maxNorm))
+
+/** `clipGlobalNorm` as a Reading (the norm awaited on a GPU). */
+export function* clipGlobalNormOf(grads: Record<string, tf.Tensor>, maxNorm: number | undefined): Reading<number> {
   const norm = globalNorm(Object.values(grads))
-  const value = norm.dataSync()[0]!
-  norm.dispose()
+  let value: number
+  try {
+    value = (yield* read(norm))[0]![0]!
+  } finally {
+    norm.dispose()
+  }
   if (maxNorm !== undefined) scaleToNorm(grads, value, maxNorm)
   return value
 }
@@ -80,8 +88,16 @@ export const applyRlUpdate = <S, P extends Readonly<Record<string, number>>, Pol
   grads: Record<string, tf.Tensor>,
   lr: PerUpdate,
   maxNorm: number | undefined
-): { readonly norm: number; readonly lr: number } => {
-  const norm = clipGlobalNorm(grads, maxNorm)
+): { readonly norm: number; readonly lr: number } => runSync(rlUpdate(learner, grads, lr, maxNorm))
+
+/** `applyRlUpdate` as a Reading (the norm awaited on a GPU). */
+export function* rlUpdate<S, P extends Readonly<Record<string, number>>, Pol extends PolicyParameters>(
+  learner: Learner<S, P, Pol>,
+  grads: Record<string, tf.Tensor>,
+  lr: PerUpdate,
+  maxNorm: number | undefined
+): Reading<{ readonly norm: number; readonly lr: number }> {
+  const norm = yield* clipGlobalNormOf(grads, maxNorm)
   const value = readPerUpdate(lr, learner.clock)
   learner.optimizer.step(grads, value)
   tf.dispose(Object.values(grads))

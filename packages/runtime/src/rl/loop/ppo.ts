@@ -7,10 +7,11 @@ import { ppoDiagnostics, ppoLoss, targetKlExceeded } from "../ppo.ts"
 import type { ActorCritic } from "../policy/actorCritic.ts"
 import { explainedVariance } from "../statistics.ts"
 import type { PerUpdate } from "./clock.ts"
-import { collectRollout } from "./collect.ts"
+import { read, type Reading, runSync } from "../../run/reading.ts"
+import { rolloutOf } from "./collect.ts"
 import { episodeStatistics, type EpisodeStatistics } from "./episodes.ts"
 import type { Learner } from "./learner.ts"
-import { applyRlUpdate } from "./optimizer.ts"
+import { rlUpdate } from "./optimizer.ts"
 
 /**
  * One PPO iteration's settings. All are read by the caller (from schedules) before the iteration,
@@ -106,14 +107,18 @@ export interface PpoStatistics extends EpisodeStatistics {
  * `ppoLoss`, global-norm clipping and Adam, with optional target_kl early stopping. Mutates the
  * learner (env, weights, optimizer, streams, clock) and returns the iteration's statistics.
  */
-export const ppoIteration = <S, P extends Readonly<Record<string, number>>>(learner: Learner<S, P, ActorCritic>, settings: PpoSettings): PpoStatistics => {
+export const ppoIteration = <S, P extends Readonly<Record<string, number>>>(learner: Learner<S, P, ActorCritic>, settings: PpoSettings): PpoStatistics =>
+  runSync(ppoIterationOf(learner, settings))
+
+/** `ppoIteration` as a Reading (its reads awaited on a GPU). */
+export function* ppoIterationOf<S, P extends Readonly<Record<string, number>>>(learner: Learner<S, P, ActorCritic>, settings: PpoSettings): Reading<PpoStatistics> {
   const { env, policy } = learner
   const truncation = settings.truncation ?? "terminate"
   const convention = settings.targetKlConvention ?? "cleanrl"
   for (const [what, n] of [["epochs", settings.epochs], ["minibatches", settings.minibatches]] as const) {
     if (!Number.isInteger(n) || n < 1) throw new Error(`ppo ${what} must be a positive integer, got ${n}`)
   }
-  const rollout = collectRollout(env, policy, settings.steps, learner.rngs.actions, truncation === "bootstrap")
+  const rollout = yield* rolloutOf(env, policy, settings.steps, learner.rngs.actions, truncation === "bootstrap")
   const { advantages, returns } = gae({
     numEnvs: rollout.numEnvs,
     rewards: rollout.rewards,
@@ -163,25 +168,33 @@ export const ppoIteration = <S, P extends Readonly<Record<string, number>>>(lear
         actions[j] = rollout.actions[k]!
       })
       const oldLogProb = pick(rollout.logProbs)
-      let newLogProb = new Float32Array(0)
-      let terms = { policy: Number.NaN, value: Number.NaN, entropy: Number.NaN }
+      // Kept out of the tape and read after it: the ratio the step is about to use (for approx_kl
+      // and clipfrac) and the loss terms.
+      let kept: Array<tf.Tensor> = []
       const { loss, grads } = tf.tidy(() => {
         const x = tf.tensor2d(obs, [B, O])
         const a = tf.tensor1d(actions, "int32")
         return lossAndGradients(() => {
           const { logits, values } = policy.forward(x)
           const logProb = categoricalLogProb(logits, a)
-          // Read inside the tape: the ratio the step is about to use, for approx_kl and clipfrac.
-          newLogProb = (logProb.dataSync() as Float32Array).slice()
           const l = ppoLoss(
             { logProb, entropy: categoricalEntropy(logits), value: values, oldLogProb, advantages: pick(advantages), returns: pick(returns), oldValue: pick(rollout.values) },
             options
           )
-          terms = { policy: l.policy.dataSync()[0]!, value: l.value.dataSync()[0]!, entropy: l.entropy.dataSync()[0]! }
+          kept = [logProb, l.policy, l.value, l.entropy].map((t) => tf.keep(t))
           return l.total
         }, policy.variables)
       })
       loss.dispose()
+      let newLogProb: Float32Array
+      let terms: { policy: number; value: number; entropy: number }
+      try {
+        const [logProb, policyTerm, valueTerm, entropyTerm] = yield* read(...kept)
+        newLogProb = (logProb as Float32Array).slice()
+        terms = { policy: policyTerm![0]!, value: valueTerm![0]!, entropy: entropyTerm![0]! }
+      } finally {
+        tf.dispose(kept)
+      }
       const diag = ppoDiagnostics(newLogProb, oldLogProb, settings.clip)
       last = { ...terms, approxKl: diag.approxKl, oldApproxKl: diag.oldApproxKl }
       clipSum += diag.clipFraction
@@ -191,7 +204,7 @@ export const ppoIteration = <S, P extends Readonly<Record<string, number>>>(lear
         stoppedEarly = true
         break epochLoop
       }
-      const update = applyRlUpdate(learner, grads, settings.lr, settings.maxGradNorm)
+      const update = yield* rlUpdate(learner, grads, settings.lr, settings.maxGradNorm)
       normSum += update.norm
       if (applied === 0) firstLr = update.lr
       applied++

@@ -5,11 +5,12 @@ import { discountedReturns } from "../returns.ts"
 import type { ActorCritic } from "../policy/actorCritic.ts"
 import { explainedVariance } from "../statistics.ts"
 import type { PerUpdate } from "./clock.ts"
-import { collectEpisodes } from "./episodic.ts"
+import { read, type Reading, runSync } from "../../run/reading.ts"
+import { episodesOf } from "./episodic.ts"
 import { episodeStatistics, type EpisodeStatistics } from "./episodes.ts"
 import type { Learner } from "./learner.ts"
 import { lossAndGradients } from "../../model/variables.ts"
-import { applyRlUpdate } from "./optimizer.ts"
+import { rlUpdate } from "./optimizer.ts"
 
 export interface ReinforceSettings {
   readonly gamma: number
@@ -51,11 +52,15 @@ export interface ReinforceStatistics extends EpisodeStatistics {
  * bonus). With N copies this is pytorch/examples' `reinforce.py` with N episodes per update, mean
  * instead of sum so the step size does not grow with the batch.
  */
-export const reinforceIteration = <S, P extends Readonly<Record<string, number>>>(learner: Learner<S, P, ActorCritic>, settings: ReinforceSettings): ReinforceStatistics => {
+export const reinforceIteration = <S, P extends Readonly<Record<string, number>>>(learner: Learner<S, P, ActorCritic>, settings: ReinforceSettings): ReinforceStatistics =>
+  runSync(reinforceIterationOf(learner, settings))
+
+/** `reinforceIteration` as a Reading (its reads awaited on a GPU). */
+export function* reinforceIterationOf<S, P extends Readonly<Record<string, number>>>(learner: Learner<S, P, ActorCritic>, settings: ReinforceSettings): Reading<ReinforceStatistics> {
   const { env, policy } = learner
   const maxSteps = settings.maxSteps ?? env.spec.maxEpisodeSteps
   if (maxSteps === undefined || !Number.isInteger(maxSteps) || maxSteps < 1) throw new Error(`reinforce needs a positive integer maxSteps for ${env.spec.id}`)
-  const batch = collectEpisodes(env, policy, learner.rngs.actions, maxSteps)
+  const batch = yield* episodesOf(env, policy, learner.rngs.actions, maxSteps)
   const returns = discountedReturns(batch, settings.gamma)
   const rows = Int32Array.from(Array.from(batch.active).flatMap((a, k) => (a === 1 ? [k] : [])))
   const B = rows.length
@@ -72,7 +77,8 @@ export const reinforceIteration = <S, P extends Readonly<Record<string, number>>
   const actions = Int32Array.from(rows, (k) => batch.actions[k]!)
   learner.clock = { ...learner.clock, envSteps: learner.clock.envSteps + B }
 
-  let terms = { policy: Number.NaN, value: Number.NaN, entropy: Number.NaN }
+  // The loss terms, kept out of the tape and read after it.
+  let kept: Array<tf.Tensor> = []
   const { loss, grads } = tf.tidy(() => {
     const x = tf.tensor2d(obs, [B, O])
     const a = tf.tensor1d(actions, "int32")
@@ -81,18 +87,24 @@ export const reinforceIteration = <S, P extends Readonly<Record<string, number>>
       const pg = reinforceLoss(categoricalLogProb(logits, a), advantages, "mean")
       const entropy = tf.mean(categoricalEntropy(logits)) as tf.Scalar
       let total = tf.sub(pg, tf.mul(settings.entropyCoef ?? 0, entropy)) as tf.Scalar
-      let value = Number.NaN
+      kept = [pg, entropy].map((t) => tf.keep(t))
       if (settings.baseline === "value") {
         const v = valueRegressionLoss(values, G, settings.valueLoss ?? "mse", "mean")
-        value = v.dataSync()[0]!
+        kept.push(tf.keep(v))
         total = tf.add(total, tf.mul(settings.valueCoef ?? 1, v)) as tf.Scalar
       }
-      terms = { policy: pg.dataSync()[0]!, value, entropy: entropy.dataSync()[0]! }
       return total
     }, policy.variables, { unreached: "zeros" })
   })
   loss.dispose()
-  const { norm: gradNorm, lr } = applyRlUpdate(learner, grads, settings.lr, settings.maxGradNorm)
+  let terms: { policy: number; value: number; entropy: number }
+  try {
+    const [pg, entropy, value] = yield* read(...kept)
+    terms = { policy: pg![0]!, value: value === undefined ? Number.NaN : value[0]!, entropy: entropy![0]! }
+  } finally {
+    tf.dispose(kept)
+  }
+  const { norm: gradNorm, lr } = yield* rlUpdate(learner, grads, settings.lr, settings.maxGradNorm)
   learner.clock = { ...learner.clock, iterations: learner.clock.iterations + 1 }
   return {
     ...episodeStatistics(batch.episodes),

@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs"
 import { starters } from "../../../src/backend/Backend.ts"
 import { digitSum } from "../../../src/rl/env/digitSum.ts"
 import { VectorEnv } from "../../../src/rl/env/vector.ts"
+import { overlongPenalty } from "../../../src/rl/dapo.ts"
 import { grpoIteration, type GrpoSettings } from "../../../src/rl/loop/grpo.ts"
 import { createLearner, disposeLearner, restoreLearner, saveLearner } from "../../../src/rl/loop/learner.ts"
 import { createSequencePolicy } from "../../../src/rl/policy/sequence.ts"
@@ -93,5 +94,107 @@ describe("grpoIteration", () => {
     assert.strictEqual(tf.memory().numTensors, tensors)
     disposeLearner(learner)
     disposeLearner(fresh)
+  })
+
+  it("DAPO's dynamic sampling drops equal-reward groups and generates again to fill the batch, resumably", async () => {
+    const learner = learnerOf(1)
+    // After a few updates some groups' answers all score the same (all wrong or all right), others not.
+    for (let i = 0; i < 8; i++) grpoIteration(learner, settings)
+    const saved = structuredClone(await saveLearner(learner))
+    const dapo = { ...settings, dynamicSampling: { maxGenerations: 4 } }
+    const s = grpoIteration(learner, dapo)
+    const groups = (s.episodes / 8)
+    assert.isAbove(s.droppedGroups, 0)
+    assert.strictEqual(s.droppedGroups, Math.round(s.zeroVarianceGroups * groups))
+    assert.isAbove(s.generations, 1)
+    assert.isAtMost(s.generations, 4)
+    // Full when the bound was not hit; otherwise what the kept groups make.
+    assert.strictEqual(s.trainedAnswers, Math.min(128, 8 * (groups - s.droppedGroups)))
+    if (s.generations < 4) assert.strictEqual(s.trainedAnswers, 128)
+    assert.strictEqual(s.episodes, 128 * s.generations)
+    // Every generated token counts as an env step.
+    assert.strictEqual(s.lengths.reduce((a, b) => a + b, 0), s.envSteps - saved.clock.envSteps)
+    const fresh = learnerOf(9)
+    restoreLearner(fresh, saved)
+    assert.deepStrictEqual(grpoIteration(fresh, dapo), s)
+    disposeLearner(learner)
+    disposeLearner(fresh)
+  })
+
+  it("DAPO's dynamic sampling at its bound with nothing kept: no update, every batch counted", () => {
+    const learner = learnerOf(8, 4)
+    // Near-greedy sampling: a group's answers are all the same, so are their rewards.
+    const s = grpoIteration(learner, { ...settings, temperature: 1e-6, dynamicSampling: { maxGenerations: 2 } })
+    assert.deepStrictEqual([s.generations, s.droppedGroups, s.zeroVarianceGroups, s.trainedAnswers, s.trainedTokens, s.updates], [2, 8, 1, 0, 0, 0])
+    assert.isNaN(s.gradNorm)
+    assert.strictEqual(s.episodes, 64)
+    disposeLearner(learner)
+  })
+
+  it("DAPO's overlong punishment: the mean penalty of the answers generated", () => {
+    const learner = learnerOf(5, 4)
+    const s = grpoIteration(learner, { ...settings, overlong: { maxLength: 8, cache: 4, factor: 0.5 } })
+    const expected = s.lengths.reduce((a, n) => a + overlongPenalty(n, 8, 4, 0.5), 0) / s.lengths.length
+    // The first policy's answers are long: most are punished.
+    assert.isBelow(s.overlongPenalty, -0.1)
+    assert.approximately(s.overlongPenalty, expected, 1e-12)
+    assert.strictEqual(grpoIteration(learnerOf(5, 4), settings).overlongPenalty, 0)
+    disposeLearner(learner)
+  })
+
+  it("D3S trains on the kept share of each group's answers and of the batch's tokens", () => {
+    const run = (downSample: GrpoSettings["downSample"]) => {
+      const l = learnerOf(6, 4)
+      const s = grpoIteration(l, { ...settings, ...(downSample === undefined ? {} : { downSample }) })
+      disposeLearner(l)
+      return s
+    }
+    const plain = run(undefined)
+    assert.deepStrictEqual([plain.trainedAnswers, plain.trainedTokens], [32, 1])
+    // Half of each group of 8: 4 answers x 4 groups, every token of theirs.
+    const answers = run({ answers: 0.5, tokens: 1 })
+    assert.strictEqual(answers.trainedAnswers, 16)
+    assert.isBelow(answers.trainedTokens, 1)
+    // Every answer, the top half of the tokens: ceil(N / 2) of the N generated.
+    const tokens = run({ answers: 1, tokens: 0.5 })
+    const n = tokens.envSteps
+    assert.strictEqual(tokens.trainedTokens, Math.ceil(n / 2) / n)
+    // The same batch was generated each time; only what enters the loss differs.
+    assert.deepStrictEqual([answers.lengths, tokens.lengths], [plain.lengths, plain.lengths])
+    assert.notStrictEqual(tokens.loss, plain.loss)
+  })
+
+  it("ADORA: lambda = 1 is plain GRPO; lambda = 0 silences the groups without a length advantage", () => {
+    const run = (adora: number | undefined) => {
+      const l = learnerOf(7, 4)
+      const s = grpoIteration(l, { ...settings, ...(adora === undefined ? {} : { adora }) })
+      disposeLearner(l)
+      return s
+    }
+    const plain = run(undefined)
+    const one = run(1)
+    assert.isNaN(plain.adoraDown)
+    assert.deepStrictEqual({ ...one, adoraDown: Number.NaN }, plain)
+    // The first policy is hardly ever right: no group has a correct answer, so none has the advantage.
+    assert.strictEqual(one.adoraDown, 1)
+    const zero = run(0)
+    assert.strictEqual(zero.gradNorm, 0)
+  })
+
+  it("OBLR-PO's gradient-weighted baseline moves each group's centre off its mean reward", () => {
+    const run = (weightedBaseline: boolean) => {
+      const l = learnerOf(9, 4)
+      const s = grpoIteration(l, { ...settings, weightedBaseline })
+      disposeLearner(l)
+      return s
+    }
+    const plain = run(false)
+    const weighted = run(true)
+    assert.isNaN(plain.baselineShift)
+    assert.isTrue(Number.isFinite(weighted.baselineShift))
+    assert.notStrictEqual(weighted.baselineShift, 0)
+    // The same answers, other advantages.
+    assert.deepStrictEqual(weighted.lengths, plain.lengths)
+    assert.notStrictEqual(weighted.loss, plain.loss)
   })
 })

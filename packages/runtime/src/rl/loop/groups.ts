@@ -1,0 +1,112 @@
+import type { Rng } from "../../data/random.ts"
+import { informativeGroups } from "../dapo.ts"
+import type { EpisodeEnd } from "../env/env.ts"
+import type { VectorEnv } from "../env/vector.ts"
+import type { SequencePolicy } from "../policy/sequence.ts"
+import { type Reading, runSync } from "../../run/reading.ts"
+import { type Completions, generationOf } from "./generate.ts"
+
+export interface GroupSampling {
+  /** DAPO's dynamic sampling: drop the groups whose rewards are all equal. */
+  readonly filter: boolean
+  /** Batches generated at most to fill the kept groups (DAPO's `max_num_gen_batches`); 1 without the filter. */
+  readonly maxGenerations: number
+  /** Added to each answer's reward, from its token count (DAPO's overlong punishment). */
+  readonly shape?: (length: number) => number
+}
+
+/** One generated batch as it came, rewards shaped. */
+export interface Generation {
+  readonly rewards: Float64Array
+  readonly episodes: ReadonlyArray<EpisodeEnd>
+  /** Mean of the shaping terms over its answers (0 without shaping). */
+  readonly shaping: number
+}
+
+/** The answers an iteration learns from, group after group, and what generating them cost. */
+export interface GroupBatch extends Omit<Completions, "rewards" | "episodes"> {
+  /** Shaped rewards of the kept answers. */
+  readonly rewards: Float64Array
+  /** The episodes of the kept answers, in row order. */
+  readonly episodes: ReadonlyArray<EpisodeEnd>
+  /** Every batch generated, in order. */
+  readonly generations: ReadonlyArray<Generation>
+  /** Groups dropped for equal rewards, over every batch generated (kept ones past a full batch are not counted). */
+  readonly dropped: number
+  /** Tokens generated and the sum of their sampling entropies, over every batch. */
+  readonly generatedTokens: number
+  readonly entropySum: number
+}
+
+/**
+ * Generates batches of `numEnvs` answers (groups of `groupSize` sharing a prompt) and keeps their
+ * groups, dropping the zero-variance ones when `filter` is set, until the kept groups fill one batch
+ * or `maxGenerations` batches were made (DAPO's dynamic sampling as verl runs it: generate, filter,
+ * generate again while short, then cut to the batch size in generation order). verl raises an error
+ * when the bound is reached short of a full batch; this trains on the groups it has.
+ */
+export const sampleGroups = <S, P extends Readonly<Record<string, number>>>(
+  env: VectorEnv<S, P>,
+  policy: SequencePolicy,
+  rng: Rng,
+  temperature: number,
+  maxTokens: number,
+  sampling: GroupSampling
+): GroupBatch => runSync(groupsOf(env, policy, rng, temperature, maxTokens, sampling))
+
+/** `sampleGroups` as a Reading (generation's reads awaited on a GPU). */
+export function* groupsOf<S, P extends Readonly<Record<string, number>>>(
+  env: VectorEnv<S, P>,
+  policy: SequencePolicy,
+  rng: Rng,
+  temperature: number,
+  maxTokens: number,
+  sampling: GroupSampling
+): Reading<GroupBatch> {
+  const G = env.groupSize
+  const room = env.numEnvs / G
+  const prompts: Array<Float32Array> = []
+  const tokens: Array<ReadonlyArray<number>> = []
+  const logProbs: Array<ReadonlyArray<number>> = []
+  const entropies: Array<ReadonlyArray<number>> = []
+  const scoreNorms: Array<ReadonlyArray<number>> = []
+  const rewards: Array<number> = []
+  const episodes: Array<EpisodeEnd> = []
+  const generations: Array<Generation> = []
+  let kept = 0
+  let dropped = 0
+  let generated = 0
+  let entropySum = 0
+  const S = policy.promptSize
+  while (kept < room && generations.length < sampling.maxGenerations) {
+    const c = yield* generationOf(env, policy, rng, temperature, maxTokens)
+    const shaping = c.tokens.map((t) => (sampling.shape === undefined ? 0 : sampling.shape(t.length)))
+    const shaped = Float64Array.from(c.rewards, (r, i) => r + shaping[i]!)
+    generations.push({ rewards: shaped, episodes: c.episodes, shaping: shaping.reduce((a, b) => a + b, 0) / shaping.length })
+    for (const [i, t] of c.tokens.entries()) {
+      generated += t.length
+      for (const h of c.entropies[i]!) entropySum += h
+    }
+    const informative = sampling.filter ? informativeGroups(shaped, G) : Array.from({ length: room }, () => true)
+    for (const [g, keep] of informative.entries()) {
+      if (!keep) {
+        dropped++
+        continue
+      }
+      if (kept === room) continue
+      kept++
+      for (let i = g * G; i < (g + 1) * G; i++) {
+        prompts.push(c.prompts.subarray(i * S, (i + 1) * S))
+        tokens.push(c.tokens[i]!)
+        logProbs.push(c.logProbs[i]!)
+        entropies.push(c.entropies[i]!)
+        scoreNorms.push(c.scoreNorms[i]!)
+        rewards.push(shaped[i]!)
+        episodes.push(c.episodes[i]!)
+      }
+    }
+  }
+  const flat = new Float32Array(prompts.length * S)
+  prompts.forEach((p, i) => flat.set(p, i * S))
+  return { prompts: flat, tokens, logProbs, entropies, scoreNorms, rewards: Float64Array.from(rewards), episodes, generations, dropped, generatedTokens: generated, entropySum }
+}
