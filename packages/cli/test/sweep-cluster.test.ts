@@ -1,34 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { type ChildProcess, spawn, spawnSync } from "node:child_process"
+import { type ChildProcess, spawnSync } from "node:child_process"
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join, resolve } from "node:path"
+import { join } from "node:path"
+import { alive, bin, env, sleep, start } from "./support/cluster.ts"
 import { findPostgres, type Postgres, startPostgres } from "./support/postgres.ts"
-
-const repo = resolve(import.meta.dirname, "../../..")
-const bin = join(repo, "packages/cli/src/bin.ts")
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-const env = { ...process.env, NO_COLOR: "1" }
-
-/** A child `lrs` process whose output is kept. */
-const start = (args: ReadonlyArray<string>, cwd: string) => {
-  const child = spawn(process.execPath, [bin, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] })
-  const out = { text: "" }
-  child.stdout!.on("data", (d: Buffer) => (out.text += d.toString()))
-  child.stderr!.on("data", (d: Buffer) => (out.text += d.toString()))
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)))
-  return { child, out, exited }
-}
-
-/** Whether a process runs: it exists and is not a zombie (an orphan nobody reaped yet). */
-const alive = (pid: number): boolean => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z"
-  } catch {
-    return false
-  }
-}
 
 const postgresBin = findPostgres()
 if (postgresBin === undefined) {
@@ -119,6 +95,8 @@ sweep {
     const index = Number(victim!.name.slice(0, 3))
     const logs = w[0]!.out.text + w[1]!.out.text
     expect(survivor.out.text).toContain(`trial ${index} (${victim!.name}): resuming from its last checkpoint`)
+    // The killed worker never gave its lease up: the survivor took it over once it lapsed.
+    expect(survivor.out.text).toContain(`trial ${index} (${victim!.name}): taken over from`)
     for (let i = 0; i < 6; i++) {
       expect(logs.match(new RegExp(`^trial ${i} \\(.*\\): starting$`, "gm"))?.length, logs).toBe(1)
       expect(logs.match(new RegExp(`^trial ${i} \\(.*\\): done$`, "gm"))?.length, logs).toBe(1)

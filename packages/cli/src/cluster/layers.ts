@@ -25,12 +25,18 @@ const timing = {
   entityMessagePollInterval: Duration.seconds(2)
 } satisfies Partial<ShardingConfig.ShardingConfig["Service"]>
 
+/** The largest message between cluster processes: a replica host's gradients or weights (replicas.ts) in one, 1 GiB (the library's default is 16 MiB). */
+const maxMessage = 1024 * 1024 * 1024
+
+/** The table of the trial queue (worker.ts deletes a sweep's items from it when the sweep ends). */
+export const queueTable = "effect_queue"
+
 /** A queue item whose worker stops refreshing its lock goes back to the queue after `lockExpiration`. */
-const queueStore = PersistedQueue.layerStoreSql({ pollInterval: "1 second", lockRefreshInterval: "2 seconds", lockExpiration: "10 seconds" })
+const queueStore = PersistedQueue.layerStoreSql({ tableName: queueTable, pollInterval: "1 second", lockRefreshInterval: "2 seconds", lockExpiration: "10 seconds" })
 
 /**
  * Everything a cluster process needs over one PostgreSQL database: sharding (socket transport,
- * SQL storage), the workflow engine and the trial queue. `runner` says where this process listens
+ * SQL storage), the workflow engine, the trial queue and the SQL client itself (for the leases). `runner` says where this process listens
  * for the other runners; without it the process is a client that owns no shards.
  *
  * Sharding also reads its settings from the environment (SHARDS_PER_GROUP, ...); the options
@@ -39,11 +45,11 @@ const queueStore = PersistedQueue.layerStoreSql({ pollInterval: "1 second", lock
 export const clusterLayer = (url: URL, runner: { readonly host: string; readonly port: number } | undefined) => {
   const address = runner === undefined ? Option.none() : Option.some(RunnerAddress.make(runner.host, runner.port))
   const sharding = runner === undefined
-    ? NodeClusterSocket.layer({ storage: "sql", clientOnly: true, shardingConfig: { ...timing, runnerAddress: Option.none(), runnerListenAddress: Option.none() } })
-    : NodeClusterSocket.layer({ storage: "sql", runnerHealth: "ping", shardingConfig: { ...timing, runnerAddress: address, runnerListenAddress: address } })
+    ? NodeClusterSocket.layer({ storage: "sql", clientOnly: true, serializationMaxBufferSize: maxMessage, shardingConfig: { ...timing, runnerAddress: Option.none(), runnerListenAddress: Option.none() } })
+    : NodeClusterSocket.layer({ storage: "sql", runnerHealth: "ping", serializationMaxBufferSize: maxMessage, shardingConfig: { ...timing, runnerAddress: address, runnerListenAddress: address } })
   return ClusterWorkflowEngine.layer.pipe(
     Layer.provideMerge(sharding),
     Layer.merge(PersistedQueue.layer.pipe(Layer.provide(queueStore))),
-    Layer.provide(postgresLayer(url, runner === undefined ? "lrs sweep" : `lrs worker ${runner.host}:${runner.port}`))
+    Layer.provideMerge(postgresLayer(url, runner === undefined ? "lrs sweep" : `lrs worker ${runner.host}:${runner.port}`))
   )
 }

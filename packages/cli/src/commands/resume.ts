@@ -1,4 +1,5 @@
 import type { RunIR } from "@lrs/compiler"
+import type { RemoteHosts } from "@lrs/runtime/remote"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
@@ -38,7 +39,7 @@ export const resume = Command.make(
     if (Option.isSome(cluster) && ir.ensemble === undefined) {
       return yield* new UsageError({ message: `--cluster trains an ensemble's replicas on the cluster's workers, and the run in ${run} has no ensemble; resume it without --cluster` })
     }
-    const train = (replicaHosts: import("@lrs/runtime/remote").RemoteHosts | undefined) =>
+    const train = (replicaHosts: RemoteHosts | undefined) =>
       runtime.train({ ir, runDir: run, data: options.data ?? {}, ...(Option.isSome(threads) ? { threads: threads.value } : {}), ...(replicaHosts === undefined ? {} : { replicaHosts }) })
     const trained = Option.isNone(cluster)
       ? train(undefined)

@@ -1,5 +1,6 @@
 import { printResolved } from "@lrs/compiler"
 import { dirname } from "node:path"
+import type { RemoteHosts } from "@lrs/runtime/remote"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -44,7 +45,7 @@ export const run = Command.make(
       runtime.RunStore.layer,
       runtime.Reporter.layer({ tty: process.stdout.isTTY === true, write: (s) => void process.stdout.write(s), columns: process.stdout.columns ?? 80 })
     )
-    const train = (replicaHosts: import("@lrs/runtime/remote").RemoteHosts | undefined) =>
+    const train = (replicaHosts: RemoteHosts | undefined) =>
       runtime.train({
         ir,
         spec: text,

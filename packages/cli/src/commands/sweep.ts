@@ -11,6 +11,7 @@ import { stderrColor } from "../report.ts"
 import { better, type RunInfo, readRun } from "../runs/read.ts"
 import { loadSpec } from "../spec.ts"
 import { Pruner } from "../sweep/prune.ts"
+import { prunerRows } from "../sweep/prunerRows.ts"
 import { nextAction, runTrial } from "../sweep/runTrial.ts"
 import { cell, summaryTable } from "../sweep/summary.ts"
 import { sweepTrials, type Trial } from "../sweep/trials.ts"
@@ -74,7 +75,7 @@ export const sweep = Command.make(
     )
     // The prune rule learns from every trial that has reported, those finished before included.
     const pruner = base.sweep.prune === undefined ? undefined : new Pruner(base.sweep.prune)
-    if (pruner !== undefined) before.forEach((info, i) => info !== undefined && pruner.report(trials[i]!.index, info.rows, info.ir.steps))
+    if (pruner !== undefined) before.forEach((info, i) => info !== undefined && pruner.report(trials[i]!.index, prunerRows(trials[i]!.dir), info.ir.steps))
     let done = trials.length - todo.length
     let failed = 0
     let prunedCount = 0

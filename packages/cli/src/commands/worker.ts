@@ -24,7 +24,7 @@ export const worker = Command.make(
   })
 ).pipe(
   Command.withDescription(
-    "Start a worker of sweeps run with `lrs sweep SPEC --cluster URL`: it takes trials from the cluster's queue in PostgreSQL, up to --parallel at a time, each run as the local sweep runs it, in the run directories (which every worker and the sweep must see at the same paths). A worker killed mid-trial loses the trial to another worker, which resumes it from its last checkpoint. Runs until stopped."
+    "Start a worker of sweeps run with `lrs sweep SPEC --cluster URL`: it takes trials from the cluster's queue in PostgreSQL, up to --parallel at a time, each run as the local sweep runs it, in the run directories (which every worker and the sweep must see at the same paths). A worker killed mid-trial loses the trial to another worker, which resumes it from its last checkpoint. It also hosts an ensemble's replicas for lrs run SPEC --cluster URL. Runs until stopped; Ctrl-C or SIGTERM stops its trials and hands them back first."
   ),
   Command.withExamples([
     { command: "lrs worker --cluster postgres://lrs@127.0.0.1:5432/lrs --parallel 2", description: "A worker on this machine, two trials at a time" },

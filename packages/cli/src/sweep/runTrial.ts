@@ -31,9 +31,12 @@ export interface TrialCommand {
 
 /**
  * Runs one trial in a child `lrs` process, its output in `<trial>.log`; resolves with the exit code.
- * `judge` sees the trial's metrics rows as they are written (every 250 ms) and may stop it: then
- * `pruned.json` records why and the code is `"pruned"`. The local sweep and the cluster worker both
- * run trials through here, so a trial's results do not depend on where it ran.
+ * `judge` sees the trial's metrics rows as they are written (every 250 ms, and all of them once it
+ * exits) and may stop it: then `pruned.json` records why, the code is `"pruned"`, and judge sees no
+ * more rows (see prunerRows.ts). Interrupted, it stops the child and waits for it to exit (SIGKILL
+ * after `stopGraceMs`), so whoever runs the trial next never shares its run directory. The local
+ * sweep and the cluster worker both run trials through here, so a trial's results do not depend
+ * on where it ran.
  */
 export const runTrial = (
   command: TrialCommand,
@@ -51,28 +54,42 @@ export const runTrial = (
     // The IPC channel lets orphan.ts stop a child whose parent died alone.
     const child = spawn(process.execPath, ["--import", orphan, ...args], { stdio: ["ignore", log, log, "ipc"] })
     let pruned = false
-    const watch = setInterval(() => {
+    const rows = () => {
       let text: string
       try {
         text = readFileSync(join(trial.dir, "metrics.jsonl"), "utf8")
       } catch {
-        return
+        return undefined
       }
       const parsed = metricsRows(text)
-      const verdict = "rows" in parsed ? judge(parsed.rows.map((r) => r.row)) : undefined
-      if (verdict !== undefined && !pruned) {
+      return "rows" in parsed ? parsed.rows.map((r) => r.row) : undefined
+    }
+    const watch = setInterval(() => {
+      const now = pruned ? undefined : rows()
+      const verdict = now === undefined ? undefined : judge(now)
+      if (verdict !== undefined) {
         pruned = true
         writeFileSync(join(trial.dir, "pruned.json"), JSON.stringify(verdict) + "\n")
         child.kill("SIGTERM")
       }
     }, 250)
+    const exited = new Promise<void>((done) => child.once("exit", () => done()))
     child.on("exit", (code) => {
       clearInterval(watch)
       closeSync(log)
+      // The rows written since the last look count too (a finished trial's last evaluations), as
+      // they do for a cluster worker reading this trial's directory later.
+      const last = pruned ? undefined : rows()
+      if (last !== undefined) judge(last)
       resume(Effect.succeed(pruned ? "pruned" : code ?? 1))
     })
-    return Effect.sync(() => {
+    return Effect.promise(() => {
       clearInterval(watch)
       child.kill("SIGTERM")
+      const hard = setTimeout(() => child.kill("SIGKILL"), stopGraceMs)
+      return exited.finally(() => clearTimeout(hard))
     })
   })
+
+/** How long an interrupted trial may take to stop by itself before it is killed. */
+export const stopGraceMs = 5_000
