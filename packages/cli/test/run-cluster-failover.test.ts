@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { describe, expect, it } from "@effect/vitest"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { type Lrs, start, until } from "./support/cluster.ts"
-import { findPostgres, type Postgres, startPostgres } from "./support/postgres.ts"
+import { clusterBed, type Lrs, until } from "./support/cluster.ts"
+import { findPostgres } from "./support/postgres.ts"
 
 const postgresBin = findPostgres()
 if (postgresBin === undefined) console.warn("run-cluster-failover.test.ts skipped: no PostgreSQL server binaries (initdb, postgres); install Debian's postgresql package to run it")
@@ -25,28 +24,13 @@ experiment ensemble {
 `
 
 describe.skipIf(postgresBin === undefined)("lrs run --cluster when a worker dies", () => {
-  let pg: Postgres | undefined
-  const dir = mkdtempSync(join(tmpdir(), "lrs-run-failover-"))
-  const procs: Array<Lrs> = []
-  const lrs = (args: ReadonlyArray<string>) => {
-    const p = start(args, dir)
-    procs.push(p)
-    return p
-  }
+  const { dir, url: urlOf, lrs } = clusterBed(postgresBin, "lrs-run-failover-")
   const exit = (p: Lrs) => Promise.race([p.exited, new Promise((r) => setTimeout(() => r("timeout"), 40_000))])
-  beforeAll(async () => {
-    pg = await startPostgres(postgresBin!)
-  }, 30_000)
-  afterAll(async () => {
-    for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL")
-    await pg?.stop()
-    rmSync(dir, { recursive: true, force: true })
-  })
 
   it("stops the run with a message saying to resume it, and resumed on the workers there are then it ends bit for bit as the run on one thread", async () => {
+    const url = urlOf()
     const file = join(dir, "ensemble.lrs")
     writeFileSync(file, spec)
-    const url = pg!.url
     const workers = [lrs(["worker", "--cluster", url, "--parallel", "1"]), lrs(["worker", "--cluster", url, "--parallel", "1"])]
     for (const w of workers) expect(await until(() => w.out.text.includes("taking up to"), 20_000), w.out.text).toBe(true)
     const local = lrs(["run", file, "--backend", "cpu", "--threads", "1", "--out", join(dir, "local")])

@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { describe, expect, it } from "@effect/vitest"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { type Lrs, query, start, until } from "./support/cluster.ts"
-import { findPostgres, type Postgres, startPostgres } from "./support/postgres.ts"
+import { clusterBed, type Lrs, query, until } from "./support/cluster.ts"
+import { findPostgres } from "./support/postgres.ts"
 
 const postgresBin = findPostgres()
 if (postgresBin === undefined) console.warn("run-cluster.test.ts skipped: no PostgreSQL server binaries (initdb, postgres); install Debian's postgresql package to run it")
@@ -27,32 +26,17 @@ const final = (dir: string) => readFileSync(join(dir, "checkpoints", "step-00000
 const finalMetrics = (dir: string) => (JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")) as { final: unknown }).final
 
 describe.skipIf(postgresBin === undefined)("lrs run --cluster: an HDET ensemble's replicas on the cluster's workers", () => {
-  let pg: Postgres | undefined
-  const dir = mkdtempSync(join(tmpdir(), "lrs-run-cluster-"))
-  const procs: Array<Lrs> = []
-  const lrs = (args: ReadonlyArray<string>) => {
-    const p = start(args, dir)
-    procs.push(p)
-    return p
-  }
+  const { dir, url: urlOf, lrs } = clusterBed(postgresBin, "lrs-run-cluster-")
   const done = async (p: Lrs) => {
     const code = await Promise.race([p.exited, new Promise((r) => setTimeout(() => r("timeout"), 40_000))])
     expect(code, p.out.text).toBe(0)
     return p.out.text
   }
-  beforeAll(async () => {
-    pg = await startPostgres(postgresBin!)
-  }, 30_000)
-  afterAll(async () => {
-    for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL")
-    await pg?.stop()
-    rmSync(dir, { recursive: true, force: true })
-  })
 
   it("spreads the replicas over two workers and ends bit for bit as the run on one thread, also when killed and resumed with --cluster", async () => {
+    const url = urlOf()
     const file = join(dir, "ensemble.lrs")
     writeFileSync(file, spec)
-    const url = pg!.url
     const workers = [lrs(["worker", "--cluster", url, "--parallel", "1"]), lrs(["worker", "--cluster", url, "--parallel", "1"])]
     for (const w of workers) expect(await until(() => w.out.text.includes("taking up to"), 20_000), w.out.text).toBe(true)
 
@@ -79,13 +63,14 @@ describe.skipIf(postgresBin === undefined)("lrs run --cluster: an HDET ensemble'
   }, 100_000)
 
   it("says what is wrong when the spec has no ensemble or the cluster has no worker", async () => {
+    const url = urlOf()
     const plain = join(dir, "plain.lrs")
     writeFileSync(plain, spec.replace(/ {2}ensemble = .*\n/, ""))
-    const single = lrs(["run", plain, "--backend", "cpu", "--cluster", pg!.url])
+    const single = lrs(["run", plain, "--backend", "cpu", "--cluster", url])
     expect(await single.exited).toBe(2)
     expect(single.out.text).toContain("has no ensemble (ensemble = hdet(...))")
-    query(postgresBin!, pg!.url, "CREATE DATABASE idle")
-    const idle = pg!.url.replace(/\/postgres$/, "/idle")
+    query(postgresBin!, url, "CREATE DATABASE idle")
+    const idle = url.replace(/\/postgres$/, "/idle")
     const none = lrs(["run", join(dir, "ensemble.lrs"), "--backend", "cpu", "--cluster", idle, "--out", join(dir, "none")])
     expect(await none.exited, none.out.text).toBe(2)
     expect(none.out.text).toContain(`no worker runs on the cluster at ${idle}; start one (or one per machine) with: lrs worker --cluster ${idle}`)

@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { describe, expect, it } from "@effect/vitest"
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { alive, type Lrs, parentOf, query, start, until } from "./support/cluster.ts"
-import { findPostgres, type Postgres, startPostgres } from "./support/postgres.ts"
+import { alive, clusterBed, type Lrs, parentOf, query, until } from "./support/cluster.ts"
+import { findPostgres } from "./support/postgres.ts"
 
 const postgresBin = findPostgres()
 if (postgresBin === undefined) {
@@ -29,29 +28,14 @@ sweep {
 `
 
 describe.skipIf(postgresBin === undefined)("lrs sweep --cluster, stopped and started again", () => {
-  let pg: Postgres | undefined
-  const dir = mkdtempSync(join(tmpdir(), "lrs-cluster-life-"))
-  const procs: Array<Lrs> = []
-  beforeAll(async () => {
-    pg = await startPostgres(postgresBin!)
-  }, 30_000)
-  afterAll(async () => {
-    for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL")
-    await pg?.stop()
-    rmSync(dir, { recursive: true, force: true })
-  })
+  const { dir, url: urlOf, lrs } = clusterBed(postgresBin, "lrs-cluster-life-")
 
   it("a worker stopped with SIGTERM gives its trial back at once; the sweep command killed and run again attaches to the same sweep; no trial runs twice; the queue is emptied when the sweep ends", async () => {
+    const url = urlOf()
     const file = join(dir, "life.lrs")
     writeFileSync(file, spec)
-    const url = pg!.url
     const sql = (q: string) => query(postgresBin!, url, q)
     const root = join(dir, "runs", "quick-sweep")
-    const lrs = (args: ReadonlyArray<string>) => {
-      const p = start(args, dir)
-      procs.push(p)
-      return p
-    }
     const ready = (w: Lrs) => until(() => w.out.text.includes("taking up to"), 20_000)
 
     const a = lrs(["worker", "--cluster", url, "--parallel", "1"])

@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { describe, expect, it } from "@effect/vitest"
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { type Lrs, start, until } from "./support/cluster.ts"
-import { findPostgres, type Postgres, startPostgres } from "./support/postgres.ts"
+import { clusterBed, until } from "./support/cluster.ts"
+import { findPostgres } from "./support/postgres.ts"
 
 const postgresBin = findPostgres()
 if (postgresBin === undefined) {
@@ -43,32 +42,19 @@ const outcomes = (root: string) =>
   }))
 
 describe.skipIf(postgresBin === undefined)("lrs sweep --cluster with a prune rule", () => {
-  let pg: Postgres | undefined
-  const dir = mkdtempSync(join(tmpdir(), "lrs-cluster-prune-"))
-  const procs: Array<Lrs> = []
-  beforeAll(async () => {
-    pg = await startPostgres(postgresBin!)
-  }, 30_000)
-  afterAll(async () => {
-    for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL")
-    await pg?.stop()
-    rmSync(dir, { recursive: true, force: true })
-  })
+  const { dir, url: urlOf, lrs } = clusterBed(postgresBin, "lrs-cluster-prune-")
 
   it("prunes the same trials at the same updates against the same values as the local sweep with --parallel 1", async () => {
+    const url = urlOf()
     const file = join(dir, "prune.lrs")
     writeFileSync(file, spec)
-    const url = pg!.url
     mkdirSync(join(dir, "local"))
     mkdirSync(join(dir, "cluster"))
     // One worker taking one trial at a time runs them in order, as --parallel 1 does; both at once to save time.
-    const worker = start(["worker", "--cluster", url, "--parallel", "1"], dir)
-    procs.push(worker)
-    const local = start(["sweep", file, "--parallel", "1", "--backend", "cpu", "--runs", join(dir, "local")], dir)
-    procs.push(local)
+    const worker = lrs(["worker", "--cluster", url, "--parallel", "1"])
+    const local = lrs(["sweep", file, "--parallel", "1", "--backend", "cpu", "--runs", join(dir, "local")])
     expect(await until(() => worker.out.text.includes("taking up to 1 trial"), 20_000), worker.out.text).toBe(true)
-    const cluster = start(["sweep", file, "--cluster", url, "--backend", "cpu", "--runs", join(dir, "cluster")], dir)
-    procs.push(cluster)
+    const cluster = lrs(["sweep", file, "--cluster", url, "--backend", "cpu", "--runs", join(dir, "cluster")])
     const timeout = new Promise((r) => setTimeout(() => r("timeout"), 50_000))
     expect(await Promise.race([local.exited, timeout]), local.out.text).toBe(0)
     expect(await Promise.race([cluster.exited, timeout]), `${cluster.out.text}\n--- worker:\n${worker.out.text}`).toBe(0)

@@ -1,7 +1,10 @@
 /** What the cluster tests share: `lrs` child processes whose output is kept, and SQL on the test server. */
+import { afterAll, beforeAll } from "@effect/vitest"
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
-import { existsSync, readFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
+import { type Postgres, startPostgres } from "./postgres.ts"
 
 export const repo = resolve(import.meta.dirname, "../../../..")
 export const bin = join(repo, "packages/cli/src/bin.ts")
@@ -60,4 +63,32 @@ export const query = (postgresBin: string, url: string, sql: string): Array<stri
   const r = spawnSync(psql, [url, "-Atc", sql], { encoding: "utf8" })
   if (r.status !== 0) throw new Error(`psql ${sql}: ${r.stderr}`)
   return r.stdout.split("\n").filter((l) => l !== "")
+}
+
+/**
+ * What a cluster test sets up and tears down, called inside its `describe`: a PostgreSQL server on
+ * a loopback port (started before the tests), a scratch directory, and the `lrs` processes started
+ * there (killed after the tests if still running).
+ */
+export const clusterBed = (postgresBin: string | undefined, prefix: string) => {
+  let pg: Postgres | undefined
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  const procs: Array<Lrs> = []
+  beforeAll(async () => {
+    pg = await startPostgres(postgresBin!)
+  }, 30_000)
+  afterAll(async () => {
+    for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL")
+    await pg?.stop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  return {
+    dir,
+    url: () => pg!.url,
+    lrs: (args: ReadonlyArray<string>): Lrs => {
+      const p = start(args, dir)
+      procs.push(p)
+      return p
+    }
+  }
 }
