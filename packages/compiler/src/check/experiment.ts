@@ -81,7 +81,13 @@ export const checkExperiment = (
     return true
   }
   for (const m of block.members) collect(ctx, scope, m, name, once, fields, statements, blocks)
-  for (const [key, value] of overrides) if (!key.startsWith("curriculum.") && !key.startsWith("stream.")) fields.set(key, value)
+  for (const [key, value] of overrides) {
+    if (key.startsWith("curriculum.") || key.startsWith("stream.")) continue
+    // An overridden budget replaces the spec's, whichever way the spec counts it (`--set steps=60` on an `epochs = 5` spec).
+    if (key === "steps" && !overrides.has("epochs")) fields.delete("epochs")
+    if (key === "epochs" && !overrides.has("steps")) fields.delete("steps")
+    fields.set(key, value)
+  }
   if (block.label === undefined) ctx.report("LRS1012", block.keyword.span, "an experiment needs a name", "write `experiment NAME { ... }`")
 
   const origins: Record<string, Origin> = {}
