@@ -408,16 +408,22 @@ experiment scole {
   // and DAPO's dynamic sampling and overlong punishment, D3S's down-sampling and OBLR-PO's baseline (stateless, but extra batches and draws).
   for (const [name, body, steps, every] of [
     ["PPO", `  data = cartpole(copies = 4)
-  model = mlp(hidden = [32, 32], activation = tanh)
+  model = mlp(hidden = [32, 32], activation = relu)
   optimizer = adam(lr = linear(1e-3 -> 0), epsilon = 1e-5)
   rl {
-    algorithm = ppo(rollout = 64, epochs = 2, minibatches = 2, entropy = linear(0.01 -> 0))
+    algorithm = ppo(rollout = 64, epochs = adaptive_replay(low = 1, high = 3, every = 3, gap = 1), minibatches = 2, entropy = linear(0.01 -> 0), lr_scale = snr)
   }`, 15360, 256],
+    ["PPO on a drifting bandit", `  data = bandit(arms = 5, copies = 4, drift = 0.05)
+  model = mlp(hidden = [16], activation = tanh)
+  optimizer = adam(lr = 0.01)
+  rl {
+    algorithm = ppo(rollout = 16, epochs = 2, minibatches = 2, gamma = 0, lambda = 0, entropy = 0)
+  }`, 2048, 64],
     ["GRPO", `  data = digit_sum(prompts = 4, group = 4, max_target = 18, max_length = 6)
   model = gru(hidden = 16, embedding = 8)
   optimizer = adam(lr = plateau(3e-3, on = ema(train.accuracy, 0.5), mode = max, factor = 0.7, patience = 1))
   rl {
-    algorithm = grpo(minibatches = 2, beta = adaptive_kl(initial = 0.02, target = 0.005, horizon = 200), entropy = adaptive_entropy(target = 1, delta = 0.01), filter = zero_variance, max_generations = 2, overlong_cache = 2, keep_tokens = linear(0.5 -> 1), baseline = gradient_weighted)
+    algorithm = grpo(minibatches = 2, beta = adaptive_kl(initial = 0.02, target = 0.005, horizon = 200), entropy = adaptive_entropy(target = 1, delta = 0.01), filter = zero_variance, max_generations = 2, overlong_cache = 2, keep_tokens = linear(0.5 -> 1), baseline = gradient_weighted, lr_scale = snr)
     length_limit = 6 - cyclic(0 -> 2, up = 25%)
     curriculum = sec(lr = 0.5, temperature = 0.2)
   }`, 6000, 0]
@@ -437,16 +443,28 @@ ${body}
       // Killed after the first checkpoint (1024 env steps, or for GRPO the first iteration past them).
       const { rows, resumed, state } = await killedMatchesWhole(dir, file, "first", { backend: "wasm", rl: true })
       expect(resumed).toMatch(/resuming .* from the checkpoint after \d+ env steps/)
-      if (every > 0) {
+      if (name === "PPO on a drifting bandit") {
+        // The q* walk (one stream shared by the copies) is in the env's state: optimal pulls are counted against the walked values.
+        expect(rows.every((r) => r.optimal_action >= 0 && r.optimal_action <= 1)).toBe(true)
+        expect(state.learner.env.copies.map((c: { state: { q: Array<number> } }) => c.state.q)).toEqual(Array(4).fill(state.learner.env.copies[0].state.q))
+      } else if (every > 0) {
         // A row per iteration of 256 env steps; the entropy bonus and the lr read before each rollout.
         expect(rows.map((r) => r.step)).toEqual(Array.from({ length: steps / every }, (_, i) => (i + 1) * every))
         expect(rows[0].lr).toBe(1e-3)
         expect(rows[1].entropy_coef).toBeCloseTo(0.01 * (1 - 256 / 15360), 12)
+        // The replay ratio switched after the second window (iteration 6, past the kill at 1024 env steps) and stayed; the SNR factor moved.
+        expect(rows.map((r) => r.epochs)).toEqual(Array.from({ length: steps / every }, (_, i) => (i < 6 ? 1 : 3)))
+        expect(rows.every((r) => r.fau > 0 && r.fau <= 1)).toBe(true)
+        expect(rows[0].lr_scale).toBe(1)
+        expect(new Set(rows.map((r) => r.lr_scale)).size).toBeGreaterThan(1)
+        expect(state.replay).toEqual({ switched: true, sum: expect.any(Number), count: expect.any(Number), previous: expect.any(Number) })
+        expect(state.snr).toEqual({ scale: expect.any(Number) })
       } else {
         // The KL coefficient moved under its controller, and it is in the checkpoint.
         expect(new Set(rows.map((r) => r.beta)).size).toBeGreaterThan(1)
         expect(state.controllers).toEqual({ beta: expect.any(Number), entropy: { coef: expect.any(Number), apply: expect.any(Boolean) } })
         expect(state.sec.values).toHaveLength(2)
+        expect(state.snr).toEqual({ scale: expect.any(Number) })
         // The plateau on the smoothed accuracy cut the lr before the kill: its state and the board's average are in the checkpoint.
         expect(Object.values(state.signals.plateaus).map((p) => (p as { reductions: number }).reductions)).toEqual([expect.any(Number)])
         expect(state.signals.signals["ema(train.accuracy, 0.5)"]).toEqual(expect.any(Number))

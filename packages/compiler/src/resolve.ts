@@ -180,7 +180,7 @@ const dataText = (d: RunIR["data"]): string => {
     case "copy_reverse":
       return `copy_reverse(prompts = ${d.prompts}, group = ${d.group}, mode = ${d.mode}, alphabet = ${d.alphabet}, min_length = ${d.minLength}, max_length = ${d.maxLength}, reward = ${d.reward})`
     case "bandit":
-      return `bandit(arms = ${d.arms}, copies = ${d.copies}, mean = ${d.mean}, std = ${d.std}, noise = ${d.noise})`
+      return `bandit(arms = ${d.arms}, copies = ${d.copies}, mean = ${d.mean}, std = ${d.std}, noise = ${d.noise}${d.drift === undefined ? "" : `, drift = ${d.drift}`})`
   }
 }
 
@@ -206,8 +206,15 @@ const grpoControlsText = (a: Extract<RlIR["algorithm"], { kind: "grpo" }>, steps
     a.overlong === undefined ? "" : `, overlong_cache = ${a.overlong.cache}, overlong_penalty = ${num(a.overlong.penalty)}`,
     a.downSample === undefined ? "" : `, keep_answers = ${printSchedule(a.downSample.answers, steps)}, keep_tokens = ${printSchedule(a.downSample.tokens, steps)}`,
     a.adora === undefined ? "" : `, adora = ${num(a.adora.lambda)}`,
-    a.baseline === undefined ? "" : `, baseline = ${a.baseline}`
+    a.baseline === undefined ? "" : `, baseline = ${a.baseline}`,
+    a.lrScale === undefined ? "" : `, lr_scale = ${a.lrScale}`
   ].join("")
+
+/** A ppo's epochs: a number, or the FAU-driven replay ratio starting at it. */
+const ppoEpochsText = (a: Extract<RlIR["algorithm"], { kind: "ppo" }>): string =>
+  a.adaptiveReplay === undefined
+    ? `${a.epochs}`
+    : `adaptive_replay(low = ${a.epochs}, high = ${a.adaptiveReplay.high}, every = ${a.adaptiveReplay.every}, gap = ${num(a.adaptiveReplay.gap)})`
 
 const rlLines = (r: RlIR, origin: string, steps: number): Array<[string, string]> => {
   const a = r.algorithm
@@ -215,7 +222,7 @@ const rlLines = (r: RlIR, origin: string, steps: number): Array<[string, string]
     ? `reinforce(gamma = ${num(a.gamma)}, baseline = ${a.baseline})`
     : a.kind === "grpo"
     ? `grpo(epochs = ${a.epochs}, minibatches = ${a.minibatches}, clip = ${printSchedule(a.clip, steps)}, clip_high = ${printSchedule(a.clipHigh, steps)}, beta = ${controlledText(a.beta, steps)}, scale = ${a.scale}, normalization = ${a.normalization}, temperature = ${printSchedule(a.temperature, steps)}, entropy = ${controlledText(a.entropy, steps)}, max_grad_norm = ${num(a.maxGradNorm)}${a.entropyBand === undefined ? "" : `, entropy_low = ${printSchedule(a.entropyBand.low, steps)}, entropy_high = ${printSchedule(a.entropyBand.high, steps)}`}${grpoControlsText(a, steps)})`
-    : `ppo(rollout = ${a.rollout}, epochs = ${a.epochs}, minibatches = ${a.minibatches}, gamma = ${num(a.gamma)}, lambda = ${num(a.lambda)}, clip = ${printSchedule(a.clip, steps)}, value_clip = ${a.valueClip}, entropy = ${printSchedule(a.entropy, steps)}, value = ${printSchedule(a.value, steps)}, max_grad_norm = ${num(a.maxGradNorm)}, target_kl = ${num(a.targetKl)}, truncation = ${a.truncation}, normalize_advantage = ${a.normalizeAdvantage})`
+    : `ppo(rollout = ${a.rollout}, epochs = ${ppoEpochsText(a)}, minibatches = ${a.minibatches}, gamma = ${num(a.gamma)}, lambda = ${num(a.lambda)}, clip = ${printSchedule(a.clip, steps)}, value_clip = ${a.valueClip}, entropy = ${printSchedule(a.entropy, steps)}, value = ${printSchedule(a.value, steps)}, max_grad_norm = ${num(a.maxGradNorm)}, target_kl = ${num(a.targetKl)}, truncation = ${a.truncation}, normalize_advantage = ${a.normalizeAdvantage}${a.lrScale === undefined ? "" : `, lr_scale = ${a.lrScale}`})`
   return [
     ["rl {", origin],
     [`  algorithm = ${algorithm}`, origin],

@@ -19,7 +19,7 @@ export const constructors = {
     frozen_lake: ["copies", "map", "slippery"],
     digit_sum: ["prompts", "group", "max_target", "max_length", "min_target"],
     copy_reverse: ["prompts", "group", "mode", "alphabet", "min_length", "max_length", "reward"],
-    bandit: ["arms", "copies", "mean", "std", "noise"]
+    bandit: ["arms", "copies", "mean", "std", "noise", "drift"]
   },
   model: {
     mlp: ["hidden", "activation", "layer_norm", "dropout"],
@@ -78,8 +78,10 @@ export const checkData = (ctx: Context, e: Expr): DataIR | undefined => {
     const mean = num("mean", 0, {})
     const std = num("std", 1, { min: 0 })
     const noise = num("noise", 1, { min: 0 })
-    if (arms === undefined || copies === undefined || mean === undefined || std === undefined || noise === undefined) return undefined
-    return { kind: fn, arms, copies, mean, std, noise, validationFraction: 0, span: call.span }
+    // A stationary testbed leaves `drift` out of the IR, so the runs written before it keep their identity.
+    const drift = num("drift", 0, { min: 0 })
+    if (arms === undefined || copies === undefined || mean === undefined || std === undefined || noise === undefined || drift === undefined) return undefined
+    return { kind: fn, arms, copies, mean, std, noise, ...(drift === 0 ? {} : { drift }), validationFraction: 0, span: call.span }
   }
   if (fn === "cartpole" || fn === "frozen_lake") {
     const copies = num("copies", fn === "cartpole" ? 4 : 8, { integer: true, min: 1, max: 4096 })

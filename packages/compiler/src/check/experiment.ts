@@ -5,6 +5,7 @@ import { checkAverage } from "./average.ts"
 import { checkCurriculum } from "./curriculum.ts"
 import { checkStream, streamAxes } from "./stream.ts"
 import { checkRl, rlAlgorithmOf } from "./rl.ts"
+import { rlFeaturesOf } from "./rlControls.ts"
 import { rlSignals, supervisedSignals } from "./signals.ts"
 import { checkEnsemble } from "./ensemble.ts"
 import { checkSearches } from "./searches.ts"
@@ -126,7 +127,7 @@ export const checkExperiment = (
   const timedAxes = stream === undefined ? axesCtx : axesCtx.withAxes(streamAxes(axesCtx.axes, stream.taskSteps, stream.online))
   const rlBlock = blocks.get("rl")
   // An rl loop's signals are its iterations' values, which depend on the algorithm.
-  const rlObserved = env === undefined ? undefined : rlSignals(rlBlock === undefined ? undefined : rlAlgorithmOf(rlBlock))
+  const rlObserved = env === undefined ? undefined : rlSignals(rlBlock === undefined ? undefined : rlAlgorithmOf(rlBlock), rlFeaturesOf(rlBlock, env))
   const rl = rlBlock === undefined || env === undefined || budget === undefined ? undefined : checkRl(axesCtx.withObserved(rlObserved!), rlBlock, env, extent, budget.span)
   origins["rl"] = rlBlock === undefined ? { kind: "default" } : { kind: "spec", span: rlBlock.span }
   if (rlBlock !== undefined && data !== undefined && env === undefined) {
@@ -203,18 +204,22 @@ export const checkExperiment = (
   } else if (env !== undefined && !isTokenEnv(env) && model !== undefined && model.kind === "cnn") {
     ctx.report("LRS2001", modelExpr!.span, "an rl experiment's policy is an `mlp` in this release", "write `model = mlp(hidden = [64, 64], activation = tanh)`")
   }
-  if (env !== undefined && model?.kind === "mlp" && (model.layerNorm || model.dropout.kind !== "constant" || model.dropout.value !== 0)) {
-    ctx.report("LRS2001", modelExpr!.span, "an rl experiment's policy takes `hidden` and `activation` only in this release", "remove `layer_norm` and `dropout`")
+  if (env !== undefined && model?.kind === "mlp" && (model.dropout.kind !== "constant" || model.dropout.value !== 0)) {
+    ctx.report("LRS2001", modelExpr!.span, "an rl experiment's policy takes `hidden`, `activation` and `layer_norm` only in this release", "remove `dropout`")
   }
   if (env !== undefined && model?.kind === "mlp" && model.activation !== "tanh" && model.activation !== "relu") {
     ctx.report("LRS2002", modelExpr!.span, `an rl experiment's policy uses \`tanh\` or \`relu\` in this release, found \`${model.activation}\``, "write `activation = tanh` (CleanRL's and SB3's choice)")
   }
+  if (rl?.algorithm.kind === "ppo" && rl.algorithm.adaptiveReplay !== undefined && model?.kind === "mlp" && model.activation !== "relu") {
+    // Active units are ReLU units with a positive output; other activations have no such share.
+    ctx.report("LRS2001", modelExpr!.span, `\`adaptive_replay\` reads the fraction of active ReLU units, and this policy uses \`${model.activation}\``, "write `activation = relu` in the mlp")
+  }
   if (env !== undefined && optimizer !== undefined && optimizer.ir.kind !== "adam") ctx.report("LRS2001", optimizerExpr!.span, "an rl experiment trains with `adam` in this release", "write `optimizer = adam(lr = 2.5e-4, epsilon = 1e-5)`")
   // NaP's projection leaves the network's function as it is only behind normalisation.
-  if (optimizer?.ir.project === true && env === undefined && model !== undefined && !(model.kind === "mlp" && model.layerNorm)) {
+  if (optimizer?.ir.project === true && model !== undefined && model.kind !== "gru" && !(model.kind === "mlp" && model.layerNorm)) {
     ctx.report("LRS2001", optimizer.args.get("project")!.span, "`project = true` (Normalize-and-Project) keeps weight norms fixed, which leaves the network's function intact only with layer norm before each activation", model.kind === "mlp" ? "add `layer_norm = true` to the mlp" : "use an `mlp` with `layer_norm = true`")
   }
-  if (env !== undefined && optimizer?.ir.project === true) ctx.report("LRS1016", optimizer.args.get("project")!.span, "`project` is not available for an rl loop in this release", "remove `project`")
+  if (model?.kind === "gru" && optimizer?.ir.project === true) ctx.report("LRS1016", optimizer.args.get("project")!.span, "`project` is not available for a token task's gru policy in this release", "remove `project`")
   if (env !== undefined && optimizer?.ir.kind === "adam") {
     // The RL loop's Adam takes a scheduled lr only; the rest must not be silently dropped.
     const o = optimizer.ir

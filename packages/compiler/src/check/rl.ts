@@ -8,13 +8,14 @@ import { type Domain, nonNegative } from "./constructors.ts"
 import type { Context } from "./Context.ts"
 import { coefficient } from "./coefficient.ts"
 import { checkGrpoControls, grpoControlArgs } from "./grpoControls.ts"
+import { checkEpochs, checkLrScale } from "./rlControls.ts"
 import type { RlAlgorithmKind } from "./signals.ts"
 import { checkedBool, checkedChoice, checkedNumber, describe } from "./values.ts"
 
 /** The fields of an `rl { ... }` block. */
 export const rlFields = ["algorithm", "shared", "budget", "length_limit", "curriculum"] as const
 
-const ppoArgs = ["rollout", "epochs", "minibatches", "gamma", "lambda", "clip", "value_clip", "entropy", "value", "max_grad_norm", "target_kl", "truncation", "normalize_advantage"]
+const ppoArgs = ["rollout", "epochs", "minibatches", "gamma", "lambda", "clip", "value_clip", "entropy", "value", "max_grad_norm", "target_kl", "truncation", "normalize_advantage", "lr_scale"]
 const positive: Domain = { contains: (v) => v > 0, text: "must be > 0" }
 
 /**
@@ -60,7 +61,7 @@ const checkAlgorithm = (ctx: Context, e: Expr, env: EnvIR, extent: Extent, budge
     return ctx.report("LRS2001", e.span, tokens ? `a token task (\`${env.kind}\`) is learnt with \`grpo(...)\` in this release` : `\`grpo\` learns token tasks (\`data = digit_sum()\`, \`copy_reverse()\`); \`${env.kind}\` takes \`ppo\` or \`reinforce\``, tokens ? "write `algorithm = grpo()`" : "write `algorithm = ppo()`")
   }
   if (fn === "grpo") {
-    const args = bindArgs(ctx, e, ["epochs", "minibatches", "clip", "clip_high", "beta", "scale", "normalization", "temperature", "entropy", "max_grad_norm", "entropy_low", "entropy_high", ...grpoControlArgs])
+    const args = bindArgs(ctx, e, ["epochs", "minibatches", "clip", "clip_high", "beta", "scale", "normalization", "temperature", "entropy", "max_grad_norm", "entropy_low", "entropy_high", "lr_scale", ...grpoControlArgs])
     const int = (key: string, fallback: number) => (args.get(key) === undefined ? fallback : checkedNumber(ctx, args.get(key)!, key, { integer: true, min: 1 }))
     const epochs = int("epochs", 1)
     const minibatches = int("minibatches", 1)
@@ -85,13 +86,14 @@ const checkAlgorithm = (ctx: Context, e: Expr, env: EnvIR, extent: Extent, budge
       ctx.report("LRS2002", lowExpr!.span, "the entropy band's low edge is above its high edge", "keep `entropy_low` below `entropy_high` over the whole run")
     }
     const controls = isTokenEnv(env) ? checkGrpoControls(ctx, args, env.group, answerCap(env), extent, e.span) : {}
+    const lrScale = checkLrScale(ctx, args, minibatches === undefined ? undefined : Math.min(minibatches, env.copies))
     if (minibatches !== undefined && minibatches > env.copies) return ctx.report("LRS2002", args.get("minibatches")!.span, `${minibatches} minibatches do not fit ${env.copies} answers a batch`, `use at most ${env.copies}`)
     if (
       epochs === undefined || minibatches === undefined || clip === undefined || clipHigh === undefined || beta === undefined || temperature === undefined ||
-      entropy === undefined || scale === undefined || normalization === undefined || maxGradNorm === undefined || controls === undefined
+      entropy === undefined || scale === undefined || normalization === undefined || maxGradNorm === undefined || controls === undefined || lrScale === undefined
     ) return undefined
     if ((lowExpr !== undefined && low === undefined) || (highExpr !== undefined && high === undefined)) return undefined
-    return { kind: "grpo", epochs, minibatches, clip, clipHigh, beta, scale, normalization, temperature, entropy, maxGradNorm, ...(low === undefined || high === undefined ? {} : { entropyBand: { low, high } }), ...controls }
+    return { kind: "grpo", epochs, minibatches, clip, clipHigh, beta, scale, normalization, temperature, entropy, maxGradNorm, ...(low === undefined || high === undefined ? {} : { entropyBand: { low, high } }), ...controls, ...(lrScale === null ? {} : { lrScale }) }
   }
   if (fn === "reinforce") {
     const args = bindArgs(ctx, e, ["gamma", "baseline"])
@@ -104,8 +106,9 @@ const checkAlgorithm = (ctx: Context, e: Expr, env: EnvIR, extent: Extent, budge
   const real = (key: string, fallback: number, max?: number) => (args.get(key) === undefined ? fallback : checkedNumber(ctx, args.get(key)!, key, { min: 0, ...(max === undefined ? {} : { max }) }))
   const bool = (key: string, fallback: boolean) => (args.get(key) === undefined ? fallback : checkedBool(ctx, args.get(key)!, key))
   const rollout = int("rollout", 128)
-  const epochs = int("epochs", 4)
+  const replay = checkEpochs(ctx, args.get("epochs"), 4)
   const minibatches = int("minibatches", 4)
+  const lrScale = checkLrScale(ctx, args, minibatches)
   const gamma = real("gamma", 0.99, 1)
   const lambda = real("lambda", 0.95, 1)
   const clip = coefficient(ctx, args, "clip", 0.2, extent, positive, e.span)
@@ -117,7 +120,7 @@ const checkAlgorithm = (ctx: Context, e: Expr, env: EnvIR, extent: Extent, budge
   const truncation = args.get("truncation") === undefined ? "terminate" : checkedChoice(ctx, args.get("truncation")!, "truncation", ["terminate", "bootstrap"] as const)
   const normalizeAdvantage = bool("normalize_advantage", true)
   if (
-    rollout === undefined || epochs === undefined || minibatches === undefined || gamma === undefined || lambda === undefined || clip === undefined ||
+    rollout === undefined || replay === undefined || minibatches === undefined || lrScale === undefined || gamma === undefined || lambda === undefined || clip === undefined ||
     entropy === undefined || value === undefined || valueClip === undefined || maxGradNorm === undefined || targetKl === undefined || truncation === undefined ||
     normalizeAdvantage === undefined
   ) return undefined
@@ -126,7 +129,24 @@ const checkAlgorithm = (ctx: Context, e: Expr, env: EnvIR, extent: Extent, budge
   if (extent.steps % batch !== 0) {
     return ctx.report("LRS2002", budgetSpan, `the budget (${extent.steps} env steps) must be a whole number of rollouts of ${batch} transitions (${env.copies} copies x ${rollout} steps)`, `make it a multiple of ${batch}, such as ${Math.max(1, Math.round(extent.steps / batch)) * batch}`)
   }
-  return { kind: "ppo", rollout, epochs, minibatches, gamma, lambda, clip, valueClip, entropy, value, maxGradNorm, targetKl, truncation, normalizeAdvantage }
+  return {
+    kind: "ppo",
+    rollout,
+    epochs: replay.epochs,
+    minibatches,
+    gamma,
+    lambda,
+    clip,
+    valueClip,
+    entropy,
+    value,
+    maxGradNorm,
+    targetKl,
+    truncation,
+    normalizeAdvantage,
+    ...(replay.adaptiveReplay === undefined ? {} : { adaptiveReplay: replay.adaptiveReplay }),
+    ...(lrScale === null ? {} : { lrScale })
+  }
 }
 
 /** `curriculum = sec(lr = 0.5, temperature = 0.2)` over a token task's categories. */

@@ -1,6 +1,7 @@
 import type { Expr } from "@lrs/dsl"
 import type { ConditionIR, RlSignalName, SignalIR, SignalName } from "../ir/Ir.ts"
 import { bindArgs } from "./calls.ts"
+import type { RlFeatures } from "./rlControls.ts"
 import type { Context } from "./Context.ts"
 import { suggestionHelp } from "./suggest.ts"
 import { checkedNumber, constNumber, describe } from "./values.ts"
@@ -13,9 +14,10 @@ export const evaluationSignals: ReadonlyArray<SignalName> = ["test.loss", "test.
 
 /**
  * An rl loop's signals, observed once per iteration: `train.X` is the iteration's `metrics.jsonl`
- * column `X`. Every algorithm has the first six; the rest belong to the algorithms that measure them.
+ * column `X`. Every algorithm has the first six; the rest belong to the algorithms that measure them,
+ * some only with the option or environment named third.
  */
-const rlSignalTable: ReadonlyArray<readonly [RlSignalName, ReadonlyArray<RlAlgorithmKind>]> = [
+const rlSignalTable: ReadonlyArray<readonly [RlSignalName, ReadonlyArray<RlAlgorithmKind>, (keyof RlFeatures)?]> = [
   ["train.return", ["ppo", "reinforce", "grpo"]],
   ["train.episode_return", ["ppo", "reinforce", "grpo"]],
   ["train.episode_length", ["ppo", "reinforce", "grpo"]],
@@ -30,14 +32,22 @@ const rlSignalTable: ReadonlyArray<readonly [RlSignalName, ReadonlyArray<RlAlgor
   ["train.answer_length", ["grpo"]],
   ["train.truncated", ["grpo"]],
   ["train.kl", ["grpo"]],
-  ["train.zero_variance_groups", ["grpo"]]
+  ["train.zero_variance_groups", ["grpo"]],
+  ["train.fau", ["ppo"]],
+  ["train.snr", ["ppo", "grpo"], "snr"],
+  ["train.optimal_action", ["ppo", "reinforce"], "bandit"]
 ]
+
+/** What a feature-bound signal needs, for the diagnostic that it is not observed. */
+const featureText: Readonly<Record<keyof RlFeatures, string>> = { snr: "with `lr_scale = snr`", bandit: "on `data = bandit()`" }
 
 export type RlAlgorithmKind = "ppo" | "reinforce" | "grpo"
 
-/** The signals an rl loop running `algorithm` observes (all of them when it is not known yet). */
-export const rlSignals = (algorithm: RlAlgorithmKind | undefined): ReadonlyArray<SignalName> =>
-  rlSignalTable.filter(([, by]) => algorithm === undefined || by.includes(algorithm)).map(([name]) => name)
+/** The signals an rl loop running `algorithm` observes (all of them when it is not known yet, or no features are given). */
+export const rlSignals = (algorithm: RlAlgorithmKind | undefined, features?: RlFeatures): ReadonlyArray<SignalName> =>
+  rlSignalTable
+    .filter(([, by, needs]) => (algorithm === undefined || by.includes(algorithm)) && (needs === undefined || features === undefined || features[needs]))
+    .map(([name]) => name)
 
 /** Every signal name the language knows. */
 export const signalNames: ReadonlyArray<SignalName> = [...updateSignals, ...evaluationSignals, ...rlSignals(undefined)]
@@ -54,7 +64,9 @@ const unobserved = (name: string, observed: ReadonlyArray<string>): { message: s
   const rlEntry = rlSignalTable.find(([n]) => n === name)
   if (rlRun) {
     if (rlEntry !== undefined) {
-      return { message: `\`${name}\` is never observed: only ${rlEntry[1].map((a) => `\`${a}\``).join(" and ")} measure${rlEntry[1].length === 1 ? "s" : ""} it`, help: suggestionHelp(name, observed, "signal of this loop") }
+      // A signal of another loop or option is no typo: the help lists this loop's signals, not the nearest spelling.
+      const needs = rlEntry[2] === undefined ? "" : ` ${featureText[rlEntry[2]]}`
+      return { message: `\`${name}\` is never observed: only ${rlEntry[1].map((a) => `\`${a}\``).join(" and ")} measure${rlEntry[1].length === 1 ? "s" : ""} it${needs}`, help: `use one of ${observed.map((c) => `\`${c}\``).join(", ")}` }
     }
     if (observed.includes(`train.${name}`)) return { message: `\`${name}\` is a supervised run's signal; an rl loop observes its iterations as \`train.*\``, help: `write \`train.${name}\`` }
     return { message: `\`${name}\` is never observed by an rl loop (it has no evaluation in this release)`, help: suggestionHelp(name, observed, "signal of this loop") }

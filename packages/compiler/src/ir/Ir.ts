@@ -227,6 +227,9 @@ export type RlSignalName =
   | "train.truncated"
   | "train.kl"
   | "train.zero_variance_groups"
+  | "train.fau"
+  | "train.snr"
+  | "train.optimal_action"
 
 /** An observed quantity, or its exponential moving average `m = beta * m + (1 - beta) * x` (m starts at the first x). */
 export type SignalIR =
@@ -323,6 +326,8 @@ export type EnvIR =
     readonly mean: number
     readonly std: number
     readonly noise: number
+    /** Std of the random walk every q*(a) takes after each pull (Sutton & Barto's Exercise 2.5: 0.01); absent when stationary. */
+    readonly drift?: number
     readonly validationFraction: 0
     readonly span: Span
   }
@@ -398,6 +403,14 @@ export interface RlIR {
       readonly targetKl: number
       readonly truncation: "terminate" | "bootstrap"
       readonly normalizeAdvantage: boolean
+      /**
+       * The adaptive replay ratio of Ma et al. (2310.07418), driven by the fraction of active units
+       * (FAU): `epochs` is the low value until the mean FAU over `every` iterations moves by at most
+       * `gap` from the previous window's, then `high` for the rest of the run (one switch).
+       */
+      readonly adaptiveReplay?: { readonly high: number; readonly every: number; readonly gap: number }
+      /** OBLR-PO's SNR-driven learning rate: the lr times `SNR / (1 + SNR)` of the previous iteration. */
+      readonly lrScale?: "snr"
     }
     | { readonly kind: "reinforce"; readonly gamma: number; readonly baseline: "none" | "whiten" }
     | {
@@ -441,6 +454,8 @@ export interface RlIR {
        * `w` the squared norm of the answer's score with respect to the logits (a reconstruction).
        */
       readonly baseline?: "gradient_weighted"
+      /** OBLR-PO's SNR-driven learning rate: the lr times `SNR / (1 + SNR)` of the previous iteration. */
+      readonly lrScale?: "snr"
     }
   /** Separate actor and critic networks (CleanRL, SB3) or one trunk with two heads. */
   readonly shared: boolean

@@ -25,7 +25,9 @@ export const envOf = (env: EnvIR, seed: number): EnvSpec<unknown> => {
     case "bandit": {
       const rng = rngFromState(deriveSeed(seed, "rl/bandit"))
       const q = Array.from({ length: env.arms }, () => env.mean + env.std * rng.normal())
-      return bandit({ arms: env.arms, rewardStd: env.noise, q }) as EnvSpec<unknown>
+      // A drifting problem walks alike in every copy: one stream, started the same in each.
+      const drift = env.drift === undefined ? {} : { driftStd: env.drift, walkSeed: deriveSeed(seed, "rl/bandit/walk") }
+      return bandit({ arms: env.arms, rewardStd: env.noise, q, ...drift }) as EnvSpec<unknown>
     }
   }
 }

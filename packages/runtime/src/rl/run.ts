@@ -17,6 +17,8 @@ import { type ControllersState, RlControllers } from "./controllers.ts"
 import { grpoIterationOf } from "./loop/grpo.ts"
 import { SecBandit, type SecState } from "./sec.ts"
 import { RlSignals, type RlSignalsState } from "./signals.ts"
+import { AdaptiveReplay, type AdaptiveReplayState } from "./replay.ts"
+import { SnrLearningRate, type SnrLearningRateState } from "./snr.ts"
 import { type ActorCritic, createActorCritic } from "./policy/actorCritic.ts"
 import { createSequencePolicy, type SequencePolicy } from "./policy/sequence.ts"
 
@@ -62,6 +64,13 @@ const grpoControlsLine = (a: Extract<RlIR["algorithm"], { kind: "grpo" }>): stri
     a.baseline === undefined ? "" : ", OBLR-PO's gradient-weighted baseline"
   ].join("")
 
+/** The adaptive controls of a ppo or grpo run, for its first lines. */
+const adaptiveLine = (a: RlIR["algorithm"]): string =>
+  [
+    a.kind === "ppo" && a.adaptiveReplay !== undefined ? `, epochs ${a.epochs} -> ${a.adaptiveReplay.high} once the FAU plateaus (adaptive replay ratio)` : "",
+    a.kind !== "reinforce" && a.lrScale === "snr" ? ", lr times SNR / (1 + SNR) (OBLR-PO)" : ""
+  ].join("")
+
 /** What a checkpoint holds: the learner, the episode window, and the run's counters. */
 interface RlCheckpoint {
   readonly learner: LearnerState<unknown, Readonly<Record<string, number>>>
@@ -72,6 +81,8 @@ interface RlCheckpoint {
   readonly controllers?: ControllersState
   readonly sec?: SecState
   readonly signals?: RlSignalsState
+  readonly snr?: SnrLearningRateState
+  readonly replay?: AdaptiveReplayState
 }
 
 /** JSON with typed arrays written as plain arrays and read back as Float32Arrays where the learner expects them. */
@@ -151,12 +162,12 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
         : a.kind === "grpo"
         ? `GRPO (TRL's loss, ${a.normalization} normalisation, advantages scaled by ${a.scale === "none" ? "nothing (Dr. GRPO)" : `the ${a.scale} std`}), ${isTokenEnv(env) ? `${env.prompts} prompts x ${env.group} answers` : `${env.copies} answers`} per iteration, ${a.epochs} epochs x ${a.minibatches} minibatches${grpoControlsLine(a)}`
         : `REINFORCE, an episode per copy (${env.copies}) per update, baseline ${a.baseline}`
-    } on ${env.kind}; schedules read before each rollout at the env steps so far`
+    }${adaptiveLine(a)} on ${env.kind}; schedules read before each rollout at the env steps so far`
   )
 
   const spec = envOf(env, ir.seed)
   const adam = ir.optimizer.kind === "adam"
-    ? { beta1: ir.optimizer.beta1.kind === "constant" ? ir.optimizer.beta1.value : 0.9, beta2: ir.optimizer.beta2.kind === "constant" ? ir.optimizer.beta2.value : 0.999, epsilon: ir.optimizer.epsilon }
+    ? { beta1: ir.optimizer.beta1.kind === "constant" ? ir.optimizer.beta1.value : 0.9, beta2: ir.optimizer.beta2.kind === "constant" ? ir.optimizer.beta2.value : 0.999, epsilon: ir.optimizer.epsilon, project: ir.optimizer.project === true }
     : {}
   // A token task's answers come in groups of the same prompt (GRPO), generated until all are done.
   const vector = new VectorEnv(spec, {
@@ -180,6 +191,7 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
             hidden: ir.model.kind === "mlp" ? ir.model.hidden : [64, 64],
             activation: ir.model.kind === "mlp" && ir.model.activation === "relu" ? "relu" : "tanh",
             shared: rl.shared,
+            layerNorm: ir.model.kind === "mlp" && ir.model.layerNorm,
             seed: policySeed
           }),
         seed: ir.seed,
@@ -194,6 +206,9 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
   const reference = a.kind === "grpo" && !(a.beta.kind === "constant" && a.beta.value === 0)
     ? yield* Effect.acquireRelease(Effect.sync(sequenceOf), (p) => Effect.sync(() => p.dispose()))
     : undefined
+  // OBLR-PO's lr factor and the FAU-driven replay ratio: closed loops whose state is checkpointed.
+  const snrLr = a.kind !== "reinforce" && a.lrScale === "snr" ? new SnrLearningRate() : undefined
+  const replay = a.kind === "ppo" && a.adaptiveReplay !== undefined ? new AdaptiveReplay({ low: a.epochs, ...a.adaptiveReplay }) : undefined
   let window: Array<number> = []
   let lengths: Array<number> = []
   let episodes = 0
@@ -210,6 +225,8 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
     if (resumed.state.controllers !== undefined) controllers?.restore(resumed.state.controllers)
     if (resumed.state.sec !== undefined) sec?.restore(resumed.state.sec)
     if (resumed.state.signals !== undefined) signals.restore(resumed.state.signals)
+    if (resumed.state.snr !== undefined) snrLr?.restore(resumed.state.snr)
+    if (resumed.state.replay !== undefined) replay?.restore(resumed.state.replay)
   }
   const read = (s: Parameters<typeof schedules.evaluate>[0], t: number) => schedules.evaluate(s, t, signals.adaptive)
   const mean = (xs: ReadonlyArray<number>) => (xs.length === 0 ? Number.NaN : xs.reduce((p, x) => p + x, 0) / xs.length)
@@ -231,8 +248,11 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
     if (a.kind === "reinforce") {
       // Episodes of an env without a time limit are capped at 1,000 steps.
       const s = yield* reinforceIterationOf(learner as Learner<unknown, Readonly<Record<string, number>>, ActorCritic>, { gamma: a.gamma, lr, baseline: a.baseline, maxSteps: spec.maxEpisodeSteps ?? 1000 })
-      return { ...s, extra: {} }
+      return { ...s, extra: env.kind === "bandit" ? { optimal_action: s.optimalAction } : {} }
     }
+    // The SNR factor this iteration uses (the previous iteration's estimate), recorded beside the lr.
+    const lrScale = snrLr?.scale ?? 1
+    if (snrLr !== undefined) values["lr_scale"] = lrScale
     if (sec !== undefined && rl.curriculum !== undefined) {
       // SEC: the next prompts' categories drawn from the bandit's current Boltzmann probabilities.
       const p = sec.probabilities(read(rl.curriculum.temperature, t))
@@ -266,9 +286,11 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
         ...(a.overlong === undefined ? {} : { overlong: { maxLength: cap, cache: a.overlong.cache, factor: a.overlong.penalty } }),
         ...(keep === undefined ? {} : { downSample: keep }),
         ...(a.adora === undefined ? {} : { adora: a.adora.lambda }),
-        ...(a.baseline === undefined ? {} : { weightedBaseline: true })
+        ...(a.baseline === undefined ? {} : { weightedBaseline: true }),
+        ...(snrLr === undefined ? {} : { lrScale, snr: true })
       }, reference)
       controllers!.observe({ kl: s.kl, entropy: s.entropy, answers: env.copies })
+      snrLr?.observe(s.snr)
       sec?.update(s.categoryAdvantage)
       return {
         ...s,
@@ -287,7 +309,8 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
           ...(a.overlong === undefined ? {} : { overlong_penalty: s.overlongPenalty }),
           ...(keep === undefined ? {} : { trained_answers: s.trainedAnswers, trained_tokens: s.trainedTokens }),
           ...(a.adora === undefined ? {} : { adora_down: s.adoraDown }),
-          ...(a.baseline === undefined ? {} : { baseline_shift: s.baselineShift })
+          ...(a.baseline === undefined ? {} : { baseline_shift: s.baselineShift }),
+          ...(snrLr === undefined ? {} : { snr: s.snr })
         }
       }
     }
@@ -297,7 +320,7 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
     Object.assign(values, { clip, entropy_coef: entropy, value_coef: value })
     const s = yield* ppoIterationOf(learner as Learner<unknown, Readonly<Record<string, number>>, ActorCritic>, {
       steps: a.rollout,
-      epochs: a.epochs,
+      epochs: replay?.epochs ?? a.epochs,
       minibatches: a.minibatches,
       gamma: a.gamma,
       lambda: a.lambda,
@@ -309,9 +332,23 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
       maxGradNorm: a.maxGradNorm > 0 ? a.maxGradNorm : undefined,
       targetKl: a.targetKl > 0 ? a.targetKl : undefined,
       truncation: a.truncation,
-      normalizeAdvantage: a.normalizeAdvantage
+      normalizeAdvantage: a.normalizeAdvantage,
+      fau: true,
+      ...(snrLr === undefined ? {} : { lrScale, snr: true })
     })
-    return { ...s, extra: { approx_kl: s.approxKl, clip_fraction: s.clipFraction, epochs: s.epochs } }
+    replay?.observe(s.fau)
+    snrLr?.observe(s.snr)
+    return {
+      ...s,
+      extra: {
+        approx_kl: s.approxKl,
+        clip_fraction: s.clipFraction,
+        epochs: s.epochs,
+        fau: s.fau,
+        ...(snrLr === undefined ? {} : { snr: s.snr }),
+        ...(env.kind === "bandit" ? { optimal_action: s.optimalAction } : {})
+      }
+    }
   }
   while (learner.clock.envSteps < ir.steps && stopReason === undefined) {
     const t = learner.clock.envSteps
@@ -364,7 +401,9 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
         best,
         ...(controllers === undefined ? {} : { controllers: controllers.state() }),
         ...(sec === undefined ? {} : { sec: sec.state() }),
-        signals: signals.state()
+        signals: signals.state(),
+        ...(snrLr === undefined ? {} : { snr: snrLr.state() }),
+        ...(replay === undefined ? {} : { replay: replay.state() })
       }
       // Written aside and renamed into place, as the supervised checkpoints: all of it or none.
       const aside = `checkpoints/.partial-step-${String(after).padStart(8, "0")}`

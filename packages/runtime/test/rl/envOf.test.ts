@@ -26,6 +26,22 @@ describe("the environments the language names", () => {
     expect(step.reward).toBe(qs[0]![3])
   })
 
+  it("a drifting bandit walks its q* with the run's seed, alike in every copy", () => {
+    const ir = envIr("bandit(arms = 3, copies = 2, drift = 0.01)", "mlp(hidden = [8])", "reinforce()")
+    expect(ir).toMatchObject({ kind: "bandit", drift: 0.01 })
+    const spec = envOf(ir, 7)
+    const walked = [1, 2].map((c) => {
+      const rng = rngFromState(seedState(c))
+      let state = spec.reset(rng, 0, undefined, {} as never) as BanditState
+      for (let t = 0; t < 10; t++) state = spec.step(state as never, t % 3, rng, {} as never).state as BanditState
+      return state.q
+    })
+    expect(walked[1]).toEqual(walked[0])
+    expect(walked[0]).not.toEqual((spec.reset(rngFromState(seedState(1)), 0, undefined, {} as never) as BanditState).q)
+    // A stationary testbed keeps its identity: no `drift` in its IR.
+    expect(envIr("bandit(arms = 3, copies = 2)", "mlp(hidden = [8])", "reinforce()")).not.toHaveProperty("drift")
+  })
+
   it("copy_reverse answers a string of min..max symbols; its prompt features are the one-hot string", () => {
     const ir = envIr("copy_reverse(prompts = 2, group = 2, mode = copy, alphabet = 3, min_length = 2, max_length = 4)", "gru()", "grpo()")
     const spec = envOf(ir, 1)

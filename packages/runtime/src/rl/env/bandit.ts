@@ -1,3 +1,4 @@
+import { rngFromState, type RngState } from "../../data/random.ts"
 import type { EnvSpec } from "./env.ts"
 
 export interface BanditOptions {
@@ -15,6 +16,12 @@ export interface BanditOptions {
   readonly driftStd?: number
   /** The true values q*, the same for every copy (one problem pulled in parallel); drawn per copy when absent. */
   readonly q?: ReadonlyArray<number>
+  /**
+   * The stream the random walk draws from, the same start for every copy, so that copies pulling
+   * in step (one pull each per env step) walk their q* alike: one drifting problem. Absent: each
+   * copy's walk draws from its own stream.
+   */
+  readonly walkSeed?: RngState
 }
 
 export interface BanditState {
@@ -23,6 +30,8 @@ export interface BanditState {
   /** The last pull's arm and whether it was an optimal one (for "% optimal action"). */
   readonly lastArm: number
   readonly lastOptimal: number
+  /** The shared walk's stream after this copy's pulls (with `walkSeed`). */
+  readonly walk?: RngState
 }
 
 /**
@@ -48,12 +57,19 @@ export const bandit = (options: BanditOptions = {}): EnvSpec<BanditState> => {
     categories: [],
     params: {},
     reset: (rng, _category, previous) =>
-      previous ?? { q: shared ?? Array.from({ length: arms }, () => initialMean + initialStd * rng.normal()), lastArm: -1, lastOptimal: 0 },
+      previous ?? {
+        q: shared ?? Array.from({ length: arms }, () => initialMean + initialStd * rng.normal()),
+        lastArm: -1,
+        lastOptimal: 0,
+        ...(options.walkSeed === undefined ? {} : { walk: options.walkSeed })
+      },
     step: (state, arm, rng) => {
       const best = Math.max(...state.q)
       const reward = state.q[arm]! + rewardStd * rng.normal()
-      const q = driftStd === 0 ? state.q : state.q.map((v) => v + driftStd * rng.normal())
-      return { state: { q, lastArm: arm, lastOptimal: state.q[arm] === best ? 1 : 0 }, reward, terminated: true }
+      const walk = state.walk === undefined ? rng : rngFromState(state.walk)
+      const q = driftStd === 0 ? state.q : state.q.map((v) => v + driftStd * walk.normal())
+      const next = { q, lastArm: arm, lastOptimal: state.q[arm] === best ? 1 : 0 }
+      return { state: state.walk === undefined ? next : { ...next, walk: walk.state }, reward, terminated: true }
     },
     observe: (_state, out, offset) => {
       out[offset] = 1

@@ -8,13 +8,15 @@ export interface EpisodeStatistics {
   /** Returns in the order the episodes ended (for curves and windows over iterations). */
   readonly returns: ReadonlyArray<number>
   readonly lengths: ReadonlyArray<number>
+  /** The share of episodes that report `optimal` = 1 (a bandit's optimal pulls); NaN where none reports it. */
+  readonly optimalAction: number
 }
 
 export const episodeStatistics = (episodes: ReadonlyArray<EpisodeEnd>): EpisodeStatistics => {
   const returns = episodes.map((e) => e.return)
   const lengths = episodes.map((e) => e.length)
   const avg = (xs: ReadonlyArray<number>) => (xs.length === 0 ? Number.NaN : xs.reduce((s, x) => s + x, 0) / xs.length)
-  return { episodes: episodes.length, meanReturn: avg(returns), meanLength: avg(lengths), returns, lengths }
+  return { episodes: episodes.length, meanReturn: avg(returns), meanLength: avg(lengths), returns, lengths, optimalAction: meanInfo(episodes, "optimal") }
 }
 
 /** Mean of an `info` field over the episodes that report it (NaN when none does). */

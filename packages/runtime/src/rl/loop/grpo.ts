@@ -13,6 +13,7 @@ import { episodeStatistics, type EpisodeStatistics, meanInfo } from "./episodes.
 import { type GroupBatch, groupsOf } from "./groups.ts"
 import type { Learner } from "./learner.ts"
 import { lossAndGradients } from "../../model/variables.ts"
+import { GradientMoments } from "./gradientMoments.ts"
 import { rlUpdate } from "./optimizer.ts"
 import { read, type Reading, runSync } from "../../run/reading.ts"
 
@@ -63,6 +64,10 @@ export interface GrpoSettings {
    * `w = Σ_t ‖∇_logits log π(token_t)‖²` over each answer's tokens.
    */
   readonly weightedBaseline?: boolean
+  /** Multiplies every update's lr (OBLR-PO's SNR factor, `snr.ts`); default 1. */
+  readonly lrScale?: number
+  /** Estimate the gradient SNR from the first epoch's minibatch gradients (`snr` in the statistics). */
+  readonly snr?: boolean
 }
 
 export interface GrpoStatistics extends EpisodeStatistics {
@@ -105,6 +110,8 @@ export interface GrpoStatistics extends EpisodeStatistics {
   /** Fraction of tokens whose ratio left [1 − ε_low, 1 + ε_high], over all minibatches. */
   readonly clipFraction: number
   readonly gradNorm: number
+  /** The first epoch's gradient SNR (NaN unless asked, or with fewer than two minibatches). */
+  readonly snr: number
 }
 
 /** Padded `[B, T]` views of the batch's rows `rows`, with each row's token mask (1 on every token when none is given). */
@@ -230,6 +237,8 @@ export function* grpoIterationOf<S, P extends Readonly<Record<string, number>>>(
   let normSum = 0
   let applied = 0
   let firstLr = Number.NaN
+  const moments = settings.snr === true ? new GradientMoments() : undefined
+  let snr = Number.NaN
   for (let epoch = 0; epoch < epochs; epoch++) {
     shuffleInPlace(order, learner.rngs.minibatches)
     for (let k = 0; k < parts; k++) {
@@ -295,12 +304,14 @@ export function* grpoIterationOf<S, P extends Readonly<Record<string, number>>>(
         if (ratio < low || ratio > high) clipped++
         counted++
       }
-      const update = yield* rlUpdate(learner, grads, settings.lr, settings.maxGradNorm)
+      const update = yield* rlUpdate(learner, grads, settings.lr, settings.maxGradNorm, { lrScale: settings.lrScale ?? 1, moments: epoch === 0 ? moments : undefined })
       normSum += update.norm
       if (applied === 0) firstLr = update.lr
       applied++
     }
+    if (epoch === 0 && moments !== undefined) snr = yield* moments.snr()
   }
+  moments?.dispose()
   learner.clock = { ...learner.clock, iterations: learner.clock.iterations + 1 }
 
   // What the iteration generated, over every batch: SEC's signal (mean |advantage| per category,
@@ -343,6 +354,7 @@ export function* grpoIterationOf<S, P extends Readonly<Record<string, number>>>(
     loss: lastLoss,
     kl,
     clipFraction: counted === 0 ? Number.NaN : clipped / counted,
-    gradNorm: applied === 0 ? Number.NaN : normSum / applied
+    gradNorm: applied === 0 ? Number.NaN : normSum / applied,
+    snr
   }
 }

@@ -11,6 +11,7 @@ import { read, type Reading, runSync } from "../../run/reading.ts"
 import { rolloutOf } from "./collect.ts"
 import { episodeStatistics, type EpisodeStatistics } from "./episodes.ts"
 import type { Learner } from "./learner.ts"
+import { GradientMoments } from "./gradientMoments.ts"
 import { rlUpdate } from "./optimizer.ts"
 
 /**
@@ -50,6 +51,12 @@ export interface PpoSettings {
   readonly valueLoss?: "cleanrl" | "sb3"
   /** Default "terminate" (CleanRL); "bootstrap" adds γ·V(final observation) at truncations (SB3). */
   readonly truncation?: "bootstrap" | "terminate"
+  /** Multiplies every update's lr (OBLR-PO's SNR factor, `snr.ts`); default 1. */
+  readonly lrScale?: number
+  /** Estimate the gradient SNR from the first epoch's minibatch gradients (`snr` in the statistics). */
+  readonly snr?: boolean
+  /** Measure the fraction of active units on the rollout's observations (`fau` in the statistics). */
+  readonly fau?: boolean
 }
 
 /** CleanRL `ppo.py`'s defaults (classic control), lr before annealing. */
@@ -99,6 +106,10 @@ export interface PpoStatistics extends EpisodeStatistics {
   readonly gradNorm: number
   /** Of the rollout's values against the GAE returns (CleanRL's `explained_variance`). */
   readonly explainedVariance: number
+  /** The first epoch's gradient SNR (NaN unless asked, or with fewer than two minibatches). */
+  readonly snr: number
+  /** The policy's fraction of active units on the rollout, before the updates (NaN unless asked). */
+  readonly fau: number
 }
 
 /**
@@ -135,6 +146,7 @@ export function* ppoIterationOf<S, P extends Readonly<Record<string, number>>>(l
 
   const O = policy.observationSize
   const batch = rollout.steps * rollout.numEnvs
+  const fau = settings.fau === true ? yield* activeFractionOf(policy, rollout.observations, batch) : Number.NaN
   if (batch < settings.minibatches) throw new Error(`a batch of ${batch} cannot make ${settings.minibatches} minibatches`)
   const size = Math.floor(batch / settings.minibatches)
   const options = {
@@ -154,6 +166,8 @@ export function* ppoIterationOf<S, P extends Readonly<Record<string, number>>>(l
   let applied = 0
   let epochs = 0
   let stoppedEarly = false
+  const moments = settings.snr === true ? new GradientMoments() : undefined
+  let snr = Number.NaN
   epochLoop: for (let epoch = 0; epoch < settings.epochs; epoch++) {
     epochs++
     shuffleInPlace(order, learner.rngs.minibatches)
@@ -204,16 +218,19 @@ export function* ppoIterationOf<S, P extends Readonly<Record<string, number>>>(l
         stoppedEarly = true
         break epochLoop
       }
-      const update = yield* rlUpdate(learner, grads, settings.lr, settings.maxGradNorm)
+      const update = yield* rlUpdate(learner, grads, settings.lr, settings.maxGradNorm, { lrScale: settings.lrScale ?? 1, moments: epoch === 0 ? moments : undefined })
       normSum += update.norm
       if (applied === 0) firstLr = update.lr
       applied++
     }
+    if (epoch === 0 && moments !== undefined) snr = yield* moments.snr()
     if (settings.targetKl !== undefined && convention === "cleanrl" && targetKlExceeded(last.approxKl, settings.targetKl, "cleanrl")) {
       stoppedEarly = epoch + 1 < settings.epochs
       break
     }
   }
+  // An sb3 target-KL stop inside the first epoch leaves its gradients unread.
+  moments?.dispose()
   learner.clock = { ...learner.clock, iterations: learner.clock.iterations + 1 }
   return {
     ...episodeStatistics(rollout.episodes),
@@ -230,6 +247,18 @@ export function* ppoIterationOf<S, P extends Readonly<Record<string, number>>>(l
     oldApproxKl: last.oldApproxKl,
     clipFraction: minibatchesRun === 0 ? Number.NaN : clipSum / minibatchesRun,
     gradNorm: applied === 0 ? Number.NaN : normSum / applied,
-    explainedVariance: explainedVariance(rollout.values, returns)
+    explainedVariance: explainedVariance(rollout.values, returns),
+    snr,
+    fau
+  }
+}
+
+/** The policy's FAU on `rows` observations, read back. */
+function* activeFractionOf(policy: ActorCritic, observations: Float32Array, rows: number): Reading<number> {
+  const fau = tf.tidy(() => policy.activeFraction(tf.tensor2d(observations, [rows, policy.observationSize])))
+  try {
+    return (yield* read(fau))[0]![0]!
+  } finally {
+    fau.dispose()
   }
 }

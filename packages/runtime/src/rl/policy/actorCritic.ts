@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs"
 import { deriveSeed, rngFromState } from "../../data/random.ts"
+import { layerNorm } from "../../model/layers.ts"
 import type { NamedVariable } from "../../model/variables.ts"
 import { orthogonalWeight } from "./init.ts"
 import { type PolicyParameters, readWeights, trainable, writeWeights } from "./weights.ts"
@@ -16,6 +17,12 @@ export interface ActorCriticOptions {
    * feeding both heads, so the value loss also shapes the policy's features.
    */
   readonly shared?: boolean
+  /**
+   * torch.nn.LayerNorm (gain 1, bias 0, drawing nothing) after each hidden layer's affine map,
+   * before the activation: Normalize-and-Project's normalisation, under which projecting the
+   * weights back to their initial norms leaves the function intact.
+   */
+  readonly layerNorm?: boolean
   readonly seed: number
 }
 
@@ -30,11 +37,18 @@ export interface ActorCritic extends PolicyParameters {
   readonly actions: number
   /** The caller owns the returned tensors; differentiable with respect to `variables`. */
   forward(observations: tf.Tensor2D): ActorCriticOutput
+  /**
+   * The fraction of active units (FAU, Ma et al. 2023) on a batch of observations: the share of
+   * hidden units with a positive output, over every hidden layer of both trunks (the one trunk when
+   * shared) and every observation. For ReLU these are the units that pass a gradient.
+   */
+  activeFraction(observations: tf.Tensor2D): tf.Scalar
 }
 
 interface Dense {
   readonly weight: tf.Variable
   readonly bias: tf.Variable
+  readonly norm?: { readonly gain: tf.Variable; readonly bias: tf.Variable }
 }
 
 /**
@@ -66,7 +80,14 @@ export const createActorCritic = (options: ActorCriticOptions): ActorCritic => {
   }
   const trunk = (prefix: string): Array<Dense> => {
     const widths = [observationSize, ...hidden]
-    return hidden.map((_, l) => dense(`${prefix}.layer${l}`, widths[l]!, widths[l + 1]!, Math.SQRT2))
+    return hidden.map((_, l) => {
+      const d = dense(`${prefix}.layer${l}`, widths[l]!, widths[l + 1]!, Math.SQRT2)
+      if (options.layerNorm !== true) return d
+      const width = widths[l + 1]!
+      const norm = { gain: trainable(new Float32Array(width).fill(1), [width]), bias: trainable(new Float32Array(width), [width]) }
+      variables.push({ name: `${prefix}.layer${l}.norm.weight`, variable: norm.gain }, { name: `${prefix}.layer${l}.norm.bias`, variable: norm.bias })
+      return { ...d, norm }
+    })
   }
   const last = hidden.length === 0 ? observationSize : hidden[hidden.length - 1]!
   let actorTrunk: Array<Dense>
@@ -85,7 +106,8 @@ export const createActorCritic = (options: ActorCriticOptions): ActorCritic => {
   }
 
   const affine = (x: tf.Tensor2D, d: Dense): tf.Tensor2D => tf.add(tf.matMul(x, d.weight), d.bias)
-  const features = (x: tf.Tensor2D, layers: ReadonlyArray<Dense>): tf.Tensor2D => layers.reduce((h, d) => act(affine(h, d)), x)
+  const hiddenLayer = (x: tf.Tensor2D, d: Dense): tf.Tensor2D => act(d.norm === undefined ? affine(x, d) : layerNorm(affine(x, d), d.norm.gain, d.norm.bias))
+  const features = (x: tf.Tensor2D, layers: ReadonlyArray<Dense>): tf.Tensor2D => layers.reduce(hiddenLayer, x)
 
   return {
     observationSize,
@@ -102,6 +124,21 @@ export const createActorCritic = (options: ActorCriticOptions): ActorCritic => {
         }
       })
     },
+    activeFraction: (observations) =>
+      tf.tidy(() => {
+        const trunks = shared ? [actorTrunk] : [criticTrunk, actorTrunk]
+        let active = tf.scalar(0)
+        let units = 0
+        for (const layers of trunks) {
+          let h: tf.Tensor2D = observations
+          for (const d of layers) {
+            h = hiddenLayer(h, d)
+            active = tf.add(active, tf.sum(tf.cast(tf.greater(h, 0), "float32")))
+            units += h.shape[0] * h.shape[1]
+          }
+        }
+        return tf.div(active, Math.max(units, 1)) as tf.Scalar
+      }),
     state: () => readWeights(variables),
     restore: (saved) => writeWeights(variables, saved),
     dispose: () => {

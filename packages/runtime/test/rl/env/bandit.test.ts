@@ -87,4 +87,17 @@ describe("10-armed testbed", () => {
     assert.isAbove(spread, 0.1) // after 1000 pulls each q* has std 0.01·√1000 ≈ 0.32
     assert.isBelow(spread, 0.7)
   })
+
+  it("drifting one problem: copies that start from the same walk stream and pull in step keep the same q*", () => {
+    const env = new VectorEnv(bandit({ arms: 4, q: [0, 0.5, 1, 1.5], driftStd: 0.1, walkSeed: 11 }), { numEnvs: 3, seed: 2 })
+    env.reset()
+    for (let t = 0; t < 50; t++) env.step([t % 4, (t + 1) % 4, 3])
+    const q = env.envState(0).q
+    assert.deepStrictEqual(env.envState(1).q, q)
+    assert.deepStrictEqual(env.envState(2).q, q)
+    assert.notDeepEqual(q, [0, 0.5, 1, 1.5])
+    // Optimal pulls are judged against the walked values.
+    const best = q.indexOf(Math.max(...q))
+    assert.strictEqual(env.step([best, (best + 1) % 4, (best + 2) % 4]).episodes[0]!.info["optimal"], 1)
+  })
 })

@@ -2,7 +2,8 @@ import { assert, beforeAll, describe, it } from "@effect/vitest"
 import * as tf from "@tensorflow/tfjs"
 import { starters } from "../../../src/backend/Backend.ts"
 import { lossAndGradients } from "../../../src/model/variables.ts"
-import { clipGlobalNorm, createRlAdam } from "../../../src/rl/loop/optimizer.ts"
+import { clipGlobalNorm, createRlAdam, normalised } from "../../../src/rl/loop/optimizer.ts"
+import { createActorCritic } from "../../../src/rl/policy/actorCritic.ts"
 
 describe("rl optimizer", () => {
   beforeAll(() => starters.cpu())
@@ -21,6 +22,28 @@ describe("rl optimizer", () => {
     assert.throws(() => opt.step({ w: g }, Number.NaN), /learning rate/)
     opt.dispose()
     tf.dispose([w, g])
+  })
+
+  it("createRlAdam with project keeps every weight matrix a layer norm follows at its norm at creation (Normalize-and-Project); heads and vectors learn freely", () => {
+    const policy = createActorCritic({ observationSize: 4, actions: 2, hidden: [8], activation: "relu", layerNorm: true, seed: 2 })
+    const opt = createRlAdam(policy.variables, { project: true })
+    const norm = (v: tf.Variable) => Math.hypot(...Array.from(v.dataSync()))
+    const before = policy.variables.map((v) => norm(v.variable))
+    const x = tf.tensor2d(Float32Array.from({ length: 24 }, (_, i) => Math.cos(i)), [6, 4])
+    for (let k = 0; k < 3; k++) {
+      const { loss, grads } = tf.tidy(() => lossAndGradients(() => {
+        const { logits, values } = policy.forward(x)
+        return tf.add(tf.sum(tf.square(logits)), tf.sum(tf.square(tf.sub(values, 3)))) as tf.Scalar
+      }, policy.variables))
+      opt.step(grads, 0.05)
+      tf.dispose([loss, ...Object.values(grads)])
+    }
+    const kept = policy.variables.filter((v, i) => Math.abs(norm(v.variable) - before[i]!) <= 1e-4 * before[i]!).map((v) => v.name)
+    assert.deepStrictEqual(kept, ["critic.layer0.weight", "actor.layer0.weight"])
+    assert.deepStrictEqual(normalised(policy.variables).map((v) => v.name), kept)
+    opt.dispose()
+    policy.dispose()
+    x.dispose()
   })
 
   it("clipGlobalNorm scales all gradients by max / (norm + 1e-6) only when the norm is above max", () => {

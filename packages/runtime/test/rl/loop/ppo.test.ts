@@ -99,6 +99,23 @@ describe("ppoIteration", () => {
     disposeLearner(learner)
   })
 
+  it("measures the FAU on the rollout and the first epoch's gradient SNR, scales the lr, and keeps no tensors", () => {
+    const learner = cartpoleLearner(3)
+    const plain = ppoIteration(learner, small)
+    assert.isNaN(plain.snr)
+    assert.isNaN(plain.fau)
+    const tensors = tf.memory().numTensors
+    const s = ppoIteration(learner, { ...small, lr: 1e-3, lrScale: 0.25, snr: true, fau: true })
+    assert.strictEqual(tf.memory().numTensors, tensors)
+    assert.strictEqual(s.lr, 1e-3 * 0.25)
+    assert.isAbove(s.snr, 0)
+    assert.isTrue(Number.isFinite(s.snr))
+    // tanh units: about half positive at CleanRL's init.
+    assert.isAbove(s.fau, 0.2)
+    assert.isBelow(s.fau, 0.8)
+    disposeLearner(learner)
+  })
+
   it("target_kl stops after the epoch (CleanRL) or before the minibatch's step (SB3)", () => {
     const tiny = { ...small, lr: 1e-2, targetKl: 1e-12 }
     const a = cartpoleLearner(4)

@@ -66,6 +66,27 @@ describe("createActorCritic", () => {
     for (const p of [a, b, c]) p.dispose()
   })
 
+  it("measures the fraction of active units over both trunks' hidden layers", () => {
+    const p = createActorCritic({ observationSize: 4, actions: 2, hidden: [8, 6], activation: "relu", seed: 5 })
+    const x = obs(7, 4)
+    const fau = p.activeFraction(x)
+    // By hand: the ReLU outputs of every hidden layer, critic then actor, counted where positive.
+    const weight = (name: string) => p.variables.find((v) => v.name === name)!.variable
+    let active = 0
+    for (const trunk of ["critic", "actor"]) {
+      let h: tf.Tensor2D = x
+      for (const l of [0, 1]) {
+        h = tf.relu(tf.add(tf.matMul(h, weight(`${trunk}.layer${l}.weight`)), weight(`${trunk}.layer${l}.bias`)))
+        active += Array.from(h.dataSync()).filter((v) => v > 0).length
+      }
+    }
+    assert.closeTo(fau.dataSync()[0]!, active / (7 * (8 + 6) * 2), 1e-7)
+    assert.isAbove(fau.dataSync()[0]!, 0.2)
+    assert.isBelow(fau.dataSync()[0]!, 0.8)
+    tf.dispose([fau, x])
+    p.dispose()
+  })
+
   it("leaks no tensors and dispose frees its variables", () => {
     const before = tf.memory().numTensors
     const p = createActorCritic({ observationSize: 4, actions: 2, seed: 0 })
