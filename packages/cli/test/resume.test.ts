@@ -497,7 +497,14 @@ ${body}
     const ir = damage("ir", (run) => writeFileSync(join(run, "ir.json"), "{"))
     expect(ir.status).toBe(2)
     expect(ir.stderr).toContain("ir.json is not valid JSON: the run directory is damaged")
-    for (const r of [state, tensors, ir]) expect(r.stderr).not.toMatch(/\n\s+at /)
+    // A continual run made before per-task budgets (its stream has `stepsPerTask`).
+    const older = damage("older", (run) => {
+      const text = JSON.parse(readFileSync(join(run, "ir.json"), "utf8"))
+      writeFileSync(join(run, "ir.json"), JSON.stringify({ ...text, stream: { tasks: { kind: "split", classes: [[0], [1]] }, stepsPerTask: 20 } }))
+    })
+    expect(older.status).toBe(2)
+    expect(older.stderr).toContain("was made by an older lrs, whose stream IR this one cannot resume; run its spec.lrs again with lrs run")
+    for (const r of [state, tensors, ir, older]) expect(r.stderr).not.toMatch(/\n\s+at /)
   })
 
   it("says what is wrong with a directory that is not a run", () => {

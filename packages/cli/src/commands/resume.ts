@@ -29,6 +29,10 @@ export const resume = Command.make(
     const parse = (name: string, text: string) =>
       Effect.try({ try: () => JSON.parse(text) as unknown, catch: () => new UsageError({ message: `${join(run, name)} is not valid JSON: the run directory is damaged` }) })
     const ir = (yield* parse("ir.json", yield* read("ir.json"))) as RunIR
+    // Runs made before streams had per-task budgets hold `stepsPerTask` instead.
+    if (ir.stream !== undefined && !Array.isArray((ir.stream as { taskSteps?: unknown }).taskSteps)) {
+      return yield* new UsageError({ message: `${run} was made by an older lrs, whose stream IR this one cannot resume; run its spec.lrs again with lrs run` })
+    }
     const options = (yield* parse("run.json", yield* read("run.json").pipe(Effect.orElseSucceed(() => "{}")))) as { data?: { baseDir?: string; dataDir?: string } }
     const runtime = yield* Effect.promise(() => import("@lrs/runtime"))
     const layer = Layer.mergeAll(
