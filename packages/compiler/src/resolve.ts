@@ -229,7 +229,12 @@ const rlLines = (r: RlIR, origin: string, steps: number): Array<[string, string]
     ...(a.kind === "grpo" ? [] : [[`  shared = ${r.shared}`, origin] as [string, string]]),
     ...(r.budget === undefined ? [] : [[`  budget = ${printSchedule(r.budget, steps)}`, origin] as [string, string]]),
     ...(r.lengthLimit === undefined ? [] : [[`  length_limit = ${printSchedule(r.lengthLimit, steps)}`, origin] as [string, string]]),
-    ...(r.curriculum === undefined ? [] : [[`  curriculum = sec(lr = ${num(r.curriculum.lr)}, temperature = ${printSchedule(r.curriculum.temperature, steps)})`, origin] as [string, string]]),
+    ...(r.curriculum === undefined
+      ? []
+      : [[
+        `  curriculum = ${r.curriculum.kind === "sec" ? `sec(lr = ${num(r.curriculum.lr)}, temperature = ${printSchedule(r.curriculum.temperature, steps)})` : `cures(temperature = ${r.curriculum.temperature === "released" ? "released" : printSchedule(r.curriculum.temperature, steps)})`}`,
+        origin
+      ] as [string, string]]),
     ["}", origin]
   ]
 }

@@ -149,12 +149,20 @@ const checkAlgorithm = (ctx: Context, e: Expr, env: EnvIR, extent: Extent, budge
   }
 }
 
-/** `curriculum = sec(lr = 0.5, temperature = 0.2)` over a token task's categories. */
-const checkSec = (ctx: Context, e: Expr, env: EnvIR, extent: Extent): NonNullable<RlIR["curriculum"]> | undefined => {
-  if (e.kind !== "Call" || e.callee.length !== 1 || e.callee[0]!.text !== "sec") {
-    return ctx.report("LRS2001", e.span, `an rl block's \`curriculum\` is \`sec(lr, temperature)\` (Self-Evolving Curriculum), found ${describe(e)}`)
+/** `curriculum = sec(lr = 0.5, temperature = 0.2)` or `cures(temperature = 0.1 | released)` over a token task's categories. */
+const checkCategoryCurriculum = (ctx: Context, e: Expr, env: EnvIR, extent: Extent): NonNullable<RlIR["curriculum"]> | undefined => {
+  const fn = e.kind === "Call" && e.callee.length === 1 ? e.callee[0]!.text : undefined
+  if (e.kind !== "Call" || (fn !== "sec" && fn !== "cures")) {
+    return ctx.report("LRS2001", e.span, `an rl block's \`curriculum\` is \`sec(lr, temperature)\` (Self-Evolving Curriculum) or \`cures(temperature)\` (CurES's sampler), found ${describe(e)}`)
   }
-  if (!isTokenEnv(env)) return ctx.report("LRS2001", e.span, `\`sec\` chooses among a task's categories; \`${env.kind}\` has none`, "use it with `data = digit_sum()` or `copy_reverse()`")
+  if (!isTokenEnv(env)) return ctx.report("LRS2001", e.span, `\`${fn}\` chooses among a task's categories; \`${env.kind}\` has none`, "use it with `data = digit_sum()` or `copy_reverse()`")
+  if (fn === "cures") {
+    const args = bindArgs(ctx, e, ["temperature"])
+    const t = args.get("temperature")
+    if (t?.kind === "Ref" && t.path.length === 1 && t.path[0]!.text === "released") return { kind: "cures", temperature: "released" }
+    const temperature = coefficient(ctx, args, "temperature", 0.1, extent, positive, e.span)
+    return temperature === undefined ? undefined : { kind: "cures", temperature }
+  }
   const args = bindArgs(ctx, e, ["lr", "temperature"])
   const lr = args.get("lr") === undefined ? 0.5 : checkedNumber(ctx, args.get("lr")!, "lr", { min: 0, max: 1, exclusive: "min" })
   const temperature = coefficient(ctx, args, "temperature", 0.2, extent, positive, e.span)
@@ -199,7 +207,7 @@ export const checkRl = (ctx: Context, block: Block, env: EnvIR, extent: Extent, 
   const budget = param("budget")
   const lengthLimit = param("length_limit")
   const curriculumExpr = fields.get("curriculum")
-  const curriculum = curriculumExpr === undefined ? null : checkSec(ctx, curriculumExpr, env, extent)
+  const curriculum = curriculumExpr === undefined ? null : checkCategoryCurriculum(ctx, curriculumExpr, env, extent)
   if (algorithm === undefined || shared === undefined || budget === undefined || lengthLimit === undefined || curriculum === undefined) return undefined
   return {
     algorithm,

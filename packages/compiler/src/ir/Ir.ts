@@ -469,9 +469,13 @@ export interface RlIR {
   /**
    * Self-Evolving Curriculum over the task's categories (digit-sum: targets 1-9, 10-18, ...): prompts
    * drawn with Boltzmann probabilities over values that learn, by TD(0) with `lr`, each category's
-   * mean absolute advantage; `temperature` may be a schedule.
+   * mean absolute advantage; `temperature` may be a schedule. Or CurES's sampler: categories drawn
+   * with probabilities `exp(sqrt(p (1 - p)) / temperature)` over each category's Beta-posterior
+   * accuracy `p` (`released`: the code's per-category temperature, nearly uniform).
    */
-  readonly curriculum?: { readonly kind: "sec"; readonly lr: number; readonly temperature: ScheduleIR }
+  readonly curriculum?:
+    | { readonly kind: "sec"; readonly lr: number; readonly temperature: ScheduleIR }
+    | { readonly kind: "cures"; readonly temperature: ScheduleIR | "released" }
   readonly span: Span
 }
 

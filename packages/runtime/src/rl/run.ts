@@ -16,6 +16,7 @@ import { runAsync, runSync } from "../run/reading.ts"
 import { type ControllersState, RlControllers } from "./controllers.ts"
 import { grpoIterationOf } from "./loop/grpo.ts"
 import { SecBandit, type SecState } from "./sec.ts"
+import { CuresSampler, type CuresState } from "./cures.ts"
 import { RlSignals, type RlSignalsState } from "./signals.ts"
 import { AdaptiveReplay, type AdaptiveReplayState } from "./replay.ts"
 import { SnrLearningRate, type SnrLearningRateState } from "./snr.ts"
@@ -80,6 +81,7 @@ interface RlCheckpoint {
   readonly best: RlSummary["rl"]["best"]
   readonly controllers?: ControllersState
   readonly sec?: SecState
+  readonly cures?: CuresState
   readonly signals?: RlSignalsState
   readonly snr?: SnrLearningRateState
   readonly replay?: AdaptiveReplayState
@@ -201,7 +203,8 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
     (l) => Effect.sync(() => disposeLearner(l))
   )
   const controllers = a.kind === "grpo" ? new RlControllers(a.beta, a.entropy) : undefined
-  const sec = rl.curriculum === undefined ? undefined : new SecBandit(spec.categories.length, rl.curriculum.lr)
+  const sec = rl.curriculum?.kind === "sec" ? new SecBandit(spec.categories.length, rl.curriculum.lr) : undefined
+  const cures = rl.curriculum?.kind === "cures" ? new CuresSampler(spec.categories.length) : undefined
   // GRPO's KL is to the initial policy (TRL's reference model): the same seed draws the same weights.
   const reference = a.kind === "grpo" && !(a.beta.kind === "constant" && a.beta.value === 0)
     ? yield* Effect.acquireRelease(Effect.sync(sequenceOf), (p) => Effect.sync(() => p.dispose()))
@@ -224,6 +227,7 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
     best = resumed.state.best
     if (resumed.state.controllers !== undefined) controllers?.restore(resumed.state.controllers)
     if (resumed.state.sec !== undefined) sec?.restore(resumed.state.sec)
+    if (resumed.state.cures !== undefined) cures?.restore(resumed.state.cures)
     if (resumed.state.signals !== undefined) signals.restore(resumed.state.signals)
     if (resumed.state.snr !== undefined) snrLr?.restore(resumed.state.snr)
     if (resumed.state.replay !== undefined) replay?.restore(resumed.state.replay)
@@ -253,12 +257,20 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
     // The SNR factor this iteration uses (the previous iteration's estimate), recorded beside the lr.
     const lrScale = snrLr?.scale ?? 1
     if (snrLr !== undefined) values["lr_scale"] = lrScale
-    if (sec !== undefined && rl.curriculum !== undefined) {
+    if (sec !== undefined && rl.curriculum?.kind === "sec") {
       // SEC: the next prompts' categories drawn from the bandit's current Boltzmann probabilities.
       const p = sec.probabilities(read(rl.curriculum.temperature, t))
       learner.env.setCategoryWeights(p)
       p.forEach((x, c) => (values[`p${c}`] = x))
       sec.qValues.forEach((q, c) => (values[`q${c}`] = q))
+    }
+    if (cures !== undefined && rl.curriculum?.kind === "cures") {
+      // CurES: the categories drawn by their posterior accuracy's sqrt(p (1 - p)).
+      const temperature = rl.curriculum.temperature
+      const p = cures.probabilities(temperature === "released" ? "released" : read(temperature, t))
+      learner.env.setCategoryWeights(p)
+      p.forEach((x, c) => (values[`p${c}`] = x))
+      cures.accuracies.forEach((a, c) => (values[`a${c}`] = a))
     }
     if (a.kind === "grpo") {
       const g = { clip: read(a.clip, t), clip_high: read(a.clipHigh, t), beta: controllers!.beta(read, t), temperature: read(a.temperature, t), entropy_coef: controllers!.entropy(read, t) }
@@ -292,6 +304,7 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
       controllers!.observe({ kl: s.kl, entropy: s.entropy, answers: env.copies })
       snrLr?.observe(s.snr)
       sec?.update(s.categoryAdvantage)
+      cures?.observe(s.categoryCounts)
       return {
         ...s,
         policyLoss: s.loss,
@@ -401,6 +414,7 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
         best,
         ...(controllers === undefined ? {} : { controllers: controllers.state() }),
         ...(sec === undefined ? {} : { sec: sec.state() }),
+        ...(cures === undefined ? {} : { cures: cures.state() }),
         signals: signals.state(),
         ...(snrLr === undefined ? {} : { snr: snrLr.state() }),
         ...(replay === undefined ? {} : { replay: replay.state() })

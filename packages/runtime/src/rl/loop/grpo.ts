@@ -88,6 +88,8 @@ export interface GrpoStatistics extends EpisodeStatistics {
   readonly band: number
   /** Per task category, the mean |advantage| of its answers in the batch (SEC's reward); null where none was drawn. */
   readonly categoryAdvantage: ReadonlyArray<number | null>
+  /** Per task category, how many of the iteration's answers were correct of how many (CurES's counts). */
+  readonly categoryCounts: ReadonlyArray<{ readonly correct: number; readonly all: number }>
   /** Fraction of groups whose rewards were all equal (zero advantage, no gradient), over every batch generated. */
   readonly zeroVarianceGroups: number
   /** Batches generated (more than 1 only with dynamic sampling). */
@@ -318,6 +320,11 @@ export function* grpoIterationOf<S, P extends Readonly<Record<string, number>>>(
   // zero-variance groups included) and the zero-variance fraction, with the iteration's scaling.
   const episodes = batch.generations.flatMap((g) => g.episodes)
   const sums = env.spec.categories.map(() => ({ total: 0, n: 0 }))
+  const counts = env.spec.categories.map(() => ({ correct: 0, all: 0 }))
+  for (const e of episodes) {
+    counts[e.category]!.all++
+    if (e.info["correct"] === 1) counts[e.category]!.correct++
+  }
   let zero = 0
   let groups = 0
   for (const g of batch.generations) {
@@ -334,6 +341,7 @@ export function* grpoIterationOf<S, P extends Readonly<Record<string, number>>>(
   return {
     ...episodeStatistics(episodes),
     categoryAdvantage: sums.map((c) => (c.n === 0 ? null : c.total / c.n)),
+    categoryCounts: counts,
     iterations: learner.clock.iterations,
     updates: learner.clock.updates,
     envSteps: learner.clock.envSteps,
