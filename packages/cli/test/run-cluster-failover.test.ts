@@ -2,10 +2,9 @@ import { describe, expect, it } from "@effect/vitest"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { clusterBed, type Lrs, until } from "./support/cluster.ts"
-import { findPostgres } from "./support/postgres.ts"
+import { postgresFor } from "./support/postgres.ts"
 
-const postgresBin = findPostgres()
-if (postgresBin === undefined) console.warn("run-cluster-failover.test.ts skipped: no PostgreSQL server binaries (initdb, postgres); install Debian's postgresql package to run it")
+const postgresBin = postgresFor("run-cluster-failover.test.ts")
 
 // Long enough after update 400 for the trainer to notice a lost worker (about 5 s) before it ends.
 const spec = `lrs 1

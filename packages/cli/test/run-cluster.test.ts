@@ -2,10 +2,9 @@ import { describe, expect, it } from "@effect/vitest"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { clusterBed, type Lrs, query, until } from "./support/cluster.ts"
-import { findPostgres } from "./support/postgres.ts"
+import { postgresFor } from "./support/postgres.ts"
 
-const postgresBin = findPostgres()
-if (postgresBin === undefined) console.warn("run-cluster.test.ts skipped: no PostgreSQL server binaries (initdb, postgres); install Debian's postgresql package to run it")
+const postgresBin = postgresFor("run-cluster.test.ts")
 
 const spec = `lrs 1
 experiment ensemble {

@@ -2,12 +2,9 @@ import { describe, expect, it } from "@effect/vitest"
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { alive, clusterBed, type Lrs, parentOf, query, until } from "./support/cluster.ts"
-import { findPostgres } from "./support/postgres.ts"
+import { postgresFor } from "./support/postgres.ts"
 
-const postgresBin = findPostgres()
-if (postgresBin === undefined) {
-  console.warn("sweep-cluster-lifecycle.test.ts skipped: no PostgreSQL server binaries (initdb, postgres); install Debian's postgresql package to run it")
-}
+const postgresBin = postgresFor("sweep-cluster-lifecycle.test.ts")
 
 const spec = `lrs 1
 param peak = 1e-2

@@ -2,12 +2,9 @@ import { describe, expect, it } from "@effect/vitest"
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { clusterBed, until } from "./support/cluster.ts"
-import { findPostgres } from "./support/postgres.ts"
+import { postgresFor } from "./support/postgres.ts"
 
-const postgresBin = findPostgres()
-if (postgresBin === undefined) {
-  console.warn("sweep-cluster-prune.test.ts skipped: no PostgreSQL server binaries (initdb, postgres); install Debian's postgresql package to run it")
-}
+const postgresBin = postgresFor("sweep-cluster-prune.test.ts")
 
 // The rule judges at update 200 of 600: a verdict long before the end, so no trial can finish
 // before its watcher reads the row that stops it, whatever the machine's load.

@@ -4,12 +4,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { alive, bin, env, sleep, start } from "./support/cluster.ts"
-import { findPostgres, type Postgres, startPostgres } from "./support/postgres.ts"
+import { postgresFor, type Postgres, startPostgres } from "./support/postgres.ts"
 
-const postgresBin = findPostgres()
-if (postgresBin === undefined) {
-  console.warn("sweep-cluster.test.ts skipped: no PostgreSQL server binaries (initdb, postgres) in /usr/lib/postgresql/*/bin or on the PATH; install Debian's postgresql package to run it")
-}
+const postgresBin = postgresFor("sweep-cluster.test.ts")
 
 describe.skipIf(postgresBin === undefined)("lrs sweep --cluster", () => {
   let pg: Postgres | undefined

@@ -1,3 +1,5 @@
+import { taskEnds } from "@lrs/compiler"
+
 /** A stream as a run's ir.json holds it: `taskSteps` now, `stepsPerTask` in runs made before per-task budgets. */
 export interface StreamSteps {
   readonly taskSteps?: ReadonlyArray<number>
@@ -8,8 +10,7 @@ export interface StreamSteps {
 /** The update after which each task of a run's stream ends. */
 export const streamTaskEnds = (stream: StreamSteps, steps: number): Array<number> => {
   const lengths = stream.taskSteps ?? (typeof stream.stepsPerTask === "number" && stream.stepsPerTask > 0 ? Array.from({ length: Math.floor(steps / stream.stepsPerTask) }, () => stream.stepsPerTask!) : [])
-  let end = 0
-  return lengths.map((n) => (end += n))
+  return taskEnds({ taskSteps: lengths })
 }
 
 /** Updates of the stream's last task. */

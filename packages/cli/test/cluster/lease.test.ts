@@ -6,10 +6,9 @@ import * as Layer from "effect/Layer"
 import { type Holder, TrialLeases } from "../../src/cluster/lease.ts"
 import { postgresLayer } from "../../src/cluster/postgres.ts"
 import { query } from "../support/cluster.ts"
-import { findPostgres, type Postgres, startPostgres } from "../support/postgres.ts"
+import { postgresFor, type Postgres, startPostgres } from "../support/postgres.ts"
 
-const postgresBin = findPostgres()
-if (postgresBin === undefined) console.warn("lease.test.ts skipped: no PostgreSQL server binaries (initdb, postgres); install Debian's postgresql package to run it")
+const postgresBin = postgresFor("lease.test.ts")
 
 describe.skipIf(postgresBin === undefined)("trial leases in PostgreSQL", () => {
   let pg: Postgres | undefined

@@ -29,6 +29,13 @@ const freePort = () =>
     })
   })
 
+/** `findPostgres`, saying once on the console that `testFile` is skipped when there is none. */
+export const postgresFor = (testFile: string): string | undefined => {
+  const bin = findPostgres()
+  if (bin === undefined) console.warn(`${testFile} skipped: no PostgreSQL server binaries (initdb, postgres) in /usr/lib/postgresql/*/bin or on the PATH; install Debian's postgresql package to run it`)
+  return bin
+}
+
 export interface Postgres {
   readonly url: string
   readonly stop: () => Promise<void>

@@ -13,6 +13,7 @@ import { createLearner, disposeLearner, type Learner, type LearnerState, restore
 import { ppoIterationOf } from "./loop/ppo.ts"
 import { reinforceIterationOf } from "./loop/reinforce.ts"
 import { runAsync, runSync } from "../run/reading.ts"
+import type { Summary } from "../run/train.ts"
 import { type ControllersState, RlControllers } from "./controllers.ts"
 import { grpoIterationOf } from "./loop/grpo.ts"
 import { SecBandit, type SecState } from "./sec.ts"
@@ -26,34 +27,24 @@ import { createSequencePolicy, type SequencePolicy } from "./policy/sequence.ts"
 /** Episodes in the running mean the summary and `return` report (SB3's `ep_rew_mean`, the CartPole-v1 criterion). */
 export const returnWindow = 100
 
-/** What a finished RL run reports (the `Summary` of a supervised run, with RL's numbers). */
-export interface RlSummary {
-  readonly experiment: string
-  readonly id: string
-  /** `stopped` when the spec's `until` condition ended the run early. */
-  readonly status: "completed" | "stopped"
-  readonly stopReason?: string
-  readonly backend: string
-  readonly backendReason: string
-  readonly seed: number
-  /** Environment steps collected (the run's axis). */
-  readonly steps: number
-  readonly nonfinite: 0
-  readonly wallSeconds: number
-  /** Wall time per environment step. */
-  readonly msPerStep: number
-  readonly final: { readonly train: Readonly<Record<string, number>> }
-  readonly rl: {
-    readonly iterations: number
-    readonly updates: number
-    readonly episodes: number
-    /** The env steps after which the mean return of the last 100 episodes was highest, and that mean. */
-    readonly best: { readonly step: number; readonly return: number } | null
+/**
+ * What a finished RL run reports: the `Summary` of a supervised run, its `steps` environment steps
+ * and its `msPerStep` per environment step, `final.train` the last iteration's values, and RL's
+ * counts under `rl`.
+ */
+export type RlSummary =
+  & Pick<Summary, "experiment" | "id" | "status" | "stopReason" | "backend" | "backendReason" | "seed" | "steps" | "wallSeconds" | "msPerStep" | "plateaus" | "runDir">
+  & {
+    readonly nonfinite: 0
+    readonly final: { readonly train: Readonly<Record<string, number>> }
+    readonly rl: {
+      readonly iterations: number
+      readonly updates: number
+      readonly episodes: number
+      /** The env steps after which the mean return of the last 100 episodes was highest, and that mean. */
+      readonly best: { readonly step: number; readonly return: number } | null
+    }
   }
-  /** How many times each `plateau` schedule reduced its value (`spec.lrs:9:17 on train.return` -> 2); absent without one. */
-  readonly plateaus?: Readonly<Record<string, number>>
-  readonly runDir: string
-}
 
 /** The rollout-selection controls a GRPO run uses, for its first lines. */
 const grpoControlsLine = (a: Extract<RlIR["algorithm"], { kind: "grpo" }>): string =>

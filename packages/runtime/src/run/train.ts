@@ -621,7 +621,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     else yield* applyEnsembleUpdate(grads, norm, t)
     loss.dispose()
     // A task just ended (not the last): its weights (and Fisher) become an anchor for the next ones.
-    if (anchors !== undefined && ir.stream !== undefined && stream!.ends.includes(t + 1) && t + 1 < ir.steps) {
+    if (anchors !== undefined && ir.stream !== undefined && stream!.endsAfter(t + 1) && t + 1 < ir.steps) {
       const k = stream!.taskAt(t)
       anchors.consolidate(model.variables, ir.stream.regularizer?.kind === "ewc" ? yield* fisherOf(k) : undefined)
       syncTeacher()
@@ -666,7 +666,7 @@ export const train = Effect.fn("lrs.train")(function*(request: RunRequest | Resu
     }
     const u = t + 1
     // A stream is also evaluated at the end of every task: the accuracy matrix needs those.
-    if (u % ir.evaluation.every === 0 || u === ir.steps || (stream !== undefined && stream.ends.includes(u))) {
+    if (u % ir.evaluation.every === 0 || u === ir.steps || (stream !== undefined && stream.endsAfter(u))) {
       lastEval = yield* evalRow(u)
       lastEvalAt = u
     }

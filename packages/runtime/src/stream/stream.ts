@@ -156,19 +156,18 @@ export const streamTasks = (stream: StreamIR, data: LoadedData): Array<Task> => 
     return m
   }
   const all = Array.from({ length: classes }, (_, c) => c)
-  const testOf = (all: Int32Array, pixels: Int32Array | undefined, labels?: Int32Array): Split => testRows(stream, data, all, pixels, labels)
   if (stream.tasks.kind === "split") {
     // Domain-incremental: one head of as many outputs as a task has classes, each class its place in its task.
     const places = stream.scenario === "domain_incremental" ? domainLabels(stream.tasks.classes, classes) : undefined
     return stream.tasks.classes.map((group) => {
       const inTask = (label: number) => group.includes(label)
       const outputs = places === undefined ? group : group.map((_, i) => i)
-      return { train: subset(data.train, inTask), test: testOf(subset(data.test, inTask), undefined, places), classes: outputs, labels: places, pixels: undefined, mask: mask(outputs) }
+      return { train: subset(data.train, inTask), test: testRows(stream, data, subset(data.test, inTask), undefined, places), classes: outputs, labels: places, pixels: undefined, mask: mask(outputs) }
     })
   }
   const whole = (pixels: Int32Array | undefined): Task => ({
     train: Int32Array.from({ length: data.train.n }, (_, i) => i),
-    test: testOf(Int32Array.from({ length: data.test.n }, (_, i) => i), pixels),
+    test: testRows(stream, data, Int32Array.from({ length: data.test.n }, (_, i) => i), pixels),
     classes: all,
     labels: undefined,
     pixels,
@@ -202,6 +201,7 @@ export class StreamSource {
   readonly tasks: ReadonlyArray<Task>
   /** The update after which each task ends. */
   readonly ends: ReadonlyArray<number>
+  private readonly endSet: ReadonlySet<number>
   /** The model's outputs (see `streamOutputs`). */
   readonly outputs: number
   /** What each evaluation measures. */
@@ -221,6 +221,7 @@ export class StreamSource {
     this.read = read
     this.tasks = streamTasks(ir.stream, data)
     this.ends = taskEnds(ir.stream)
+    this.endSet = new Set(this.ends)
     this.outputs = streamOutputs(ir.stream, data.classes)
     this.evaluation = streamEvaluation(ir.stream, data, this.tasks)
     const replay = ir.stream.replay
@@ -229,10 +230,21 @@ export class StreamSource {
     this.rng = rngFromState(deriveSeed(ir.seed, "stream/replay"))
   }
 
-  /** The task update `t` trains. */
+  /** The task update `t` trains (a binary search: a SCoLe stream may have thousands of tasks, and this runs every update). */
   taskAt(t: number): number {
-    const k = this.ends.findIndex((end) => t < end)
-    return k < 0 ? this.tasks.length - 1 : k
+    let lo = 0
+    let hi = this.ends.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (t < this.ends[mid]!) hi = mid
+      else lo = mid + 1
+    }
+    return lo
+  }
+
+  /** Whether a task ends after `u` updates (its end-of-task evaluation and anchors are due). */
+  endsAfter(u: number): boolean {
+    return this.endSet.has(u)
   }
 
   /** How many evaluation units the run's metrics average at update `t`: the tasks trained so far (all for joint training, every class for SCoLe). */
@@ -536,28 +548,32 @@ export const describeContinual = (s: ContinualSummary | ScoleSummary): string =>
 
 /** The stream a run trains, in one line: tasks, scenario, replay and regularizer with the variant each uses. */
 export const describeStream = (s: StreamIR): string => {
-  if (s.tasks.kind === "scole") return describeScole(s, s.tasks)
-  return describeTasks(s)
-}
-
-/** A SCoLe sequence in one line. */
-const describeScole = (s: StreamIR, t: Extract<StreamIR["tasks"], { kind: "scole" }>): string =>
-  describeTasks(s).replace(`${t.count} scole tasks`, `${t.count} SCoLe tasks (${t.classesPerTask} classes each, drawn at random with seed ${t.seed}: classes re-occur, each evaluated on its own)`)
-
-const describeTasks = (s: StreamIR): string => {
   const count = s.taskSteps.length
   const same = (xs: ReadonlyArray<number>) => xs.every((x) => x === xs[0])
   const updates = same(s.taskSteps) ? `${s.taskSteps[0]} updates` : `${s.taskSteps.join("/")} updates`
   const batches = s.online !== undefined ? "" : same(s.taskBatches) ? ` of ${s.taskBatches[0]}` : ` of ${s.taskBatches.join("/")} examples`
   const domain = s.scenario === "domain_incremental" && s.tasks.kind === "split" ? ` (one head of ${s.tasks.classes[0]!.length} outputs: each class labelled by its place in its task)` : ""
-  const drawn = s.tasks.kind === "rotated" && "count" in s.tasks.angles ? ` (turned by ${rotationAngles(s.tasks.angles).join(", ")} degrees, drawn at random)` : ""
-  const parts = [`${count} ${s.tasks.kind} tasks${drawn} of ${updates}${batches}, ${s.scenario.replace("_", "-")}${domain}${s.joint ? ", trained jointly (all tasks mixed from the start)" : ""}`]
+  const t = s.tasks
+  const kind = t.kind === "scole"
+    ? `SCoLe tasks (${t.classesPerTask} classes each, drawn at random with seed ${t.seed}: classes re-occur, each evaluated on its own)`
+    : t.kind === "rotated" && "count" in t.angles
+    ? `rotated tasks (turned by ${rotationAngles(t.angles).join(", ")} degrees, drawn at random)`
+    : `${t.kind} tasks`
+  const parts = [`${count} ${kind} of ${updates}${batches}, ${s.scenario.replace("_", "-")}${domain}${s.joint ? ", trained jointly (all tasks mixed from the start)" : ""}`]
   if (s.online !== undefined) {
     parts.push(`online: ${s.online.size} new examples an update, each seen once, task boundaries ${s.online.boundaries === "hidden" ? "hidden from the learner" : "known to the learner"}`)
   }
   if (s.replay !== undefined) {
-    const mix = s.replay.fraction === "concat" ? "a second batch from it beside each batch" : s.replay.fraction.kind === "constant" ? `${s.replay.fraction.value} of each batch` : "a scheduled share of each batch"
-    parts.push(`${s.replay.kind === "class_balanced" ? "class-balanced" : "reservoir"} replay of ${s.replay.capacity}, ${mix}`)
+    const timing = s.replay.timing
+    const mix = timing?.kind === "k_fpf"
+      ? `none in the batches: k-FPF fine-tunes ${timing.modules.join(", ")} on it ${timing.k} times (${timing.iterations} SGD steps at ${timing.lr})`
+      : s.replay.fraction === "concat"
+      ? "a second batch from it beside each batch"
+      : s.replay.fraction.kind === "constant"
+      ? `${s.replay.fraction.value} of each batch`
+      : "a scheduled share of each batch"
+    const weighted = timing?.kind === "power_law" ? `, tasks weighted (1 + d)^-${timing.alpha}` : timing?.kind === "exponential" ? `, tasks weighted ${timing.beta}^d` : ""
+    parts.push(`${s.replay.kind === "class_balanced" ? "class-balanced" : "reservoir"} replay of ${s.replay.capacity}, ${mix}${weighted}`)
   }
   const r = s.regularizer
   if (r?.kind === "ewc") {
