@@ -427,7 +427,13 @@ experiment scole {
     length_limit = 6 - cyclic(0 -> 2, up = 25%)
     curriculum = sec(lr = 0.5, temperature = 0.2)
   }`, 6000, 0]
-  ] as const).flatMap((c): Array<readonly [string, string, number, number]> => (c[0] === "GRPO" ? [c, ["GRPO with CurES", c[1].replace("curriculum = sec(lr = 0.5, temperature = 0.2)", "curriculum = cures(temperature = 0.1)"), c[2], c[3]]] : [c]))) {
+  ] as const).flatMap((c): Array<readonly [string, string, number, number]> => (c[0] === "GRPO" ? [
+    c,
+    // With digit-sum's checks too: the step features are recomputed from the env copies' states.
+    ["GRPO with CurES", c[1].replace("curriculum = sec(lr = 0.5, temperature = 0.2)", "curriculum = cures(temperature = 0.1)").replace("max_length = 6)", "max_length = 6, reflect = true)"), c[2], c[3]],
+    // Groups of unequal sizes: probes, then extra answers on the same prompts, around a scheduled mean.
+    ["GRPO with CurES's allocation and a scheduled group size", c[1].replace("curriculum = sec(lr = 0.5, temperature = 0.2)", "curriculum = cures(temperature = 0.1, allocation = variance, rollouts = [2, 6])\n    group_size = linear(2 -> 4)"), c[2], c[3]]
+  ] : [c]))) {
     it(`resumes an RL run (${name}) killed with SIGKILL: env copies, policy, Adam, random streams, controllers and the episode window come back`, async () => {
       const dir = mkdtempSync(join(tmpdir(), "lrs-resume-rl-"))
       const file = join(dir, "rl.lrs")
@@ -464,8 +470,20 @@ ${body}
         expect(new Set(rows.map((r) => r.beta)).size).toBeGreaterThan(1)
         expect(state.controllers).toEqual({ beta: expect.any(Number), entropy: { coef: expect.any(Number), apply: expect.any(Boolean) } })
         // SEC's values, or CurES's answer counts (every answer of the run so far counted once).
-        if (name === "GRPO") expect(state.sec.values).toHaveLength(2)
-        else {
+        if (name === "GRPO") {
+          expect(state.sec.values).toHaveLength(2)
+          // Each bin's share of right answers, where the iteration drew it.
+          const shares = rows.flatMap((r) => [r.c0, r.c1].filter((c) => c !== undefined))
+          expect(shares.length).toBeGreaterThan(rows.length)
+          expect(shares.every((c) => c >= 0 && c <= 1)).toBe(true)
+        } else {
+          // Rows of a run with checks count them (W tokens per answer).
+          if (name === "GRPO with CurES") expect(rows.every((r) => r.checks >= 0 && r.checks < 6)).toBe(true)
+          if (name !== "GRPO with CurES") {
+            expect(rows[0].group_size).toBe(2)
+            expect(rows.at(-1).group_size).toBe(4)
+            expect(rows.some((r) => r.group_size_max > r.group_size_min)).toBe(true)
+          }
           expect(state.cures.correct).toHaveLength(2)
           expect(state.cures.all.reduce((a: number, b: number) => a + b, 0)).toBeGreaterThan(0)
           expect(rows.every((r) => r.p0 + r.p1 > 0.999 && r.a0 > 0 && r.a0 < 1)).toBe(true)

@@ -78,6 +78,48 @@ experiment digits {
     expect(rows.some((row) => row["length_limit"] === 6)).toBe(true)
   })
 
+  it("GRPO with a scheduled group size, and with CurES's rollout allocation: rows show the groups each iteration made", () => {
+    const dir = mkdtempSync(join(tmpdir(), "lrs-rl-groups-"))
+    const spec = (rl: string) => `lrs 1
+experiment groups {
+  seed = 2
+  steps = 3000
+  data = digit_sum(prompts = 8, group = 8, max_target = 18, max_length = 6)
+  model = gru(hidden = 16, embedding = 8)
+  optimizer = adam(lr = 3e-3)
+  rl {
+    algorithm = grpo()
+${rl}
+  }
+  log every 1 steps
+}
+`
+    const rowsOf = (name: string, rl: string) => {
+      writeFileSync(join(dir, `${name}.lrs`), spec(rl))
+      const r = lrs(["run", join(dir, `${name}.lrs`), "--backend", "wasm", "--out", join(dir, name)])
+      expect(r.status, r.stderr).toBe(0)
+      return { stdout: r.stdout, rows: readFileSync(join(dir, name, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, number>) }
+    }
+    // A row per iteration: its size read at the env steps before it, rounded, and 8 prompts x that many answers.
+    const scheduled = rowsOf("scheduled", "    group_size = linear(2 -> 8)")
+    expect(scheduled.stdout).toContain("8 prompts x group_size answers per iteration")
+    const sizes = scheduled.rows.map((r) => r["group_size"]!)
+    expect(sizes[0]).toBe(2)
+    sizes.forEach((n, i) => expect(n).toBe(Math.round(2 + (6 * (i === 0 ? 0 : scheduled.rows[i - 1]!["step"]!)) / 3000)))
+    expect(Math.max(...sizes)).toBeGreaterThanOrEqual(6)
+    scheduled.rows.forEach((r, i) => expect(r["episodes"]! - (i === 0 ? 0 : scheduled.rows[i - 1]!["episodes"]!)).toBe(8 * sizes[i]!))
+    // CurES: 4 probes per prompt, 4..12 answers each by the probes' spread; every answer (probes too) counted.
+    const allocated = rowsOf("allocated", "    curriculum = cures(temperature = 0.1, allocation = variance, rollouts = [4, 12])")
+    expect(allocated.stdout).toContain("(CurES's allocation: 4 probes, 4..12 a prompt)")
+    allocated.rows.forEach((r, i) => {
+      expect(r["group_size_min"]).toBeGreaterThanOrEqual(4)
+      expect(r["group_size_max"]).toBeLessThanOrEqual(12)
+      expect(r["episodes"]! - (i === 0 ? 0 : allocated.rows[i - 1]!["episodes"]!)).toBe(8 * r["group_size_mean"]!)
+      expect(r["n0"]! + r["n1"]!).toBeCloseTo(1, 12)
+    })
+    expect(allocated.rows.some((r) => r["group_size_max"]! > r["group_size_min"]!)).toBe(true)
+  })
+
   it("stops at an `until` on the loop's signals, with the reason in the summary and a last row at the stop", () => {
     const dir = mkdtempSync(join(tmpdir(), "lrs-rl-until-"))
     writeFileSync(join(dir, "lake.lrs"), lake.replace("  log every 500 steps", "  log every 500 steps [ema(train.return, 0.5)]\n  until train.return >= 0.5"))

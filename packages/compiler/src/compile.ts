@@ -3,6 +3,7 @@ import type { RunIR, ScheduleIR } from "./ir/Ir.ts"
 import { compileSchedule, type Extent } from "./schedule/compile.ts"
 import { Context, type Origin, Scope } from "./check/Context.ts"
 import { curriculumFields } from "./check/curriculum.ts"
+import { rlFields } from "./check/rl.ts"
 import { streamFields } from "./check/stream.ts"
 import { checkExperiment, experimentFields, type FieldValue, type Origins, reservedBlocks } from "./check/experiment.ts"
 import { suggestionHelp } from "./check/suggest.ts"
@@ -79,18 +80,19 @@ export const compile = (text: string, options: CompileOptions): CompileResult =>
   const { experiments, sweeps } = checkStructure(structure, loaded.modules, root)
   diagnostics.add(structure.diagnostics)
   const params = new Set(root.doc.members.flatMap((m) => (m.kind === "Attribute" && m.keyword?.text === "param" ? [m.name.text] : [])))
-  // A curriculum's or a stream's fields are set as `curriculum.<field>` / `stream.<field>`, when the experiment has one.
+  // A curriculum's, a stream's or an rl block's fields are set as `curriculum.<field>` / `stream.<field>` / `rl.<field>`, when the experiment has one.
   const hasBlock = (name: string) => experiments[0]?.members.some((m) => m.kind === "Block" && m.keyword.text === name) === true
   const targets = [
     ...params,
     ...experimentFields,
     ...(hasBlock("curriculum") ? curriculumFields.map((f) => `curriculum.${f}`) : []),
-    ...(hasBlock("stream") ? streamFields.map((f) => `stream.${f}`) : [])
+    ...(hasBlock("stream") ? streamFields.map((f) => `stream.${f}`) : []),
+    ...(hasBlock("rl") ? rlFields.map((f) => `rl.${f}`) : [])
   ]
   const validOverrides = overrides.filter((o) => {
     if (targets.includes(o.name)) return true
     setCtx.report("LRS9001", o.nameSpan, `\`--set ${o.name}\` matches no param and no experiment field`, suggestionHelp(o.name, targets, "name"), {
-      notes: ["only params and the experiment's fields can be set; to vary an argument such as an optimizer's `lr`, give it a param (`param peak = 1e-3`, `lr = peak`) and set that"]
+      notes: ["only params, the experiment's fields and the fields of its `curriculum`, `stream` or `rl` block (`rl.budget`) can be set; to vary an argument such as an optimizer's `lr`, give it a param (`param peak = 1e-3`, `lr = peak`) and set that"]
     })
     return false
   })

@@ -176,7 +176,7 @@ const dataText = (d: RunIR["data"]): string => {
     case "frozen_lake":
       return `frozen_lake(copies = ${d.copies}, map = "${d.map}", slippery = ${d.slippery})`
     case "digit_sum":
-      return `digit_sum(prompts = ${d.prompts}, group = ${d.group}, max_target = ${d.maxTarget}, max_length = ${d.maxLength}${d.minTarget === undefined ? "" : `, min_target = ${d.minTarget}`})`
+      return `digit_sum(prompts = ${d.prompts}, group = ${d.group}, max_target = ${d.maxTarget}, max_length = ${d.maxLength}${d.minTarget === undefined ? "" : `, min_target = ${d.minTarget}`}${d.reflect === true ? ", reflect = true" : ""}${d.formatWeight === undefined ? "" : `, format_weight = ${num(d.formatWeight)}`})`
     case "copy_reverse":
       return `copy_reverse(prompts = ${d.prompts}, group = ${d.group}, mode = ${d.mode}, alphabet = ${d.alphabet}, min_length = ${d.minLength}, max_length = ${d.maxLength}, reward = ${d.reward})`
     case "bandit":
@@ -229,10 +229,11 @@ const rlLines = (r: RlIR, origin: string, steps: number): Array<[string, string]
     ...(a.kind === "grpo" ? [] : [[`  shared = ${r.shared}`, origin] as [string, string]]),
     ...(r.budget === undefined ? [] : [[`  budget = ${printSchedule(r.budget, steps)}`, origin] as [string, string]]),
     ...(r.lengthLimit === undefined ? [] : [[`  length_limit = ${printSchedule(r.lengthLimit, steps)}`, origin] as [string, string]]),
+    ...(r.groupSize === undefined ? [] : [[`  group_size = ${printSchedule(r.groupSize, steps)}`, origin] as [string, string]]),
     ...(r.curriculum === undefined
       ? []
       : [[
-        `  curriculum = ${r.curriculum.kind === "sec" ? `sec(lr = ${num(r.curriculum.lr)}, temperature = ${printSchedule(r.curriculum.temperature, steps)})` : `cures(temperature = ${r.curriculum.temperature === "released" ? "released" : printSchedule(r.curriculum.temperature, steps)})`}`,
+        `  curriculum = ${r.curriculum.kind === "sec" ? `sec(lr = ${num(r.curriculum.lr)}, temperature = ${printSchedule(r.curriculum.temperature, steps)})` : `cures(temperature = ${r.curriculum.temperature === "released" ? "released" : printSchedule(r.curriculum.temperature, steps)}${r.curriculum.allocation === undefined ? "" : `, allocation = variance, rollouts = [${r.curriculum.allocation.min}, ${r.curriculum.allocation.max}]`})`}`,
         origin
       ] as [string, string]]),
     ["}", origin]

@@ -17,7 +17,7 @@ export const constructors = {
     jsonl: ["path", "features", "label", "test_fraction", "validation_fraction"],
     cartpole: ["copies"],
     frozen_lake: ["copies", "map", "slippery"],
-    digit_sum: ["prompts", "group", "max_target", "max_length", "min_target"],
+    digit_sum: ["prompts", "group", "max_target", "max_length", "min_target", "reflect", "format_weight"],
     copy_reverse: ["prompts", "group", "mode", "alphabet", "min_length", "max_length", "reward"],
     bandit: ["arms", "copies", "mean", "std", "noise", "drift"]
   },
@@ -52,13 +52,27 @@ export const checkData = (ctx: Context, e: Expr): DataIR | undefined => {
     const maxTarget = num("max_target", 27, { integer: true, min: 1, max: 1000 })
     const maxLength = num("max_length", 8, { integer: true, min: 2, max: 64 })
     const minTarget = num("min_target", 1, { integer: true, min: 1, max: 1000 })
-    if (prompts === undefined || group === undefined || maxTarget === undefined || maxLength === undefined || minTarget === undefined) return undefined
+    const reflect = args.get("reflect") === undefined ? false : checkedBool(ctx, args.get("reflect")!, "reflect")
+    const formatWeight = num("format_weight", 0.2, { min: 0, max: 100 })
+    if (prompts === undefined || group === undefined || maxTarget === undefined || maxLength === undefined || minTarget === undefined || reflect === undefined || formatWeight === undefined) return undefined
     if (minTarget > maxTarget) return ctx.report("LRS2002", args.get("min_target")!.span, `\`min_target = ${minTarget}\` is above \`max_target = ${maxTarget}\``, `lower \`min_target\` to at most ${maxTarget}`)
     if (Math.ceil(maxTarget / 9) + 1 > maxLength) {
       return ctx.report("LRS2002", call.span, `a target of ${maxTarget} needs ${Math.ceil(maxTarget / 9)} digits and EOS, more than \`max_length = ${maxLength}\` tokens`, `raise \`max_length\` to ${Math.ceil(maxTarget / 9) + 1} or lower \`max_target\``)
     }
-    // min_target = 1 is left out of the IR, so the runs written before it keep their identity.
-    return { kind: fn, prompts, group, copies: prompts * group, ...(minTarget === 1 ? {} : { minTarget }), maxTarget, maxLength, validationFraction: 0, span: call.span }
+    // Defaults (min_target = 1, reflect = false, format_weight = 0.2) are left out of the IR, so the runs written before them keep their identity.
+    return {
+      kind: fn,
+      prompts,
+      group,
+      copies: prompts * group,
+      ...(minTarget === 1 ? {} : { minTarget }),
+      maxTarget,
+      maxLength,
+      ...(reflect ? { reflect: true as const } : {}),
+      ...(formatWeight === 0.2 ? {} : { formatWeight }),
+      validationFraction: 0,
+      span: call.span
+    }
   }
   if (fn === "copy_reverse") {
     const prompts = num("prompts", 16, { integer: true, min: 1, max: 4096 })

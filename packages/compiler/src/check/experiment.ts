@@ -83,7 +83,7 @@ export const checkExperiment = (
   }
   for (const m of block.members) collect(ctx, scope, m, name, once, fields, statements, blocks)
   for (const [key, value] of overrides) {
-    if (key.startsWith("curriculum.") || key.startsWith("stream.")) continue
+    if (key.startsWith("curriculum.") || key.startsWith("stream.") || key.startsWith("rl.")) continue
     // An overridden budget replaces the spec's, whichever way the spec counts it (`--set steps=60` on an `epochs = 5` spec).
     if (key === "steps" && !overrides.has("epochs")) fields.delete("epochs")
     if (key === "epochs" && !overrides.has("steps")) fields.delete("steps")
@@ -126,10 +126,11 @@ export const checkExperiment = (
   origins["stream"] = streamBlock === undefined ? { kind: "default" } : { kind: streamOverrides.size > 0 ? "override" : "spec", span: streamBlock.span }
   const timedAxes = stream === undefined ? axesCtx : axesCtx.withAxes(streamAxes(axesCtx.axes, stream.taskSteps, stream.online))
   const rlBlock = blocks.get("rl")
+  const rlOverrides = blockOverrides(overrides, "rl")
   // An rl loop's signals are its iterations' values, which depend on the algorithm.
-  const rlObserved = env === undefined ? undefined : rlSignals(rlBlock === undefined ? undefined : rlAlgorithmOf(rlBlock), rlFeaturesOf(rlBlock, env))
-  const rl = rlBlock === undefined || env === undefined || budget === undefined ? undefined : checkRl(axesCtx.withObserved(rlObserved!), rlBlock, env, extent, budget.span)
-  origins["rl"] = rlBlock === undefined ? { kind: "default" } : { kind: "spec", span: rlBlock.span }
+  const rlObserved = env === undefined ? undefined : rlSignals(rlBlock === undefined ? undefined : rlAlgorithmOf(rlBlock, rlOverrides), rlFeaturesOf(rlBlock, env, rlOverrides))
+  const rl = rlBlock === undefined || env === undefined || budget === undefined ? undefined : checkRl(axesCtx.withObserved(rlObserved!), rlBlock, env, extent, budget.span, rlOverrides)
+  origins["rl"] = rlBlock === undefined ? { kind: "default" } : { kind: rlOverrides.size > 0 ? "override" : "spec", span: rlBlock.span }
   if (rlBlock !== undefined && data !== undefined && env === undefined) {
     ctx.report("LRS2001", rlBlock.keyword.span, "an `rl` block trains on an environment, but this experiment's `data` is a dataset", "write `data = cartpole()` (or `frozen_lake()`), or remove the rl block")
   }

@@ -8,12 +8,13 @@ import { type Domain, nonNegative } from "./constructors.ts"
 import type { Context } from "./Context.ts"
 import { coefficient } from "./coefficient.ts"
 import { checkGrpoControls, grpoControlArgs } from "./grpoControls.ts"
-import { checkEpochs, checkLrScale } from "./rlControls.ts"
+import { checkAllocation, checkGroupSize } from "./groupSize.ts"
+import { checkEpochs, checkLrScale, rlAlgorithmExpr } from "./rlControls.ts"
 import type { RlAlgorithmKind } from "./signals.ts"
 import { checkedBool, checkedChoice, checkedNumber, describe } from "./values.ts"
 
 /** The fields of an `rl { ... }` block. */
-export const rlFields = ["algorithm", "shared", "budget", "length_limit", "curriculum"] as const
+export const rlFields = ["algorithm", "shared", "budget", "length_limit", "group_size", "curriculum"] as const
 
 const ppoArgs = ["rollout", "epochs", "minibatches", "gamma", "lambda", "clip", "value_clip", "entropy", "value", "max_grad_norm", "target_kl", "truncation", "normalize_advantage", "lr_scale"]
 const positive: Domain = { contains: (v) => v > 0, text: "must be > 0" }
@@ -149,7 +150,7 @@ const checkAlgorithm = (ctx: Context, e: Expr, env: EnvIR, extent: Extent, budge
   }
 }
 
-/** `curriculum = sec(lr = 0.5, temperature = 0.2)` or `cures(temperature = 0.1 | released)` over a token task's categories. */
+/** `curriculum = sec(lr = 0.5, temperature = 0.2)` or `cures(temperature = 0.1 | released, allocation, rollouts)` over a token task's categories. */
 const checkCategoryCurriculum = (ctx: Context, e: Expr, env: EnvIR, extent: Extent): NonNullable<RlIR["curriculum"]> | undefined => {
   const fn = e.kind === "Call" && e.callee.length === 1 ? e.callee[0]!.text : undefined
   if (e.kind !== "Call" || (fn !== "sec" && fn !== "cures")) {
@@ -157,11 +158,11 @@ const checkCategoryCurriculum = (ctx: Context, e: Expr, env: EnvIR, extent: Exte
   }
   if (!isTokenEnv(env)) return ctx.report("LRS2001", e.span, `\`${fn}\` chooses among a task's categories; \`${env.kind}\` has none`, "use it with `data = digit_sum()` or `copy_reverse()`")
   if (fn === "cures") {
-    const args = bindArgs(ctx, e, ["temperature"])
+    const args = bindArgs(ctx, e, ["temperature", "allocation", "rollouts"])
+    const allocation = checkAllocation(ctx, args, env, e.span)
     const t = args.get("temperature")
-    if (t?.kind === "Ref" && t.path.length === 1 && t.path[0]!.text === "released") return { kind: "cures", temperature: "released" }
-    const temperature = coefficient(ctx, args, "temperature", 0.1, extent, positive, e.span)
-    return temperature === undefined ? undefined : { kind: "cures", temperature }
+    const temperature = t?.kind === "Ref" && t.path.length === 1 && t.path[0]!.text === "released" ? "released" : coefficient(ctx, args, "temperature", 0.1, extent, positive, e.span)
+    return temperature === undefined || allocation === undefined ? undefined : { kind: "cures", temperature, ...(allocation === null ? {} : { allocation }) }
   }
   const args = bindArgs(ctx, e, ["lr", "temperature"])
   const lr = args.get("lr") === undefined ? 0.5 : checkedNumber(ctx, args.get("lr")!, "lr", { min: 0, max: 1, exclusive: "min" })
@@ -170,21 +171,19 @@ const checkCategoryCurriculum = (ctx: Context, e: Expr, env: EnvIR, extent: Exte
 }
 
 /** The algorithm an rl block names, read before it is checked (its signals are needed first). */
-export const rlAlgorithmOf = (block: Block): RlAlgorithmKind | undefined => {
-  for (const m of block.members) {
-    if (m.kind !== "Attribute" || m.keyword !== undefined || m.name.text !== "algorithm" || m.value.kind !== "Call" || m.value.callee.length !== 1) continue
-    const fn = m.value.callee[0]!.text
-    if (fn === "ppo" || fn === "reinforce" || fn === "grpo") return fn
-  }
-  return undefined
+export const rlAlgorithmOf = (block: Block, overrides: ReadonlyMap<string, Expr> = new Map()): RlAlgorithmKind | undefined => {
+  const e = rlAlgorithmExpr(block, overrides)
+  if (e === undefined || e.kind !== "Call" || e.callee.length !== 1) return undefined
+  const fn = e.callee[0]!.text
+  return fn === "ppo" || fn === "reinforce" || fn === "grpo" ? fn : undefined
 }
 
 /** A token task's longest answer, EOS included (copy/reverse leaves room for the EOS after `max_length` symbols). */
 export const answerCap = (env: TokenEnvIR): number => (env.kind === "digit_sum" ? env.maxLength : env.maxLength + 1)
 
 /** An `rl { algorithm = ..., shared = false }` block over the environment `env` (the experiment's `data`). */
-export const checkRl = (ctx: Context, block: Block, env: EnvIR, extent: Extent, budgetSpan: Span): RlIR | undefined => {
-  const fields = new Map([...blockFields(ctx, block, { keyword: "rl", a: "an rl block", the: "the rl block" }, rlFields)].map(([k, v]) => [k, v.expr] as const))
+export const checkRl = (ctx: Context, block: Block, env: EnvIR, extent: Extent, budgetSpan: Span, overrides: ReadonlyMap<string, Expr> = new Map()): RlIR | undefined => {
+  const fields = new Map([...blockFields(ctx, block, { keyword: "rl", a: "an rl block", the: "the rl block" }, rlFields, overrides)].map(([k, v]) => [k, v.expr] as const))
   const algorithmExpr = fields.get("algorithm")
   if (algorithmExpr === undefined) return ctx.report("LRS1007", block.keyword.span, "the rl block has no `algorithm`", "add `algorithm = ppo()`")
   const algorithm = checkAlgorithm(ctx, algorithmExpr, env, extent, budgetSpan)
@@ -206,14 +205,16 @@ export const checkRl = (ctx: Context, block: Block, env: EnvIR, extent: Extent, 
   }
   const budget = param("budget")
   const lengthLimit = param("length_limit")
+  const groupSize = checkGroupSize(ctx, fields.get("group_size"), env, extent)
   const curriculumExpr = fields.get("curriculum")
   const curriculum = curriculumExpr === undefined ? null : checkCategoryCurriculum(ctx, curriculumExpr, env, extent)
-  if (algorithm === undefined || shared === undefined || budget === undefined || lengthLimit === undefined || curriculum === undefined) return undefined
+  if (algorithm === undefined || shared === undefined || budget === undefined || lengthLimit === undefined || groupSize === undefined || curriculum === undefined) return undefined
   return {
     algorithm,
     shared,
     ...(budget === null ? {} : { budget }),
     ...(lengthLimit === null ? {} : { lengthLimit }),
+    ...(groupSize === null ? {} : { groupSize }),
     ...(curriculum === null ? {} : { curriculum }),
     span: block.span
   }

@@ -52,6 +52,14 @@ export const checkEpochs = (ctx: Context, e: Expr | undefined, fallback: number)
   return { epochs: low, adaptiveReplay: { high, every, gap } }
 }
 
+/** The `algorithm = ...` of an rl block as written, or as `--set rl.algorithm=...` / a sweep replaces it. */
+export const rlAlgorithmExpr = (block: Block | undefined, overrides: ReadonlyMap<string, Expr> = new Map()): Expr | undefined => {
+  const replaced = overrides.get("algorithm")
+  if (replaced !== undefined) return replaced
+  for (const m of block?.members ?? []) if (m.kind === "Attribute" && m.keyword === undefined && m.name.text === "algorithm") return m.value
+  return undefined
+}
+
 /** The optional per-iteration values an rl block asks for, read from its text before it is checked (its signals are needed first). */
 export interface RlFeatures {
   /** `lr_scale = snr`: `train.snr`. */
@@ -60,13 +68,9 @@ export interface RlFeatures {
   readonly bandit: boolean
 }
 
-export const rlFeaturesOf = (block: Block | undefined, env: EnvIR | undefined): RlFeatures => {
-  let snr = false
-  for (const m of block?.members ?? []) {
-    if (m.kind !== "Attribute" || m.keyword !== undefined || m.name.text !== "algorithm" || m.value.kind !== "Call") continue
-    for (const arg of m.value.args) {
-      if (arg.name?.text === "lr_scale" && arg.value.kind === "Ref" && arg.value.path.length === 1 && arg.value.path[0]!.text === "snr") snr = true
-    }
-  }
+export const rlFeaturesOf = (block: Block | undefined, env: EnvIR | undefined, overrides: ReadonlyMap<string, Expr> = new Map()): RlFeatures => {
+  const algorithm = rlAlgorithmExpr(block, overrides)
+  const args = algorithm?.kind === "Call" ? algorithm.args : []
+  const snr = args.some((arg) => arg.name?.text === "lr_scale" && arg.value.kind === "Ref" && arg.value.path.length === 1 && arg.value.path[0]!.text === "snr")
   return { snr, bandit: env?.kind === "bandit" }
 }

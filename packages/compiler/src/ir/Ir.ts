@@ -300,6 +300,10 @@ export type EnvIR =
     readonly minTarget?: number
     readonly maxTarget: number
     readonly maxLength: number
+    /** The reflection variant: a check token W after which the policy is told the remainder; absent when off. */
+    readonly reflect?: true
+    /** Weight of the reward's "ended with EOS" term; absent: 0.2 (the research notes' weights). */
+    readonly formatWeight?: number
     readonly validationFraction: 0
     readonly span: Span
   }
@@ -467,15 +471,22 @@ export interface RlIR {
   readonly budget?: ScheduleIR
   readonly lengthLimit?: ScheduleIR
   /**
+   * A token task's answers per prompt, read before each rollout and rounded: 2..`group` (the data
+   * call's `group` stays the capacity). Absent: every group has `group` answers.
+   */
+  readonly groupSize?: ScheduleIR
+  /**
    * Self-Evolving Curriculum over the task's categories (digit-sum: targets 1-9, 10-18, ...): prompts
    * drawn with Boltzmann probabilities over values that learn, by TD(0) with `lr`, each category's
    * mean absolute advantage; `temperature` may be a schedule. Or CurES's sampler: categories drawn
    * with probabilities `exp(sqrt(p (1 - p)) / temperature)` over each category's Beta-posterior
-   * accuracy `p` (`released`: the code's per-category temperature, nearly uniform).
+   * accuracy `p` (`released`: the code's per-category temperature, nearly uniform). Its `allocation`
+   * is CurES's rollout allocation: `min` probe answers per prompt, then `min..max` in all in
+   * proportion to the spread of the probes' gradients, `prompts x group size` answers near in all.
    */
   readonly curriculum?:
     | { readonly kind: "sec"; readonly lr: number; readonly temperature: ScheduleIR }
-    | { readonly kind: "cures"; readonly temperature: ScheduleIR | "released" }
+    | { readonly kind: "cures"; readonly temperature: ScheduleIR | "released"; readonly allocation?: { readonly min: number; readonly max: number } }
   readonly span: Span
 }
 

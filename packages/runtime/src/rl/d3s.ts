@@ -5,6 +5,8 @@
  * schedules here.
  */
 
+import { type GroupSizes, groupRanges, slice } from "./groupSizes.ts"
+
 /**
  * How many of `n` items a keep ratio in (0, 1] keeps: `ceil(ratio * n)` (a float's rounding error
  * above a whole number is not rounded up), so any positive ratio keeps at least one.
@@ -62,7 +64,8 @@ export interface DownSampled {
 }
 
 /**
- * Both levels on a batch laid out group after group: in each group the `keepCount(sampleRatio, G)`
+ * Both levels on a batch laid out group after group (one size, or one per group): in each group of
+ * `G` answers the `keepCount(sampleRatio, G)`
  * answers whose advantages have the largest variance (D³S-I, the intra-group variant; the group's
  * advantages are computed on all its answers first), then over the kept answers' tokens the
  * `keepCount(tokenRatio, n)` largest `|A_i| * H_{i,t}` across the whole batch. An answer left with
@@ -71,18 +74,15 @@ export interface DownSampled {
 export const downSample = (
   advantages: ArrayLike<number>,
   entropies: ReadonlyArray<ReadonlyArray<number>>,
-  groupSize: number,
+  groupSize: GroupSizes,
   sampleRatio: number,
   tokenRatio: number
 ): DownSampled => {
-  if (advantages.length % groupSize !== 0 || entropies.length !== advantages.length) {
-    throw new Error(`${advantages.length} advantages and ${entropies.length} answers do not make groups of ${groupSize}`)
-  }
-  const m = keepCount(sampleRatio, groupSize)
+  if (entropies.length !== advantages.length) throw new Error(`${advantages.length} advantages and ${entropies.length} answers do not make the same groups`)
   const chosen: Array<number> = []
-  for (let g = 0; g < advantages.length; g += groupSize) {
-    const group = Array.from({ length: groupSize }, (_, j) => advantages[g + j]!)
-    for (const j of maxVarianceSubset(group, m)) chosen.push(g + j)
+  for (const range of groupRanges(advantages.length, groupSize, "advantages")) {
+    const group = slice(advantages, range)
+    for (const j of maxVarianceSubset(group, keepCount(sampleRatio, group.length))) chosen.push(range[0] + j)
   }
   const scores: Array<number> = []
   for (const r of chosen) for (const h of entropies[r]!) scores.push(Math.abs(advantages[r]!) * h)

@@ -1,3 +1,5 @@
+import { type GroupSizes, groupRanges } from "./groupSizes.ts"
+
 /**
  * DAPO's two batch-side controls (Yu et al. 2025), as verl's DAPO recipe and TRL ship them.
  */
@@ -6,20 +8,14 @@
  * Which groups carry a learning signal: a group whose rewards are all equal has zero advantage
  * under every GRPO scaling, so DAPO's dynamic sampling drops it (verl `filter_groups`: keeps a group
  * when the std of its metric is > 0, or when it has a single answer). Rewards are laid out group
- * after group, `groupSize` each.
+ * after group, `groupSize` each (or one size per group).
  */
-export const informativeGroups = (rewards: ArrayLike<number>, groupSize: number): Array<boolean> => {
-  if (!Number.isInteger(groupSize) || groupSize < 1 || rewards.length % groupSize !== 0) {
-    throw new Error(`${rewards.length} rewards do not split into groups of ${groupSize}`)
-  }
-  const kept: Array<boolean> = []
-  for (let g = 0; g < rewards.length; g += groupSize) {
-    let varies = groupSize === 1
-    for (let j = 1; j < groupSize && !varies; j++) varies = rewards[g + j] !== rewards[g]
-    kept.push(varies)
-  }
-  return kept
-}
+export const informativeGroups = (rewards: ArrayLike<number>, groupSize: GroupSizes): Array<boolean> =>
+  groupRanges(rewards.length, groupSize).map(([start, end]) => {
+    let varies = end - start === 1
+    for (let j = start + 1; j < end && !varies; j++) varies = rewards[j] !== rewards[start]
+    return varies
+  })
 
 /**
  * DAPO's soft overlong punishment (its Eq. 13; TRL `get_soft_overlong_punishment`, verl

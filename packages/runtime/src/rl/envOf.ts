@@ -3,7 +3,7 @@ import { deriveSeed, rngFromState } from "../data/random.ts"
 import { bandit } from "./env/bandit.ts"
 import { cartpole } from "./env/cartpole.ts"
 import { copyReverse } from "./env/copyReverse.ts"
-import { digitSum } from "./env/digitSum.ts"
+import { DIGIT_SUM_WEIGHTS, digitSum } from "./env/digitSum.ts"
 import type { EnvSpec } from "./env/env.ts"
 import { frozenLake } from "./env/frozenLake.ts"
 
@@ -19,7 +19,7 @@ export const envOf = (env: EnvIR, seed: number): EnvSpec<unknown> => {
     case "frozen_lake":
       return frozenLake({ map: env.map, slippery: env.slippery }) as EnvSpec<unknown>
     case "digit_sum":
-      return digitSum({ minTarget: env.minTarget ?? 1, maxTarget: env.maxTarget, maxLength: env.maxLength }) as unknown as EnvSpec<unknown>
+      return digitSum({ minTarget: env.minTarget ?? 1, maxTarget: env.maxTarget, maxLength: env.maxLength, reflect: env.reflect === true, weights: { ...DIGIT_SUM_WEIGHTS, format: env.formatWeight ?? DIGIT_SUM_WEIGHTS.format } }) as unknown as EnvSpec<unknown>
     case "copy_reverse":
       return copyReverse({ mode: env.mode, alphabet: env.alphabet, minLength: env.minLength, maxLength: env.maxLength, reward: env.reward }) as unknown as EnvSpec<unknown>
     case "bandit": {

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs"
+import { type GroupSizes, groupRanges, slice } from "./groupSizes.ts"
 import { k3 } from "./kl.ts"
 import { mean, std } from "./statistics.ts"
 
@@ -13,24 +14,22 @@ export type RewardScaling = "group" | "batch" | "none"
 
 /**
  * GRPO advantages, one per completion, for rewards laid out group after group (`groupSize`
- * completions of the same prompt next to each other, as `VectorEnv` groups copies). eps is TRL's
- * 1e-4; verl's `norm_adv_by_std_in_grpo` uses 1e-6. A group of one gets advantage 0 (TRL; verl
- * would give it r, with mean 0 and std 1).
+ * completions of the same prompt next to each other, as `VectorEnv` groups copies; an array gives
+ * each group its own size). eps is TRL's 1e-4; verl's `norm_adv_by_std_in_grpo` uses 1e-6. A group
+ * of one gets advantage 0 (TRL; verl would give it r, with mean 0 and std 1).
  */
-export const groupAdvantages = (rewards: ArrayLike<number>, groupSize: number, scale: RewardScaling = "group", eps = 1e-4): Float64Array => {
-  if (!Number.isInteger(groupSize) || groupSize < 1 || rewards.length % groupSize !== 0) {
-    throw new Error(`${rewards.length} rewards do not split into groups of ${groupSize}`)
-  }
+export const groupAdvantages = (rewards: ArrayLike<number>, groupSize: GroupSizes, scale: RewardScaling = "group", eps = 1e-4): Float64Array => {
+  const ranges = groupRanges(rewards.length, groupSize)
   const out = new Float64Array(rewards.length)
   const batchStd = std(rewards)
-  for (let g = 0; g < rewards.length; g += groupSize) {
-    const group = Array.prototype.slice.call(rewards, g, g + groupSize) as Array<number>
+  for (const range of ranges) {
+    const group = slice(rewards, range)
     const m = mean(group)
     const s = scale === "group" ? std(group) : batchStd
-    for (let j = 0; j < groupSize; j++) {
-      const centred = group[j]! - m
-      out[g + j] = scale === "none" ? centred : centred / (s + eps)
-    }
+    group.forEach((r, j) => {
+      const centred = r - m
+      out[range[0] + j] = scale === "none" ? centred : centred / (s + eps)
+    })
   }
   return out
 }

@@ -1,3 +1,4 @@
+import { type GroupSizes, groupRanges, slice } from "./groupSizes.ts"
 import { mean, std } from "./statistics.ts"
 import type { RewardScaling } from "./grpo.ts"
 
@@ -20,22 +21,18 @@ export const logitScoreNorm = (logProbs: ArrayLike<number>, row: number, size: n
   return 1 - 2 * Math.exp(logProbs[row * size + a]!) + purity
 }
 
-/** Each group's `Σ w r / Σ w` (the plain mean where every weight is 0), groups of `groupSize` laid out in order. */
-export const weightedBaselines = (rewards: ArrayLike<number>, weights: ArrayLike<number>, groupSize: number): Array<number> => {
-  if (!Number.isInteger(groupSize) || groupSize < 1 || rewards.length % groupSize !== 0 || weights.length !== rewards.length) {
-    throw new Error(`${rewards.length} rewards and ${weights.length} weights do not split into groups of ${groupSize}`)
-  }
-  const out: Array<number> = []
-  for (let g = 0; g < rewards.length; g += groupSize) {
+/** Each group's `Σ w r / Σ w` (the plain mean where every weight is 0), groups of `groupSize` (or one size each) laid out in order. */
+export const weightedBaselines = (rewards: ArrayLike<number>, weights: ArrayLike<number>, groupSize: GroupSizes): Array<number> => {
+  if (weights.length !== rewards.length) throw new Error(`${rewards.length} rewards and ${weights.length} weights do not split into groups of ${groupSize}`)
+  return groupRanges(rewards.length, groupSize).map((range) => {
     let wr = 0
     let w = 0
-    for (let j = g; j < g + groupSize; j++) {
+    for (let j = range[0]; j < range[1]; j++) {
       wr += weights[j]! * rewards[j]!
       w += weights[j]!
     }
-    out.push(w > 0 ? wr / w : mean(Array.prototype.slice.call(rewards, g, g + groupSize) as Array<number>))
-  }
-  return out
+    return w > 0 ? wr / w : mean(slice(rewards, range))
+  })
 }
 
 /**
@@ -43,16 +40,16 @@ export const weightedBaselines = (rewards: ArrayLike<number>, weights: ArrayLike
  * `(r − b_g) / (std + eps)` with the group's std (`group`), the batch's (`batch`), or undivided
  * (`none`), as `groupAdvantages` scales them.
  */
-export const baselineAdvantages = (rewards: ArrayLike<number>, weights: ArrayLike<number>, groupSize: number, scale: RewardScaling = "group", eps = 1e-4): Float64Array => {
+export const baselineAdvantages = (rewards: ArrayLike<number>, weights: ArrayLike<number>, groupSize: GroupSizes, scale: RewardScaling = "group", eps = 1e-4): Float64Array => {
   const baselines = weightedBaselines(rewards, weights, groupSize)
   const batchStd = std(rewards)
   const out = new Float64Array(rewards.length)
-  for (let g = 0; g < rewards.length; g += groupSize) {
-    const s = scale === "group" ? std(Array.prototype.slice.call(rewards, g, g + groupSize) as Array<number>) : batchStd
-    for (let j = g; j < g + groupSize; j++) {
-      const centred = rewards[j]! - baselines[g / groupSize]!
+  groupRanges(rewards.length, groupSize).forEach((range, g) => {
+    const s = scale === "group" ? std(slice(rewards, range)) : batchStd
+    for (let j = range[0]; j < range[1]; j++) {
+      const centred = rewards[j]! - baselines[g]!
       out[j] = scale === "none" ? centred : centred / (s + eps)
     }
-  }
+  })
   return out
 }

@@ -16,6 +16,7 @@ import { runAsync, runSync } from "../run/reading.ts"
 import type { Summary } from "../run/train.ts"
 import { type ControllersState, RlControllers } from "./controllers.ts"
 import { grpoIterationOf } from "./loop/grpo.ts"
+import { answerShares, groupSizeColumns } from "./loop/allocate.ts"
 import { SecBandit, type SecState } from "./sec.ts"
 import { CuresSampler, type CuresState } from "./cures.ts"
 import { RlSignals, type RlSignalsState } from "./signals.ts"
@@ -148,12 +149,13 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
   yield* reporter.line(`backend: ${backend.name} (${backend.reason})`)
   yield* reporter.line(`run: ${dir.path}`)
   const a = rl.algorithm
+  const allocation = rl.curriculum?.kind === "cures" ? rl.curriculum.allocation : undefined
   yield* reporter.line(
     `rl: ${
       a.kind === "ppo"
         ? `PPO (CleanRL ppo.py), rollouts of ${env.copies} x ${a.rollout}, ${a.epochs} epochs x ${a.minibatches} minibatches`
         : a.kind === "grpo"
-        ? `GRPO (TRL's loss, ${a.normalization} normalisation, advantages scaled by ${a.scale === "none" ? "nothing (Dr. GRPO)" : `the ${a.scale} std`}), ${isTokenEnv(env) ? `${env.prompts} prompts x ${env.group} answers` : `${env.copies} answers`} per iteration, ${a.epochs} epochs x ${a.minibatches} minibatches${grpoControlsLine(a)}`
+        ? `GRPO (TRL's loss, ${a.normalization} normalisation, advantages scaled by ${a.scale === "none" ? "nothing (Dr. GRPO)" : `the ${a.scale} std`}), ${isTokenEnv(env) ? `${env.prompts} prompts x ${rl.groupSize === undefined ? env.group : "group_size"} answers` : `${env.copies} answers`}${allocation === undefined ? "" : ` (CurES's allocation: ${allocation.min} probes, ${allocation.min}..${allocation.max} a prompt)`} per iteration, ${a.epochs} epochs x ${a.minibatches} minibatches${grpoControlsLine(a)}`
         : `REINFORCE, an episode per copy (${env.copies}) per update, baseline ${a.baseline}`
     }${adaptiveLine(a)} on ${env.kind}; schedules read before each rollout at the env steps so far`
   )
@@ -162,16 +164,18 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
   const adam = ir.optimizer.kind === "adam"
     ? { beta1: ir.optimizer.beta1.kind === "constant" ? ir.optimizer.beta1.value : 0.9, beta2: ir.optimizer.beta2.kind === "constant" ? ir.optimizer.beta2.value : 0.999, epsilon: ir.optimizer.epsilon, project: ir.optimizer.project === true }
     : {}
-  // A token task's answers come in groups of the same prompt (GRPO), generated until all are done.
+  // A token task's answers come in groups of the same prompt (GRPO), generated until all are done;
+  // each group has room for the most answers a prompt can get (CurES's allocation may give more than `group`).
+  const capacity = isTokenEnv(env) ? Math.max(env.group, allocation?.max ?? 0) : 1
   const vector = new VectorEnv(spec, {
-    numEnvs: env.copies,
+    numEnvs: isTokenEnv(env) ? env.prompts * capacity : env.copies,
     seed: deriveSeed(ir.seed, "rl/env"),
     autoReset: a.kind === "ppo",
-    ...(isTokenEnv(env) ? { groupSize: env.group } : {})
+    ...(isTokenEnv(env) ? { groupSize: capacity } : {})
   })
   const policySeed = deriveSeed(ir.seed, "rl/policy")
   const sequenceOf = () =>
-    createSequencePolicy({ promptSize: promptSizeOf(env, spec), vocab: spec.actions, hidden: ir.model.kind === "gru" ? ir.model.hidden : 64, embedding: ir.model.kind === "gru" ? ir.model.embedding : 16, seed: policySeed })
+    createSequencePolicy({ promptSize: promptSizeOf(env, spec), vocab: spec.actions, hidden: ir.model.kind === "gru" ? ir.model.hidden : 64, embedding: ir.model.kind === "gru" ? ir.model.embedding : 16, features: spec.stepFeatures ?? 0, seed: policySeed })
   const learner: Learner<unknown, Readonly<Record<string, number>>, ActorCritic | SequencePolicy> = yield* Effect.acquireRelease(
     Effect.sync(() =>
       createLearner<unknown, Readonly<Record<string, number>>, ActorCritic | SequencePolicy>({
@@ -264,6 +268,9 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
       cures.accuracies.forEach((a, c) => (values[`a${c}`] = a))
     }
     if (a.kind === "grpo") {
+      // Answers per prompt: the scheduled size, else `group` (the mean the allocation aims at, if any).
+      const groupSize = rl.groupSize === undefined ? (isTokenEnv(env) ? env.group : capacity) : Math.round(read(rl.groupSize, t))
+      if (rl.groupSize !== undefined) values["group_size"] = groupSize
       const g = { clip: read(a.clip, t), clip_high: read(a.clipHigh, t), beta: controllers!.beta(read, t), temperature: read(a.temperature, t), entropy_coef: controllers!.entropy(read, t) }
       Object.assign(values, g)
       const band = a.entropyBand === undefined ? undefined : { low: read(a.entropyBand.low, t), high: read(a.entropyBand.high, t) }
@@ -290,9 +297,11 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
         ...(keep === undefined ? {} : { downSample: keep }),
         ...(a.adora === undefined ? {} : { adora: a.adora.lambda }),
         ...(a.baseline === undefined ? {} : { weightedBaseline: true }),
-        ...(snrLr === undefined ? {} : { lrScale, snr: true })
+        ...(snrLr === undefined ? {} : { lrScale, snr: true }),
+        groupSize,
+        ...(allocation === undefined ? {} : { allocation })
       }, reference)
-      controllers!.observe({ kl: s.kl, entropy: s.entropy, answers: env.copies })
+      controllers!.observe({ kl: s.kl, entropy: s.entropy, answers: s.answers })
       snrLr?.observe(s.snr)
       sec?.update(s.categoryAdvantage)
       cures?.observe(s.categoryCounts)
@@ -304,6 +313,7 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
         extra: {
           accuracy: s.accuracy,
           answer_length: s.length,
+          ...(env.kind === "digit_sum" && env.reflect === true ? { checks: s.checks } : {}),
           truncated: s.truncation,
           zero_variance_groups: s.zeroVarianceGroups,
           kl: s.kl,
@@ -314,7 +324,11 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
           ...(keep === undefined ? {} : { trained_answers: s.trainedAnswers, trained_tokens: s.trainedTokens }),
           ...(a.adora === undefined ? {} : { adora_down: s.adoraDown }),
           ...(a.baseline === undefined ? {} : { baseline_shift: s.baselineShift }),
-          ...(snrLr === undefined ? {} : { snr: s.snr })
+          ...(snrLr === undefined ? {} : { snr: s.snr }),
+          ...(allocation === undefined ? {} : groupSizeColumns(s)),
+          ...(rl.curriculum === undefined ? {} : answerShares(s.categoryCounts)),
+          // A curriculum's draws skew `accuracy`; each category's share of right answers does not (absent where none was drawn).
+          ...(rl.curriculum === undefined ? {} : Object.fromEntries(s.categoryCounts.flatMap((c, k) => (c.all === 0 ? [] : [[`c${k}`, c.correct / c.all]]))))
         }
       }
     }

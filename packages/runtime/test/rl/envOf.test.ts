@@ -65,4 +65,17 @@ describe("the environments the language names", () => {
     expect(Math.max(...targets)).toBe(36)
     expect(promptSizeOf(ir, spec)).toBe(36)
   })
+
+  it("digit_sum's reflect and format_weight reach the env; their defaults stay out of the IR", () => {
+    const ir = envIr("digit_sum(max_target = 9, max_length = 6, reflect = true, format_weight = 0)", "gru()", "grpo()")
+    expect(ir).toMatchObject({ reflect: true, formatWeight: 0 })
+    const spec = envOf(ir, 1)
+    expect([spec.actions, spec.stepFeatures]).toEqual([12, 11])
+    // A wrong answer that ends with EOS earns nothing without the format term.
+    expect(spec.step({ target: 5, tokens: [4] } as never, 10, rngFromState(seedState(0)), spec.params as never).reward).toBe(0)
+    const plain = envIr("digit_sum(max_target = 9, max_length = 6)", "gru()", "grpo()")
+    expect(plain).not.toHaveProperty("reflect")
+    expect(plain).not.toHaveProperty("formatWeight")
+    expect(envOf(plain, 1).step({ target: 5, tokens: [4] } as never, 10, rngFromState(seedState(0)), envOf(plain, 1).params as never).reward).toBeCloseTo(0.2, 12)
+  })
 })

@@ -3,6 +3,8 @@ import type { EnvSpec } from "./env.ts"
 /** Tokens 0-9 are digits; 10 ends the answer. */
 export const DIGIT_SUM_EOS = 10
 export const DIGIT_SUM_VOCAB = 11
+/** The reflection variant's check token W (vocabulary 12): it adds length, never changes the sum. */
+export const DIGIT_SUM_CHECK = 11
 
 export interface DigitSumWeights {
   readonly correct: number
@@ -24,6 +26,11 @@ export interface DigitSumOptions {
   /** Width of the difficulty bins of S from minTarget: 1-9, 10-18, ... (each bin needs one more digit). Default 9. */
   readonly categoryWidth?: number
   readonly weights?: DigitSumWeights
+  /**
+   * The reflection variant (research notes §4.4): the vocabulary gains the check token W, and the
+   * step after W the observation's last `maxTarget + 2` entries tell the remainder (`stepFeatures`).
+   */
+  readonly reflect?: boolean
 }
 
 export interface DigitSumState {
@@ -51,11 +58,17 @@ export interface DigitSumGrade {
   readonly length: number
 }
 
-/** The verifiable reward's parts for one answer (tokens as emitted, EOS included if emitted). */
+/** The digits' sum (EOS and W add nothing). */
+const digitTotal = (tokens: ReadonlyArray<number>): number => {
+  let sum = 0
+  for (const t of tokens) if (t < DIGIT_SUM_EOS) sum += t
+  return sum
+}
+
+/** The verifiable reward's parts for one answer (tokens as emitted, EOS included if emitted; W counts in the length only). */
 export const gradeDigitSum = (target: number, tokens: ReadonlyArray<number>, budget: number): DigitSumGrade => {
   const format = tokens.length > 0 && tokens[tokens.length - 1] === DIGIT_SUM_EOS ? 1 : 0
-  let sum = 0
-  for (const t of tokens) if (t !== DIGIT_SUM_EOS) sum += t
+  const sum = digitTotal(tokens)
   const length = tokens.length
   const lengthScore = length <= budget ? 1 : Math.max(0, 1 - (length - budget) / budget)
   return { correct: format === 1 && sum === target ? 1 : 0, format, lengthScore, length }
@@ -79,6 +92,13 @@ export const minimalDigitSumLength = (target: number): number => Math.ceil(targe
  *
  * Observation (no running-sum feature, so the policy must add up the prefix itself):
  * `[one-hot(S − 1) of maxTarget | one-hot(position) of maxLength | prefix: maxLength × 11 one-hots]`.
+ *
+ * `reflect`: W (token 11) is a check, a tool call. The prefix one-hots are 12 wide and the
+ * observation ends with `maxTarget + 2` step features, all 0 except right after W: then a one-hot
+ * of the remainder `r = S − Σ digits`, at `r + 1` for r in 0..maxTarget and at 0 for any r < 0
+ * (overshot: the answer can no longer be right, by how much does not matter). W is optional, so
+ * it makes nothing correct that was not, only longer: a policy that checks after every digit needs
+ * a lookup (remainder to next digit), one that must be short has to keep the sum itself.
  */
 export const digitSum = (options: DigitSumOptions = {}): EnvSpec<DigitSumState, DigitSumParams> => {
   const minTarget = options.minTarget ?? 1
@@ -86,12 +106,15 @@ export const digitSum = (options: DigitSumOptions = {}): EnvSpec<DigitSumState, 
   const maxLength = options.maxLength ?? 8
   const width = options.categoryWidth ?? 9
   const weights = options.weights ?? DIGIT_SUM_WEIGHTS
+  const reflect = options.reflect === true
+  const vocab = reflect ? DIGIT_SUM_VOCAB + 1 : DIGIT_SUM_VOCAB
+  const features = reflect ? maxTarget + 2 : 0
   for (const [name, v] of [["minTarget", minTarget], ["maxTarget", maxTarget], ["maxLength", maxLength], ["categoryWidth", width]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`digit_sum ${name} must be a positive integer, got ${v}`)
   }
   if (minTarget > maxTarget) throw new Error(`digit_sum minTarget ${minTarget} is above maxTarget ${maxTarget}`)
   const bins = Array.from({ length: Math.ceil((maxTarget - minTarget + 1) / width) }, (_, k) => [minTarget + k * width, Math.min(minTarget + (k + 1) * width - 1, maxTarget)] as const)
-  const observationSize = maxTarget + maxLength + maxLength * DIGIT_SUM_VOCAB
+  const observationSize = maxTarget + maxLength + maxLength * vocab + features
   const limitOf = (p: DigitSumParams): number => {
     if (!Number.isInteger(p.lengthLimit) || p.lengthLimit < 1 || p.lengthLimit > maxLength) {
       throw new Error(`digit_sum lengthLimit must be an integer in [1, ${maxLength}], got ${p.lengthLimit}`)
@@ -101,7 +124,8 @@ export const digitSum = (options: DigitSumOptions = {}): EnvSpec<DigitSumState, 
   return {
     id: "digit_sum",
     observationSize,
-    actions: DIGIT_SUM_VOCAB,
+    actions: vocab,
+    ...(reflect ? { stepFeatures: features } : {}),
     maxEpisodeSteps: undefined,
     categories: bins.map(([lo, hi]) => `${lo}-${hi}`),
     params: { lengthLimit: maxLength, budget: maxLength },
@@ -121,12 +145,17 @@ export const digitSum = (options: DigitSumOptions = {}): EnvSpec<DigitSumState, 
       const n = state.tokens.length
       if (n < maxLength) out[offset + maxTarget + n] = 1
       const prefix = offset + maxTarget + maxLength
-      state.tokens.forEach((t, i) => (out[prefix + i * DIGIT_SUM_VOCAB + t] = 1))
+      state.tokens.forEach((t, i) => (out[prefix + i * vocab + t] = 1))
+      if (reflect && state.tokens[n - 1] === DIGIT_SUM_CHECK) {
+        const remainder = state.target - digitTotal(state.tokens)
+        out[offset + observationSize - features + Math.max(remainder, -1) + 1] = 1
+      }
     },
     summary: (state) => {
       // Budget-free parts only: the budget may have changed since the reward was computed.
       const g = gradeDigitSum(state.target, state.tokens, Infinity)
-      return { target: state.target, correct: g.correct, format: g.format, length: g.length, capped: 1 - g.format, minimalLength: minimalDigitSumLength(state.target) }
+      const base = { target: state.target, correct: g.correct, format: g.format, length: g.length, capped: 1 - g.format, minimalLength: minimalDigitSumLength(state.target) }
+      return reflect ? { ...base, checks: state.tokens.filter((t) => t === DIGIT_SUM_CHECK).length } : base
     }
   }
 }

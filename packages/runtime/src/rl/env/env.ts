@@ -15,6 +15,11 @@ export interface EnvSpec<S, P extends Readonly<Record<string, number>> = Readonl
   readonly observationSize: number
   /** Number of discrete actions (actions are integers in [0, actions)). */
   readonly actions: number
+  /**
+   * A token task's per-step input beside the previous token: the observation's last `stepFeatures`
+   * entries (digit-sum's remainder after a check). Absent: the policy sees tokens only.
+   */
+  readonly stepFeatures?: number
   /** Gymnasium's TimeLimit: the episode is truncated (not terminated) after this many steps. */
   readonly maxEpisodeSteps: number | undefined
   /** Difficulty categories episodes are drawn from (empty when the task has none). */

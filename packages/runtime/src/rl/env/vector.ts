@@ -54,6 +54,9 @@ export interface VectorEnvState<S, P> {
   readonly params: P
   readonly categoryWeights: ReadonlyArray<number>
   readonly resetRngs: ReadonlyArray<RngState>
+  /** Each group's reset stream before its last reset and how many copies that reset started (`extend` replays them); absent in older checkpoints. */
+  readonly promptRngs?: ReadonlyArray<RngState>
+  readonly started?: ReadonlyArray<number>
   readonly copies: ReadonlyArray<{
     readonly state: S | null
     readonly rng: RngState
@@ -76,6 +79,9 @@ export class VectorEnv<S, P extends Readonly<Record<string, number>>> {
   readonly autoReset: boolean
   private readonly copies: Array<Copy<S>>
   private readonly resetRngs: Array<RngState>
+  private readonly promptRngs: Array<RngState>
+  private readonly started: Array<number>
+  private everReset = false
   private params: P
   private categoryWeights: Array<number>
   private readonly obs: Float32Array
@@ -103,24 +109,53 @@ export class VectorEnv<S, P extends Readonly<Record<string, number>>> {
       done: true
     }))
     this.resetRngs = Array.from({ length: numEnvs / groupSize }, (_, g) => deriveSeed(seed, `${spec.id}.reset.${g}`))
+    this.promptRngs = [...this.resetRngs]
+    this.started = this.resetRngs.map(() => 0)
     this.params = { ...spec.params }
     this.categoryWeights = spec.categories.map(() => 1)
     this.obs = new Float32Array(numEnvs * spec.observationSize)
   }
 
-  /** Starts a new episode in every copy and returns their observations. */
-  reset(): Float32Array {
+  /**
+   * Starts a new episode in every copy and returns their observations. With `sizes` (one per group,
+   * 1..groupSize), only the first `sizes[g]` copies of group g start one; the others wait, done,
+   * and neither step nor draw (a group smaller than the env's capacity).
+   */
+  reset(sizes?: ReadonlyArray<number>): Float32Array {
+    this.checkSizes(sizes, 1, () => this.groupSize)
+    this.everReset = true
     for (let g = 0; g < this.resetRngs.length; g++) {
-      let after = this.resetRngs[g]!
-      for (let i = g * this.groupSize; i < (g + 1) * this.groupSize; i++) {
-        // Every copy of the group replays the same stream, so they draw the same episode.
-        const rng = rngFromState(this.resetRngs[g]!)
-        this.resetCopy(i, rng)
-        after = rng.state
-      }
-      this.resetRngs[g] = after
+      const n = sizes?.[g] ?? this.groupSize
+      this.promptRngs[g] = this.resetRngs[g]!
+      this.started[g] = n
+      this.resetRngs[g] = this.startCopies(g, 0, n)
+      for (let i = g * this.groupSize + n; i < (g + 1) * this.groupSize; i++) this.copies[i]!.done = true
     }
     return this.observation()
+  }
+
+  /**
+   * Starts `extra[g]` more copies of each group on the episode its last `reset` drew (the same
+   * prompt: its reset stream is replayed), after the copies already started; the copies that
+   * finished stay done. CurES's allocation: probe answers first, then more for some prompts.
+   */
+  extend(extra: ReadonlyArray<number>): Float32Array {
+    if (!this.everReset) throw new Error("VectorEnv.extend before reset()")
+    this.checkSizes(extra, 0, (g) => this.groupSize - this.started[g]!)
+    extra.forEach((n, g) => {
+      this.startCopies(g, this.started[g]!, n)
+      this.started[g]! += n
+    })
+    return this.observation()
+  }
+
+  /** The copies whose episodes are running, in order (with autoReset = false, those a generation still has to finish). */
+  running(): Array<number> {
+    const out: Array<number> = []
+    this.copies.forEach((c, i) => {
+      if (!c.done) out.push(i)
+    })
+    return out
   }
 
   /** Steps every copy with its action (one integer per copy). */
@@ -136,8 +171,9 @@ export class VectorEnv<S, P extends Readonly<Record<string, number>>> {
     const episodes: Array<EpisodeEnd> = []
     for (let i = 0; i < numEnvs; i++) {
       const copy = this.copies[i]!
-      if (copy.state === undefined) throw new Error("VectorEnv.step before reset()")
-      if (copy.done) {
+      // A copy a smaller group left out was never reset: it waits like a finished one.
+      if (copy.state === undefined && (!this.everReset || !copy.done)) throw new Error("VectorEnv.step before reset()")
+      if (copy.done || copy.state === undefined) {
         finalObservation.set(this.obs.subarray(i * size, (i + 1) * size), i * size)
         continue
       }
@@ -227,6 +263,8 @@ export class VectorEnv<S, P extends Readonly<Record<string, number>>> {
       params: this.params,
       categoryWeights: this.categoryWeights,
       resetRngs: this.resetRngs,
+      promptRngs: this.promptRngs,
+      started: this.started,
       copies: this.copies.map((c) => ({
         state: c.state ?? null,
         rng: c.rng.state,
@@ -247,6 +285,9 @@ export class VectorEnv<S, P extends Readonly<Record<string, number>>> {
     this.params = copy.params
     this.categoryWeights = [...copy.categoryWeights]
     copy.resetRngs.forEach((r, g) => (this.resetRngs[g] = r))
+    copy.promptRngs?.forEach((r, g) => (this.promptRngs[g] = r))
+    copy.started?.forEach((n, g) => (this.started[g] = n))
+    this.everReset = copy.copies.some((c) => c.state !== null)
     copy.copies.forEach((c, i) => {
       this.copies[i] = {
         state: c.state ?? undefined,
@@ -257,6 +298,26 @@ export class VectorEnv<S, P extends Readonly<Record<string, number>>> {
         done: c.done
       }
       if (c.state !== null) this.spec.observe(c.state, this.obs, i * this.spec.observationSize)
+    })
+  }
+
+  /** Starts copies `from..from + n - 1` of group g, each replaying the group's stream from `promptRngs[g]`; returns the stream after it. */
+  private startCopies(g: number, from: number, n: number): RngState {
+    let after = this.promptRngs[g]!
+    for (let i = g * this.groupSize + from; i < g * this.groupSize + from + n; i++) {
+      // Every copy of the group replays the same stream, so they draw the same episode.
+      const rng = rngFromState(this.promptRngs[g]!)
+      this.resetCopy(i, rng)
+      after = rng.state
+    }
+    return after
+  }
+
+  private checkSizes(sizes: ReadonlyArray<number> | undefined, least: number, most: (g: number) => number): void {
+    if (sizes === undefined) return
+    if (sizes.length !== this.resetRngs.length) throw new Error(`expected a size for each of ${this.resetRngs.length} groups, got ${sizes.length}`)
+    sizes.forEach((n, g) => {
+      if (!Number.isInteger(n) || n < least || n > most(g)) throw new Error(`group ${g} cannot start ${n} copies (${least}..${most(g)})`)
     })
   }
 

@@ -5,12 +5,15 @@ import { overlongPenalty } from "../dapo.ts"
 import { baselineAdvantages, weightedBaselines } from "../oblr.ts"
 import { mean } from "../statistics.ts"
 import { downSample } from "../d3s.ts"
+import { bandAdvantages, bandSide } from "../entrocraft.ts"
 import { groupAdvantages, grpoLoss, type LossNormalization, type RewardScaling } from "../grpo.ts"
 import { klEstimates } from "../kl.ts"
 import type { SequencePolicy } from "../policy/sequence.ts"
 import type { PerUpdate } from "./clock.ts"
 import { episodeStatistics, type EpisodeStatistics, meanInfo } from "./episodes.ts"
-import { type GroupBatch, groupsOf } from "./groups.ts"
+import { fixedGroups, type GroupBatch, groupsOf } from "./groups.ts"
+import { curesAllocation } from "./allocate.ts"
+import { groupOfRows, groupRanges } from "../groupSizes.ts"
 import type { Learner } from "./learner.ts"
 import { lossAndGradients } from "../../model/variables.ts"
 import { GradientMoments } from "./gradientMoments.ts"
@@ -43,9 +46,10 @@ export interface GrpoSettings {
   /** Generation cap, a guard against envs that never end an answer. Default 1024. */
   readonly maxTokens?: number
   /**
-   * Entrocraft's band switch (its released `grpo_range_linear`): when the batch's mean token entropy
-   * at generation is above `high`, only positive advantages are kept (entropy falls); below `low`,
-   * only negative ones (entropy rises); inside the band, plain GRPO.
+   * Entrocraft's band switch (its released `grpo_range_linear`, `bandAdvantages`): when the batch's
+   * mean token entropy at generation is above `high`, every correct answer gets +1 and the others 0
+   * (entropy falls); below `low`, every wrong answer -1 and the others 0 (entropy rises); inside
+   * the band, plain GRPO.
    */
   readonly entropyBand?: { readonly low: number; readonly high: number }
   /**
@@ -68,6 +72,13 @@ export interface GrpoSettings {
   readonly lrScale?: number
   /** Estimate the gradient SNR from the first epoch's minibatch gradients (`snr` in the statistics). */
   readonly snr?: boolean
+  /** Answers per prompt, 1..the env's `groupSize` (its capacity); default the whole group. */
+  readonly groupSize?: number
+  /**
+   * CurES's rollout allocation (`allocate.ts`): `min` probe answers per prompt, then `min..max` in
+   * all by the spread of their gradients, near `groupSize` (or the env's) per prompt on average.
+   */
+  readonly allocation?: { readonly min: number; readonly max: number }
 }
 
 export interface GrpoStatistics extends EpisodeStatistics {
@@ -82,9 +93,11 @@ export interface GrpoStatistics extends EpisodeStatistics {
   readonly truncation: number
   /** Mean answer length in tokens. */
   readonly length: number
+  /** Mean of the episodes' `checks` info, digit-sum's W tokens per answer (NaN where the task reports none). */
+  readonly checks: number
   /** Mean per-token entropy of the sampling distribution over the generated tokens. */
   readonly entropy: number
-  /** Which advantages the entropy band kept: 1 positive only, -1 negative only, 0 all (or no band). */
+  /** The entropy band's side: 1 above (right answers +1), -1 below (wrong answers -1), 0 inside or no band (GRPO's advantages). */
   readonly band: number
   /** Per task category, the mean |advantage| of its answers in the batch (SEC's reward); null where none was drawn. */
   readonly categoryAdvantage: ReadonlyArray<number | null>
@@ -92,6 +105,12 @@ export interface GrpoStatistics extends EpisodeStatistics {
   readonly categoryCounts: ReadonlyArray<{ readonly correct: number; readonly all: number }>
   /** Fraction of groups whose rewards were all equal (zero advantage, no gradient), over every batch generated. */
   readonly zeroVarianceGroups: number
+  /** The sizes of the groups generated (every batch): mean, smallest, largest. */
+  readonly groupSizeMean: number
+  readonly groupSizeMin: number
+  readonly groupSizeMax: number
+  /** Answers in a first generated batch (prompts x group size, or the allocation's total). */
+  readonly answers: number
   /** Batches generated (more than 1 only with dynamic sampling). */
   readonly generations: number
   /** Groups dropped by dynamic sampling. */
@@ -116,22 +135,24 @@ export interface GrpoStatistics extends EpisodeStatistics {
   readonly snr: number
 }
 
-/** Padded `[B, T]` views of the batch's rows `rows`, with each row's token mask (1 on every token when none is given). */
-const pad = (c: GroupBatch, rows: ReadonlyArray<number>, masks: ReadonlyArray<Uint8Array> | undefined, T: number, S: number) => {
+/** Padded `[B, T]` views of the batch's rows `rows`, with each row's token mask (1 on every token when none is given) and `[B, T, F]` step features. */
+const pad = (c: GroupBatch, rows: ReadonlyArray<number>, masks: ReadonlyArray<Uint8Array> | undefined, T: number, S: number, F: number) => {
   const B = rows.length
+  const features = new Float32Array(B * T * F)
   const tokens = new Int32Array(B * T)
   const mask = new Float32Array(B * T)
   const oldLogProb = new Float32Array(B * T)
   const prompts = new Float32Array(B * S)
   rows.forEach((r, i) => {
     prompts.set(c.prompts.subarray(r * S, (r + 1) * S), i * S)
+    if (F > 0) features.set(c.features[r]!, i * T * F)
     c.tokens[r]!.forEach((tok, t) => {
       tokens[i * T + t] = tok
       mask[i * T + t] = masks === undefined ? 1 : masks[i]![t]!
       oldLogProb[i * T + t] = c.logProbs[r]![t]!
     })
   })
-  return { tokens, mask, oldLogProb, prompts }
+  return { tokens, mask, oldLogProb, prompts, features }
 }
 
 /** The values of `t` (copied), then disposes it. */
@@ -144,17 +165,18 @@ function* readFloats(t: tf.Tensor): Reading<Float32Array> {
 }
 
 /** log π of the given tokens, `[B, T]`, under `softmax(logits / temperature)` of the teacher-forced pass. */
-const tokenLogProbs = (policy: SequencePolicy, prompts: tf.Tensor2D, tokens: tf.Tensor2D, temperature: number): tf.Tensor2D =>
+const tokenLogProbs = (policy: SequencePolicy, prompts: tf.Tensor2D, tokens: tf.Tensor2D, temperature: number, features?: tf.Tensor3D): tf.Tensor2D =>
   tf.tidy(() => {
-    const { logits } = policy.sequence(prompts, tokens)
+    const { logits } = policy.sequence(prompts, tokens, features)
     const scaled = temperature === 1 ? logits : tf.div(logits, temperature)
     return tf.sum(tf.mul(tf.logSoftmax(scaled), tf.oneHot(tokens, policy.vocab)), 2) as tf.Tensor2D
   })
 
 /**
  * One GRPO iteration on an env whose copies come in groups sharing a prompt (`VectorEnv` with
- * `groupSize` G and `autoReset = false`): decode one answer per copy (more batches with DAPO's
- * dynamic sampling, `sampleGroups`), turn the episode returns (plus DAPO's overlong punishment)
+ * `groupSize` G and `autoReset = false`): decode `settings.groupSize` answers per prompt, or as
+ * many as CurES's allocation gives each (more batches with DAPO's dynamic sampling,
+ * `sampleGroups`), turn the episode returns (plus DAPO's overlong punishment)
  * into group-relative advantages (`groupAdvantages`), then Entrocraft's band, ADORA's weights and
  * D³S's down-sampling in that order, then `epochs` passes of `minibatches` shuffled minibatches of
  * `grpoLoss` (clipped ratio to the sampling policy, optional k3 KL to `reference`) with Adam.
@@ -178,12 +200,14 @@ export function* grpoIterationOf<S, P extends Readonly<Record<string, number>>>(
   const epochs = settings.epochs ?? 1
   const minibatches = settings.minibatches ?? 1
   const temperature = settings.temperature ?? 1
-  const G = env.groupSize
+  const size = settings.groupSize ?? env.groupSize
   const dapo = settings.dynamicSampling
   const overlong = settings.overlong
+  const alloc = settings.allocation
   const batch = yield* groupsOf(env, policy, learner.rngs.actions, temperature, settings.maxTokens ?? 1024, {
     filter: dapo !== undefined,
     maxGenerations: dapo?.maxGenerations ?? 1,
+    draw: alloc === undefined ? fixedGroups(size) : curesAllocation({ ...alloc, total: (env.numEnvs / env.groupSize) * size }),
     ...(overlong === undefined ? {} : { shape: (n: number) => overlongPenalty(n, overlong.maxLength, overlong.cache, overlong.factor) })
   })
   const generated = batch.generatedTokens
@@ -192,34 +216,39 @@ export function* grpoIterationOf<S, P extends Readonly<Record<string, number>>>(
   let baselineShift = Number.NaN
   if (settings.weightedBaseline === true) {
     const weights = batch.scoreNorms.map((ns) => ns.reduce((a, b) => a + b, 0))
-    advantages = baselineAdvantages(batch.rewards, weights, G, settings.scaleRewards ?? "group")
-    const shifts = weightedBaselines(batch.rewards, weights, G).map((b, g) => b - mean(batch.rewards.subarray(g * G, (g + 1) * G)))
+    advantages = baselineAdvantages(batch.rewards, weights, batch.sizes, settings.scaleRewards ?? "group")
+    const ranges = groupRanges(batch.rewards.length, batch.sizes)
+    const shifts = weightedBaselines(batch.rewards, weights, batch.sizes).map((b, g) => b - mean(batch.rewards.subarray(...ranges[g]!)))
     baselineShift = shifts.length === 0 ? Number.NaN : mean(shifts)
-  } else advantages = groupAdvantages(batch.rewards, G, settings.scaleRewards ?? "group")
+  } else advantages = groupAdvantages(batch.rewards, batch.sizes, settings.scaleRewards ?? "group")
   const entropy = batch.entropySum / generated
-  const band = settings.entropyBand === undefined ? 0 : entropy > settings.entropyBand.high ? 1 : entropy < settings.entropyBand.low ? -1 : 0
-  // Rejecting the samples on one side of zero moves entropy the other way (Entrocraft, Thm 3.2).
-  if (band !== 0) advantages = Float64Array.from(advantages, (a) => (band === 1 ? Math.max(a, 0) : Math.min(a, 0)))
+  const band = settings.entropyBand === undefined ? 0 : bandSide(entropy, settings.entropyBand)
+  // Outside the band, only right answers (+1) or only wrong ones (-1) push: entropy moves back (Entrocraft, Thm 3.2).
+  if (band !== 0) advantages = bandAdvantages(advantages, batch.episodes.map((e) => e.info["correct"] === 1), band)
   let adoraDown = Number.NaN
   if (settings.adora !== undefined) {
     const answers = batch.episodes.map((e) => ({ correct: e.info["correct"] === 1, truncated: e.info["capped"] === 1, length: e.length }))
     const lambda = settings.adora
-    const has = lengthAdvantages(answers, G)
-    advantages = Float64Array.from(advantages, (a, i) => (has[Math.floor(i / G)] ? a : a * lambda))
+    const has = lengthAdvantages(answers, batch.sizes)
+    const groupOf = groupOfRows(answers.length, batch.sizes)
+    advantages = Float64Array.from(advantages, (a, i) => (has[groupOf[i]!] ? a : a * lambda))
     adoraDown = has.length === 0 ? Number.NaN : has.filter((x) => !x).length / has.length
   }
   const kept = settings.downSample === undefined
     ? { rows: batch.tokens.map((_, i) => i), masks: undefined }
-    : downSample(advantages, batch.entropies, G, settings.downSample.answers, settings.downSample.tokens)
+    : downSample(advantages, batch.entropies, batch.sizes, settings.downSample.answers, settings.downSample.tokens)
   const B = kept.rows.length
   const T = Math.max(0, ...kept.rows.map((r) => batch.tokens[r]!.length))
-  const { tokens, mask, oldLogProb, prompts } = pad(batch, kept.rows, kept.masks, T, policy.promptSize)
+  const F = policy.features
+  const { tokens, mask, oldLogProb, prompts, features } = pad(batch, kept.rows, kept.masks, T, policy.promptSize, F)
+  /** The step features of `b` padded rows as the teacher-forced pass takes them (none without). */
+  const featureTensor = (values: Float32Array, b: number) => (F === 0 ? undefined : tf.tensor3d(values, [b, T, F]))
   let trainedTokens = 0
   for (const m of mask) trainedTokens += m
   const S = policy.promptSize
   const refLogProb = reference === undefined || B === 0
     ? undefined
-    : yield* readFloats(tf.tidy(() => tokenLogProbs(reference, tf.tensor2d(prompts, [B, S]), tf.tensor2d(tokens, [B, T], "int32"), temperature)))
+    : yield* readFloats(tf.tidy(() => tokenLogProbs(reference, tf.tensor2d(prompts, [B, S]), tf.tensor2d(tokens, [B, T], "int32"), temperature, featureTensor(features, B))))
   // KL to the reference at generation time, k3 with log-ratio log π_ref − log π_old per token.
   let kl = Number.NaN
   if (refLogProb !== undefined) {
@@ -257,14 +286,17 @@ export function* grpoIterationOf<S, P extends Readonly<Record<string, number>>>(
       const mbRef = refLogProb === undefined ? undefined : take(refLogProb, (n) => new Float32Array(n))
       const mbPrompts = new Float32Array(b * S)
       rows.forEach((r, j) => mbPrompts.set(prompts.subarray(r * S, (r + 1) * S), j * S))
+      const mbFeatures = new Float32Array(b * T * F)
+      rows.forEach((r, j) => mbFeatures.set(features.subarray(r * T * F, (r + 1) * T * F), j * T * F))
       const mbAdv = Float64Array.from(rows, (r) => advantages[r]!)
       // The log-probs the step is about to use (for the clip fraction), kept out of the tape and read after it.
       let logProbKept: tf.Tensor | undefined
       const { loss, grads } = tf.tidy(() => {
         const mbPromptTensor = tf.tensor2d(mbPrompts, [b, S])
         const toks = tf.tensor2d(mbTokens, [b, T], "int32")
+        const mbFeatureTensor = featureTensor(mbFeatures, b)
         return lossAndGradients(() => {
-          const logProb = tokenLogProbs(policy, mbPromptTensor, toks, temperature)
+          const logProb = tokenLogProbs(policy, mbPromptTensor, toks, temperature, mbFeatureTensor)
           logProbKept = tf.keep(logProb)
           const l = grpoLoss(
             {
@@ -285,7 +317,7 @@ export function* grpoIterationOf<S, P extends Readonly<Record<string, number>>>(
           const coef = settings.entropyCoef ?? 0
           if (coef === 0) return l.loss
           // Token entropy needs the full distribution: a second teacher-forced pass, only when asked.
-          const { logits } = policy.sequence(mbPromptTensor, toks)
+          const { logits } = policy.sequence(mbPromptTensor, toks, mbFeatureTensor)
           const lp = tf.logSoftmax(temperature === 1 ? logits : tf.div(logits, temperature))
           const h = tf.neg(tf.sum(tf.mul(tf.exp(lp), lp), 2))
           const m = tf.tensor2d(mbMask, [b, T])
@@ -328,16 +360,17 @@ export function* grpoIterationOf<S, P extends Readonly<Record<string, number>>>(
   let zero = 0
   let groups = 0
   for (const g of batch.generations) {
-    const all = groupAdvantages(g.rewards, G, settings.scaleRewards ?? "group")
-    for (const e of g.episodes) {
-      sums[e.category]!.total += Math.abs(all[e.env]!)
+    const all = groupAdvantages(g.rewards, g.sizes, settings.scaleRewards ?? "group")
+    g.episodes.forEach((e, i) => {
+      sums[e.category]!.total += Math.abs(all[i]!)
       sums[e.category]!.n++
-    }
-    for (let start = 0; start < g.rewards.length; start += G) {
+    })
+    for (const [start, end] of groupRanges(g.rewards.length, g.sizes)) {
       groups++
-      if (g.rewards.subarray(start, start + G).every((r) => r === g.rewards[start])) zero++
+      if (g.rewards.subarray(start, end).every((r) => r === g.rewards[start])) zero++
     }
   }
+  const sizes = batch.generations.flatMap((g) => g.sizes)
   return {
     ...episodeStatistics(episodes),
     categoryAdvantage: sums.map((c) => (c.n === 0 ? null : c.total / c.n)),
@@ -349,9 +382,14 @@ export function* grpoIterationOf<S, P extends Readonly<Record<string, number>>>(
     accuracy: meanInfo(episodes, "correct"),
     truncation: meanInfo(episodes, "capped"),
     length: generated / episodes.length,
+    checks: meanInfo(episodes, "checks"),
     entropy,
     band,
     zeroVarianceGroups: zero / groups,
+    groupSizeMean: mean(sizes),
+    groupSizeMin: Math.min(...sizes),
+    groupSizeMax: Math.max(...sizes),
+    answers: batch.generations[0]!.rewards.length,
     generations: batch.generations.length,
     droppedGroups: batch.dropped,
     overlongPenalty: batch.generations.reduce((a, g) => a + g.shaping, 0) / batch.generations.length,

@@ -13,6 +13,8 @@ export interface SequencePolicyOptions {
   readonly hidden?: number
   /** Token embedding width. Default 16. */
   readonly embedding?: number
+  /** Width of the per-step features fed beside each token (`EnvSpec.stepFeatures`). Default 0: none. */
+  readonly features?: number
   readonly seed: number
 }
 
@@ -27,19 +29,22 @@ export interface SequencePolicy extends PolicyParameters {
   readonly promptSize: number
   readonly vocab: number
   readonly hidden: number
+  /** Per-step feature width (0: tokens only). */
+  readonly features: number
   /** The token fed before the first output token: index `vocab` of the embedding. */
   readonly bos: number
   /** The state before the first token, from the prompt features `[B, promptSize]`. */
   initial(prompt: tf.Tensor2D): tf.Tensor2D
-  /** Feeds the previous token (`bos` first) and returns what the policy says about the next one. */
-  step(state: tf.Tensor2D, previous: tf.Tensor1D): SequenceStep
+  /** Feeds the previous token (`bos` first), and its step features `[B, features]` when the policy has any, and returns what the policy says about the next one. */
+  step(state: tf.Tensor2D, previous: tf.Tensor1D, features?: tf.Tensor2D): SequenceStep
   /**
    * Teacher-forced pass over whole answers: `tokens` `[B, T]` int32 are the emitted tokens; row t
    * of the output is the distribution token t was drawn from (given the prompt and tokens < t),
    * so `logits` is `[B, T, vocab]` and `values` `[B, T]`. Padding after an answer's end is fed like
-   * any token; the caller masks it. Equal to T calls of `step`, and differentiable.
+   * any token; the caller masks it. `features` `[B, T, features]`: row t is what `step` t was fed.
+   * Equal to T calls of `step`, and differentiable.
    */
-  sequence(prompt: tf.Tensor2D, tokens: tf.Tensor2D): { readonly logits: tf.Tensor3D; readonly values: tf.Tensor2D }
+  sequence(prompt: tf.Tensor2D, tokens: tf.Tensor2D, features?: tf.Tensor3D): { readonly logits: tf.Tensor3D; readonly values: tf.Tensor2D }
 }
 
 /**
@@ -53,7 +58,10 @@ export interface SequencePolicy extends PolicyParameters {
  *   logits = h' W_π + b_π,  value = h' W_v + b_v
  *
  * The prompt enters through h₀ (a conditioned decoder) instead of being fed as tokens, so the
- * prompt's encoding does not depend on how the task tokenises it.
+ * prompt's encoding does not depend on how the task tokenises it. With `features` F > 0 the input
+ * is `[E[previous token], f_t]`: `gru.feature.weight` `[F, 3H]` adds `f_t W_f` to the input gates
+ * (the same as a `[E + F, 3H]` input matrix), drawn U(±1/√H) after every other variable, so a
+ * policy without features keeps its variables, draws and checkpoints.
  *
  * Init (stream `"rl/policy/init"` of `seed`, in the order of `variables`): `prompt.weight`
  * orthogonal gain 1; `embedding` N(0, 1) (torch.nn.Embedding); `gru.input.weight` `[E, 3H]`,
@@ -65,9 +73,11 @@ export const createSequencePolicy = (options: SequencePolicyOptions): SequencePo
   const { promptSize, vocab, seed } = options
   const H = options.hidden ?? 64
   const E = options.embedding ?? 16
+  const F = options.features ?? 0
   for (const [what, n] of [["promptSize", promptSize], ["vocab", vocab], ["hidden", H], ["embedding", E]] as const) {
     if (!Number.isInteger(n) || n < 1) throw new Error(`sequence policy ${what} must be a positive integer, got ${n}`)
   }
+  if (!Number.isInteger(F) || F < 0) throw new Error(`sequence policy features must be a non-negative integer, got ${F}`)
   const rng = rngFromState(deriveSeed(seed, "rl/policy/init"))
   const variables: Array<NamedVariable> = []
   const add = (name: string, values: Float32Array, shape: ReadonlyArray<number>): tf.Variable => {
@@ -87,10 +97,12 @@ export const createSequencePolicy = (options: SequencePolicyOptions): SequencePo
   const policyB = add("policy.head.bias", new Float32Array(vocab), [vocab])
   const valueW = add("value.head.weight", orthogonalWeight(rng, H, 1, 1), [H, 1])
   const valueB = add("value.head.bias", new Float32Array(1), [1])
+  const featureW = F === 0 ? undefined : add("gru.feature.weight", uniformWeight(rng, F * 3 * H, bound), [F, 3 * H])
 
-  /** One GRU cell update from the embedded input `x` [B, E]. */
-  const cell = (h: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor2D => {
-    const gi = tf.add(tf.matMul(x, inputW), inputB)
+  /** One GRU cell update from the embedded input `x` [B, E] and the step features `f` [B, F]. */
+  const cell = (h: tf.Tensor2D, x: tf.Tensor2D, f: tf.Tensor2D | undefined): tf.Tensor2D => {
+    const gx = tf.add(tf.matMul(x, inputW), inputB)
+    const gi = featureW === undefined ? gx : tf.add(gx, tf.matMul(f!, featureW))
     const gh = tf.add(tf.matMul(h, hiddenW), hiddenB)
     const [ir, iz, inn] = tf.split(gi, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]
     const [hr, hz, hn] = tf.split(gh, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]
@@ -112,24 +124,30 @@ export const createSequencePolicy = (options: SequencePolicyOptions): SequencePo
     promptSize,
     vocab,
     hidden: H,
+    features: F,
     bos: vocab,
     variables,
     initial,
-    step: (state, previous) =>
+    step: (state, previous, features) =>
       tf.tidy(() => {
-        const h = cell(state, tf.gather(embedding, previous) as tf.Tensor2D)
+        if (F > 0 && features?.shape[1] !== F) throw new Error(`sequence policy expects [B, ${F}] step features, got ${features === undefined ? "none" : `[${features.shape}]`}`)
+        const h = cell(state, tf.gather(embedding, previous) as tf.Tensor2D, features)
         return { state: h, ...heads(h) }
       }),
-    sequence: (prompt, tokens) =>
+    sequence: (prompt, tokens, features) =>
       tf.tidy(() => {
         const [B, T] = tokens.shape
+        if (F > 0 && (features === undefined || features.shape[0] !== B || features.shape[1] !== T || features.shape[2] !== F)) {
+          throw new Error(`sequence policy expects [${B}, ${T}, ${F}] step features, got ${features === undefined ? "none" : `[${features.shape}]`}`)
+        }
         // Inputs are BOS then tokens 0..T-2: position t sees exactly what was emitted before t.
         const inputs = tf.concat([tf.fill([B, 1], vocab, "int32"), tf.slice(tokens, [0, 0], [B, T - 1])], 1)
         const embedded = tf.gather(embedding, inputs) as tf.Tensor3D // [B, T, E]
         let h = initial(prompt)
         const states: Array<tf.Tensor2D> = []
         for (let t = 0; t < T; t++) {
-          h = cell(h, tf.reshape(tf.slice(embedded, [0, t, 0], [B, 1, E]), [B, E]))
+          const f = F === 0 ? undefined : (tf.reshape(tf.slice(features!, [0, t, 0], [B, 1, F]), [B, F]) as tf.Tensor2D)
+          h = cell(h, tf.reshape(tf.slice(embedded, [0, t, 0], [B, 1, E]), [B, E]), f)
           states.push(h)
         }
         const all = tf.reshape(tf.stack(states, 1), [B * T, H]) as tf.Tensor2D

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { copyReverse, gradeCopyReverse } from "../../../src/rl/env/copyReverse.ts"
-import { DIGIT_SUM_EOS as EOS, DIGIT_SUM_VOCAB, digitSum, digitSumReward, gradeDigitSum, minimalDigitSumLength } from "../../../src/rl/env/digitSum.ts"
+import { DIGIT_SUM_CHECK as W, DIGIT_SUM_EOS as EOS, DIGIT_SUM_VOCAB, digitSum, digitSumReward, gradeDigitSum, minimalDigitSumLength } from "../../../src/rl/env/digitSum.ts"
 import { VectorEnv } from "../../../src/rl/env/vector.ts"
 
 describe("digit-sum", () => {
@@ -49,6 +49,56 @@ describe("digit-sum", () => {
     spec.observe({ target: 12, tokens: [3, 4] }, out, 0)
     const ones = [...out.keys()].filter((i) => out[i] === 1)
     assert.deepStrictEqual(ones, [11, 27 + 2, 35 + 3, 35 + DIGIT_SUM_VOCAB + 4])
+  })
+})
+
+describe("digit-sum with checks (reflect)", () => {
+  it("grades W as length only: as correct as the digits alone, longer", () => {
+    assert.deepStrictEqual(gradeDigitSum(22, [9, W, 9, W, 4, W, EOS], 8), { correct: 1, format: 1, lengthScore: 1, length: 7 })
+    assert.deepStrictEqual(gradeDigitSum(22, [9, 9, 4, EOS], 8), { correct: 1, format: 1, lengthScore: 1, length: 4 })
+    // 7 tokens against a budget of 4: 1 − 3/4.
+    assert.closeTo(gradeDigitSum(22, [9, W, 9, W, 4, W, EOS], 4).lengthScore, 0.25, 1e-12)
+    assert.strictEqual(gradeDigitSum(22, [9, W, 9, W, 5, EOS], 8).correct, 0)
+  })
+
+  it("tells the remainder S − Σ digits on the step after W only (overshoot in slot 0), and counts the checks", () => {
+    const spec = digitSum({ maxTarget: 27, maxLength: 8, reflect: true })
+    const F = 27 + 2
+    assert.deepStrictEqual([spec.actions, spec.stepFeatures, spec.observationSize], [12, F, 27 + 8 + 8 * 12 + F])
+    const featureOnes = (tokens: Array<number>) => {
+      const out = new Float32Array(spec.observationSize)
+      spec.observe({ target: 22, tokens }, out, 0)
+      return [...out.subarray(spec.observationSize - F).keys()].filter((i) => out[spec.observationSize - F + i] === 1)
+    }
+    assert.deepStrictEqual(featureOnes([]), [])
+    assert.deepStrictEqual(featureOnes([9]), [])
+    assert.deepStrictEqual(featureOnes([9, W]), [13 + 1])
+    assert.deepStrictEqual(featureOnes([9, W, 4]), []) // only right after W
+    assert.deepStrictEqual(featureOnes([W]), [22 + 1])
+    assert.deepStrictEqual(featureOnes([9, 9, 4, W]), [0 + 1])
+    assert.deepStrictEqual(featureOnes([9, 9, 9, W]), [0]) // overshot by 5
+    // The prefix block is 12 wide: W at position 1 sets entry 35 + 12 + 11.
+    const out = new Float32Array(spec.observationSize)
+    spec.observe({ target: 22, tokens: [9, W] }, out, 0)
+    assert.strictEqual(out[35 + 12 + W], 1)
+
+    const env = new VectorEnv(spec, { numEnvs: 1, seed: 4 })
+    env.reset()
+    const target = env.envState(0).target
+    const digits = [...Array(Math.floor(target / 9)).fill(9), ...(target % 9 === 0 ? [] : [target % 9])]
+    for (const d of digits) {
+      env.step([d])
+      env.step([W])
+    }
+    const end = env.step([EOS])
+    assert.closeTo(end.reward[0]!, 1.7, 1e-12)
+    assert.deepStrictEqual(end.episodes[0]!.info, { target, correct: 1, format: 1, length: 2 * digits.length + 1, capped: 0, minimalLength: digits.length + 1, checks: digits.length })
+  })
+
+  it("without reflect the task is unchanged: 11 tokens, no step features, no checks", () => {
+    const spec = digitSum({ maxTarget: 27, maxLength: 8 })
+    assert.deepStrictEqual([spec.actions, spec.stepFeatures, spec.observationSize], [11, undefined, 27 + 8 + 8 * 11])
+    assert.notProperty(spec.summary!({ target: 3, tokens: [3, EOS] }), "checks")
   })
 })
 

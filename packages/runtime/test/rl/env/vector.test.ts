@@ -86,6 +86,42 @@ describe("VectorEnv", () => {
     assert.notDeepEqual(second, first)
   })
 
+  it("starts fewer copies than a group holds, and more on the same prompts later (extend)", () => {
+    const make = () => new VectorEnv(digitSum({ maxTarget: 27 }), { numEnvs: 12, seed: 7, groupSize: 6, autoReset: false })
+    const whole = make()
+    whole.reset()
+    const env = make()
+    env.reset([2, 3])
+    // The same reset streams: the groups draw the prompts a full reset draws; the rest wait.
+    assert.deepStrictEqual(env.running(), [0, 1, 6, 7, 8])
+    assert.strictEqual(env.envState(0).target, whole.envState(0).target)
+    assert.strictEqual(env.envState(8).target, whole.envState(6).target)
+    const s = env.step(new Array(12).fill(DIGIT_SUM_EOS))
+    assert.deepStrictEqual(Array.from(s.active), [1, 1, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0])
+    assert.isTrue(env.allDone())
+    // Three more answers to group 0's prompt, one to group 1's, after the copies already used.
+    env.extend([3, 1])
+    assert.deepStrictEqual(env.running(), [2, 3, 4, 9])
+    for (const i of [2, 3, 4]) assert.strictEqual(env.envState(i).target, whole.envState(0).target)
+    assert.strictEqual(env.envState(9).target, whole.envState(6).target)
+    assert.throws(() => env.extend([2, 0]), /group 0 cannot start 2 copies \(0\.\.1\)/)
+    env.step(new Array(12).fill(DIGIT_SUM_EOS))
+    // The next reset draws what a full reset's next one draws: extend did not move the streams.
+    env.reset([6, 6])
+    whole.reset()
+    for (let i = 0; i < 12; i++) assert.strictEqual(env.envState(i).target, whole.envState(i).target)
+    assert.throws(() => env.reset([7, 1]), /group 0 cannot start 7 copies/)
+    assert.throws(() => make().extend([1, 1]), /extend before reset/)
+    // A checkpoint between the probes and the extra answers goes on the same way.
+    const a = make()
+    a.reset([2, 2])
+    const b = make()
+    b.restore(JSON.parse(JSON.stringify(a.state())))
+    a.extend([1, 1])
+    b.extend([1, 1])
+    assert.deepStrictEqual(b.state(), a.state())
+  })
+
   it("resumes grouped, non-auto-reset copies exactly, waiting copies included", () => {
     const make = () => new VectorEnv(digitSum(), { numEnvs: 6, seed: 4, groupSize: 3, autoReset: false })
     const a = make()

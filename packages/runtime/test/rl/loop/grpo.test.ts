@@ -38,7 +38,7 @@ describe("grpoIteration", () => {
     disposeLearner(learner)
   })
 
-  it("Entrocraft's band: only negative advantages below it keep entropy up, only positive ones above it bring it down", () => {
+  it("Entrocraft's band: below it every wrong answer at -1 keeps entropy up, above it every right answer at +1 brings it down", () => {
     const run = (band: GrpoSettings["entropyBand"]) => {
       const learner = learnerOf(3, 8)
       const stats = Array.from({ length: 12 }, () => grpoIteration(learner, { ...settings, ...(band === undefined ? {} : { entropyBand: band }) }))
@@ -51,10 +51,27 @@ describe("grpoIteration", () => {
     assert.deepStrictEqual(plain.map((s) => s.band), plain.map(() => 0))
     assert.deepStrictEqual(below.map((s) => s.band), below.map(() => -1))
     assert.deepStrictEqual(above.map((s) => s.band), above.map(() => 1))
-    // The first batch is the same policy's; after it, rejecting positives keeps entropy highest.
+    // The first batch is the same policy's; after it, pushing only on wrong answers keeps entropy highest.
     assert.strictEqual(below[0]!.entropy, plain[0]!.entropy)
     assert.isAbove(below.at(-1)!.entropy, plain.at(-1)!.entropy)
     assert.isAbove(below.at(-1)!.entropy, above.at(-1)!.entropy)
+  })
+
+  it("outside the band trains on the verifier's +-1, not GRPO's advantages: the first loss is the share of wrong (or minus right) answers", () => {
+    // One pass, one minibatch: every ratio is 1, so the sequence-mean loss is -mean(A) over the answers.
+    const first = (band: { low: number; high: number }) => {
+      const learner = learnerOf(4, 8)
+      const s = grpoIteration(learner, { ...settings, epochs: 1, minibatches: 1, entropyBand: band })
+      disposeLearner(learner)
+      return s
+    }
+    const below = first({ low: 100, high: 200 })
+    assert.strictEqual(below.band, -1)
+    assert.isAbove(1 - below.accuracy, 0.5)
+    assert.approximately(below.loss, 1 - below.accuracy, 1e-4)
+    const above = first({ low: -2, high: -1 })
+    assert.strictEqual(above.band, 1)
+    assert.approximately(above.loss, -above.accuracy, 1e-4)
   })
 
   it("reports a batch's bookkeeping and KL to a reference (0 against itself at the start)", () => {
@@ -179,6 +196,43 @@ describe("grpoIteration", () => {
     assert.strictEqual(one.adoraDown, 1)
     const zero = run(0)
     assert.strictEqual(zero.gradNorm, 0)
+  })
+
+  it("reflect: the checks' remainder trains the feature weights, checks are counted, it learns and resumes exactly", async () => {
+    const reflectLearner = (seed: number) =>
+      createLearner({
+        env: new VectorEnv(digitSum({ maxTarget: 9, reflect: true }), { numEnvs: 8 * 8, groupSize: 8, autoReset: false, seed }),
+        policy: createSequencePolicy({ promptSize: 9, vocab: 12, features: 11, seed }),
+        seed
+      })
+    const learner = reflectLearner(1)
+    const featureWeight = () => Array.from(learner.policy.variables.find((v) => v.name === "gru.feature.weight")!.variable.dataSync())
+    const before = featureWeight()
+    const start = performance.now()
+    const stats = Array.from({ length: 32 }, () => grpoIteration(learner, { ...settings, entropyCoef: 0.02 }))
+    console.log(`grpo digit-sum reflect: accuracy ${stats.filter((_, i) => i % 8 === 0 || i === 31).map((s) => s.accuracy.toFixed(2)).join(" ")}, ` +
+      `checks ${stats.filter((_, i) => i % 8 === 0 || i === 31).map((s) => s.checks.toFixed(2)).join(" ")} (${((performance.now() - start) / 1000).toFixed(1)} s)`)
+    assert.notDeepEqual(featureWeight(), before)
+    // The first policy emits W about once in 12 tokens; the count is the batch's.
+    assert.isAbove(stats[0]!.checks, 0)
+    assert.approximately(stats[0]!.checks * stats[0]!.episodes, Math.round(stats[0]!.checks * stats[0]!.episodes), 1e-9)
+    // It learns (0.05 -> about 0.25 in 32 small iterations), no more is asked of a unit test.
+    const late = stats.slice(-5).reduce((a, s) => a + s.accuracy, 0) / 5
+    assert.isAbove(late, 0.2)
+    assert.isAbove(late, 3 * stats[0]!.accuracy)
+    const saved = structuredClone(await saveLearner(learner))
+    const next = [grpoIteration(learner, settings), grpoIteration(learner, settings)]
+    const fresh = reflectLearner(77)
+    restoreLearner(fresh, saved)
+    assert.deepStrictEqual([grpoIteration(fresh, settings), grpoIteration(fresh, settings)], next)
+    const tensors = tf.memory().numTensors
+    grpoIteration(fresh, { ...settings, entropyCoef: 0.02 })
+    assert.strictEqual(tf.memory().numTensors, tensors)
+    disposeLearner(learner)
+    disposeLearner(fresh)
+    const plain = learnerOf(1, 2)
+    assert.isNaN(grpoIteration(plain, settings).checks)
+    disposeLearner(plain)
   })
 
   it("OBLR-PO's gradient-weighted baseline moves each group's centre off its mean reward", () => {

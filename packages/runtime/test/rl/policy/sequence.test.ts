@@ -50,6 +50,46 @@ describe("createSequencePolicy", () => {
     p.dispose()
   })
 
+  it("with step features: the teacher-forced pass equals step-by-step decoding fed the same features, which change the output", () => {
+    const F = 3
+    const p = createSequencePolicy({ promptSize: 5, vocab: 4, hidden: 8, embedding: 3, features: F, seed: 2 })
+    assert.deepStrictEqual(p.variables.slice(-1).map((v) => `${v.name}:${v.variable.shape}`), ["gru.feature.weight:3,24"])
+    // A one-hot at some steps only, as digit-sum gives after a check.
+    const feats = Float32Array.from({ length: B * T * F }, (_, i) => (i % 7 === 0 ? 1 : 0))
+    const [whole, stepped, plain] = tf.tidy(() => {
+      const x = prompts()
+      const toks = tf.tensor2d(tokens, [B, T], "int32")
+      const wholeOut = Array.from(p.sequence(x, toks, tf.tensor3d(feats, [B, T, F])).logits.dataSync())
+      const plainOut = Array.from(p.sequence(x, toks, tf.zeros([B, T, F]) as tf.Tensor3D).logits.dataSync())
+      let h = p.initial(x)
+      let prev = tf.fill([B], p.bos, "int32") as tf.Tensor1D
+      const ls: Array<Float32Array> = []
+      for (let t = 0; t < T; t++) {
+        const f = tf.tensor2d(Array.from({ length: B }, (_, b) => Array.from(feats.subarray((b * T + t) * F, (b * T + t + 1) * F))))
+        const s = p.step(h, prev, f)
+        h = s.state
+        ls.push(s.logits.dataSync() as Float32Array)
+        prev = tf.tensor1d(tokens.map((row) => row[t]!), "int32")
+      }
+      return [wholeOut, tokens.flatMap((_, b) => ls.flatMap((l) => Array.from(l.subarray(b * 4, (b + 1) * 4)))), plainOut]
+    })
+    whole.forEach((x, i) => assert.approximately(x, stepped[i]!, 1e-5, `logits[${i}]`))
+    assert.isAbove(Math.max(...whole.map((x, i) => Math.abs(x - plain[i]!))), 1e-4)
+    assert.throws(() => tf.tidy(() => p.sequence(prompts(), tf.tensor2d(tokens, [B, T], "int32"))), /expects \[3, 4, 3\] step features, got none/)
+    p.dispose()
+  })
+
+  it("features = 0 is the policy without features: same variables, same draws", () => {
+    const a = createSequencePolicy({ promptSize: 5, vocab: 4, hidden: 8, seed: 3 })
+    const b = createSequencePolicy({ promptSize: 5, vocab: 4, hidden: 8, features: 0, seed: 3 })
+    const c = createSequencePolicy({ promptSize: 5, vocab: 4, hidden: 8, features: 2, seed: 3 })
+    assert.deepStrictEqual(b.state(), a.state())
+    // The feature weights are drawn last: every other variable is as without them.
+    const shared = c.state()
+    for (const [name, w] of Object.entries(a.state())) assert.deepStrictEqual(shared[name], w, name)
+    for (const p of [a, b, c]) p.dispose()
+  })
+
   it("an answer's first rows do not depend on its later tokens (causal)", () => {
     const p = createSequencePolicy({ promptSize: 5, vocab: 4, hidden: 8, seed: 4 })
     const rows = (toks: Array<Array<number>>, from: number, count: number) =>
