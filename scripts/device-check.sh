@@ -5,7 +5,9 @@
 # It unpacks its payload (Node 22, the check and CLI bundles, dawn.node, a Vulkan loader), checks
 # for the NVIDIA driver and its Vulkan ICD, then prints the adapter, the gpu-vs-cpu relative error of
 # the Fashion MLP and CNN (forward and gradients), their ms/step and samples/s on gpu and on wasm,
-# and trains the quickstart through the CLI with --backend gpu. In the repository (no payload
+# trains the quickstart through the CLI with --backend gpu, then the start of two RL examples
+# (cartpole-ppo's first 2,048 env steps, digit-sum-grpo's first 3,000 tokens) on gpu and on wasm:
+# the same returns on both, and ms per env step. In the repository (no payload
 # beside it) it runs the same check from the sources with the node on PATH.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,7 +24,7 @@ if [ -f "$here/payload.tar.xz" ]; then
   node="$work/node"
   check=("$node" "$work/check.mjs")
   lrs=("$node" "$work/lrs.mjs")
-  quickstart="$work/examples/quickstart.lrs"
+  examples="$work/examples"
 else
   repo=$(cd "$here/.." && pwd)
   node=$(command -v node) || { echo "no payload.tar.xz beside this script and no node on PATH: build it with scripts/device-check/build.sh"; exit 1; }
@@ -30,24 +32,28 @@ else
   trap 'rm -rf "$work"' EXIT
   check=("$node" "$repo/packages/runtime/bench/device-check.ts")
   lrs=("$node" "$repo/packages/cli/src/bin.ts")
-  quickstart="$repo/examples/quickstart.lrs"
+  examples="$repo/examples"
 fi
 echo "node $("$node" --version)"
 
 echo "== vulkan"
-if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1 '; then
+# The Vulkan loader, and libglvnd's dispatch library that the NVIDIA ICD links against.
+missing=$(for lib in libvulkan.so.1 libGLdispatch.so.0; do ldconfig -p 2>/dev/null | grep -q "$lib " || echo "$lib"; done | tr '\n' ' ')
+if [ -n "$missing" ]; then
   if [ -d "${work}/vulkan" ]; then
     export LD_LIBRARY_PATH="$work/vulkan${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-    echo "no system Vulkan loader: using the bundled libvulkan.so.1"
+    echo "not installed: ${missing}- using the bundled copies"
   else
-    echo "no Vulkan loader (libvulkan.so.1) and none bundled"
+    echo "not installed: ${missing}- and none bundled"
   fi
 else
   echo "Vulkan loader: $(ldconfig -p | grep -m1 'libvulkan.so.1 ' | sed 's/.*=> //')"
 fi
-icd=$(ls /usr/share/vulkan/icd.d/nvidia_icd*.json /etc/vulkan/icd.d/nvidia_icd*.json 2>/dev/null | head -1)
+# /usr/local/nvidia/...: where containers that mount the driver put its manifest.
+icd=$(ls /usr/share/vulkan/icd.d/nvidia_icd*.json /etc/vulkan/icd.d/nvidia_icd*.json /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd*.json 2>/dev/null | head -1)
 if [ -n "$icd" ]; then
   echo "NVIDIA Vulkan ICD: $icd"
+  export VK_DRIVER_FILES="$icd" VK_ICD_FILENAMES="$icd"
 else
   # The driver's Vulkan implementation lives in libGLX_nvidia.so.0; containers often mount the
   # library without the ICD manifest, so point the loader at it with a manifest of our own.
@@ -63,10 +69,34 @@ else
   fi
 fi
 
-echo "== check (Fashion-MNIST MLP and CNN, batch 128)"
-"${check[@]}"
-status=$?
+status=0
+# LRS_DEVICE_SECTIONS (default "check quickstart rl") picks what runs, e.g. "rl" for a quick try.
+sections=" ${LRS_DEVICE_SECTIONS:-check quickstart rl} "
 
-echo "== CLI: quickstart, 500 steps, --backend gpu"
-"${lrs[@]}" run "$quickstart" --set steps=500 --backend gpu --out "$work/run" || status=1
+if [[ $sections == *" check "* ]]; then
+  echo "== check (Fashion-MNIST MLP and CNN, batch 128)"
+  "${check[@]}" || status=1
+fi
+
+if [[ $sections == *" quickstart "* ]]; then
+  echo "== CLI: quickstart, 500 steps, --backend gpu"
+  "${lrs[@]}" run "$examples/quickstart.lrs" --set steps=500 --backend gpu --out "$work/run" || status=1
+fi
+
+# RL on the GPU: each run's last lines (its backend, ms per env step, final return or accuracy),
+# the same spec on wasm beside it. Each is bounded so a slow backend cannot eat the whole lease.
+rl_run() { # name, backend, seconds, args...
+  local name=$1 backend=$2 limit=$3
+  shift 3
+  echo "-- $name on $backend"
+  timeout "$limit" "${lrs[@]}" run "$@" --backend "$backend" --out "$work/$name-$backend" 2>&1 | grep -E "^(backend|done|stopped|lrs:|error)" || echo "($name on $backend: no result within ${limit}s)"
+}
+if [[ $sections == *" rl "* ]]; then
+  # Short: on the H100 (2026-11-27) an env step took 19.5 ms (cartpole) and 5.0 ms (digit-sum) on webgpu.
+  echo "== RL: cartpole-ppo (2,048 env steps), digit-sum-grpo (3,000 tokens)"
+  for backend in gpu wasm; do
+    rl_run cartpole-ppo "$backend" 120 "$examples/cartpole-ppo.lrs" --set steps=2048
+    rl_run digit-sum-grpo "$backend" 120 "$examples/digit-sum-grpo.lrs" --trial 0 --set steps=3000
+  done
+fi
 exit $status

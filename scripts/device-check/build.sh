@@ -26,17 +26,21 @@ bundle() {
 bundle packages/runtime/bench/device-check.ts "$stage/check.mjs"
 bundle packages/cli/src/bin.ts "$stage/lrs.mjs"
 cp packages/runtime/node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm "$stage/"
-mkdir -p "$stage/examples" && cp examples/quickstart.lrs "$stage/examples/"
+mkdir -p "$stage/examples" && cp examples/quickstart.lrs examples/cartpole-ppo.lrs examples/digit-sum-grpo.lrs "$stage/examples/"
 
 webgpu=$(readlink -f packages/runtime/node_modules/webgpu)
 mkdir -p "$stage/node_modules/webgpu/dist/linux-x64"
 cp "$webgpu/package.json" "$webgpu/index.js" "$stage/node_modules/webgpu/"
 cp "$webgpu/dist/linux-x64/dawn.node" "$stage/node_modules/webgpu/dist/linux-x64/"
 
-# Debian's Vulkan loader (libvulkan1), unpacked; only put on LD_LIBRARY_PATH where none is installed.
+# Debian's Vulkan loader (libvulkan1) and the GL vendor-neutral dispatch libraries the NVIDIA ICD
+# (libGLX_nvidia.so.0) links against (libglvnd0, libglx0, libegl1), unpacked; put on LD_LIBRARY_PATH
+# only where the machine lacks them. On the H100 machine of 2026-11-27 the loader found the ICD but
+# could not get vkCreateInstance from it until these were present.
 if command -v apt-get >/dev/null; then
-  (cd "$stage" && apt-get download libvulkan1 >/dev/null 2>&1 && dpkg-deb -x libvulkan1_*.deb vk && mkdir -p vulkan && cp -a vk/usr/lib/*/libvulkan.so.1* vulkan/ && rm -rf vk libvulkan1_*.deb) \
-    || echo "note: libvulkan1 could not be downloaded; the bundle relies on the machine's Vulkan loader"
+  (cd "$stage" && apt-get download libvulkan1 libglvnd0 libglx0 libegl1 >/dev/null 2>&1 && mkdir -p vk vulkan \
+    && for deb in *.deb; do dpkg-deb -x "$deb" vk; done && cp -a vk/usr/lib/*/lib*.so.* vulkan/ && rm -rf vk ./*.deb) \
+    || echo "note: libvulkan1 / libglvnd could not be downloaded; the bundle relies on the machine's"
 fi
 
 tar -C "$stage" -cf - . | xz -T0 -6 > "$out/payload.tar.xz"

@@ -1,5 +1,6 @@
 export { Backend, BackendUnavailable, backendRequests } from "./backend/Backend.ts"
-export type { BackendName, BackendRequest } from "./backend/Backend.ts"
+export type { BackendHints, BackendName, BackendRequest } from "./backend/Backend.ts"
+export { backendHints } from "./backend/hints.ts"
 export { installWasmMatMulFix, isWasmMatMulFixInstalled, uninstallWasmMatMulFix } from "./backend/wasmMatMulFix.ts"
 export { createBatchSampler, gatherRows, restoreBatchSampler } from "./data/batches.ts"
 export type { BatchSampler, BatchSamplerState } from "./data/batches.ts"

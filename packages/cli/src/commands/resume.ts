@@ -36,7 +36,7 @@ export const resume = Command.make(
     const options = (yield* parse("run.json", yield* read("run.json").pipe(Effect.orElseSucceed(() => "{}")))) as { data?: { baseDir?: string; dataDir?: string } }
     const runtime = yield* Effect.promise(() => import("@lrs/runtime"))
     const layer = Layer.mergeAll(
-      runtime.Backend.layer(backend),
+      runtime.Backend.layer(backend, runtime.backendHints(ir)),
       runtime.RunStore.layer,
       runtime.Reporter.layer({ tty: process.stdout.isTTY === true, write: (s) => void process.stdout.write(s), columns: process.stdout.columns ?? 80 })
     )

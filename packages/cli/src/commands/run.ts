@@ -41,7 +41,7 @@ export const run = Command.make(
     // Loaded here, not at the top: `lrs check` and `--help` must not load TensorFlow.js.
     const runtime = yield* Effect.promise(() => import("@lrs/runtime"))
     const layer = Layer.mergeAll(
-      runtime.Backend.layer(backend),
+      runtime.Backend.layer(backend, runtime.backendHints(ir)),
       runtime.RunStore.layer,
       runtime.Reporter.layer({ tty: process.stdout.isTTY === true, write: (s) => void process.stdout.write(s), columns: process.stdout.columns ?? 80 })
     )

@@ -135,7 +135,19 @@ const firstOf = Effect.fnUntraced(function*(candidates: ReadonlyArray<readonly [
   return { selected: undefined, failures }
 })
 
-const select = Effect.fnUntraced(function*(request: BackendRequest) {
+/**
+ * What `auto` knows of the run. `webGpuPays: false` keeps it off WebGPU: on an NVIDIA H100
+ * (docs/gpu.md, 2026-11-27) a WebGPU step cost about the same for the Fashion MLP as for the CNN
+ * (78 vs 67 ms: dispatch-bound), so only convolutions ran faster there than on wasm (10x); the MLP
+ * ran 5x and PPO's CartPole 28x slower. `--backend gpu` still takes it.
+ */
+export interface BackendHints {
+  readonly webGpuPays?: boolean
+  /** Said in the reason when WebGPU is not tried, e.g. "an mlp model". */
+  readonly workload?: string
+}
+
+const select = Effect.fnUntraced(function*(request: BackendRequest, hints: BackendHints = {}) {
   switch (request) {
     case "gpu": {
       const { selected, failures } = yield* firstOf([["tfjs-node-gpu", start("tfjs-node-gpu")], ["webgpu", start("webgpu")]])
@@ -154,13 +166,17 @@ const select = Effect.fnUntraced(function*(request: BackendRequest) {
       yield* start("cpu")
       return { name: "cpu", reason: "requested: cpu ready" } as const
     case "auto": {
+      const skipWebGpu = hints.webGpuPays === false
       const { selected, failures } = yield* firstOf([
         ["tfjs-node-gpu", start("tfjs-node-gpu")],
-        ["webgpu", start("webgpu", startHardwareWebGpu)],
+        ...(skipWebGpu ? [] : [["webgpu", start("webgpu", startHardwareWebGpu)] as const]),
         ["wasm", start("wasm")],
         ["cpu", start("cpu")]
       ])
-      if (selected !== undefined) return { name: selected.name, reason: `auto: ${selected.reason}` }
+      const skipped = skipWebGpu && selected?.name !== "tfjs-node-gpu"
+        ? `; webgpu not tried: ${hints.workload ?? "this run"} is faster on wasm than on WebGPU, which pays for convolutions only (docs/gpu.md; --backend gpu takes it anyway)`
+        : ""
+      if (selected !== undefined) return { name: selected.name, reason: `auto: ${selected.reason}${skipped}` }
       // cpu is part of @tensorflow/tfjs itself; reaching here means tfjs is unusable.
       return yield* new BackendUnavailable({ backend: "cpu", message: failures.map(describeFailure).join("; "), help: help.cpu })
     }
@@ -184,11 +200,11 @@ export class Backend extends Context.Service<Backend, {
   /** The WebGPU adapter, on the webgpu backend. */
   readonly adapter?: GpuAdapter
 }>()("@lrs/runtime/backend/Backend") {
-  static layer(request: BackendRequest): Layer.Layer<Backend, BackendUnavailable> {
+  static layer(request: BackendRequest, hints: BackendHints = {}): Layer.Layer<Backend, BackendUnavailable> {
     return Layer.effect(
       Backend,
       Effect.acquireRelease(
-        select(request).pipe(Effect.map(({ name, reason }) => {
+        select(request, hints).pipe(Effect.map(({ name, reason }) => {
           const adapter = name === "webgpu" ? currentGpuAdapter() : undefined
           return Backend.of({ name, reason, gpu: isGpuBackend(name), ...(adapter === undefined ? {} : { adapter }) })
         })),

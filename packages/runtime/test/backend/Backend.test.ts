@@ -1,7 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as tf from "@tensorflow/tfjs"
 import { Effect, Result } from "effect"
+import type { RunIR } from "@lrs/compiler"
 import { Backend } from "../../src/backend/Backend.ts"
+import { backendHints } from "../../src/backend/hints.ts"
 import { isWasmMatMulFixInstalled } from "../../src/backend/wasmMatMulFix.ts"
 
 const backendName = Effect.gen(function*() {
@@ -82,4 +84,19 @@ describe("Backend", () => {
       assert.isTrue(reason.startsWith("auto: "))
       assert.include(reason, `${name} ready`)
     }))
+
+  it.effect("auto leaves WebGPU out for a run it does not pay for, and says so", () =>
+    Effect.gen(function*() {
+      const { name, reason } = yield* backendName.pipe(Effect.provide(Backend.layer("auto", { webGpuPays: false, workload: "a run of an mlp" })))
+      assert.notStrictEqual(name, "webgpu")
+      assert.notInclude(reason, "webgpu unavailable")
+      if (name !== "tfjs-node-gpu") assert.include(reason, "webgpu not tried: a run of an mlp is faster on wasm")
+    }))
+
+  it("asks WebGPU only for convolutional models", () => {
+    const model = (kind: string) => ({ model: { kind } }) as unknown as RunIR
+    assert.deepStrictEqual(backendHints(model("cnn")), { webGpuPays: true })
+    assert.deepStrictEqual(backendHints(model("mlp")), { webGpuPays: false, workload: "a run of an mlp" })
+    assert.deepStrictEqual(backendHints(model("gru")), { webGpuPays: false, workload: "a run of a gru" })
+  })
 })
