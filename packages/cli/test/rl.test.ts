@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { spawnSync } from "node:child_process"
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 
@@ -76,6 +76,46 @@ experiment digits {
     expect(rows[0]!["length_limit"]).toBe(8)
     expect(rows.every((row) => row["length_limit"]! >= 6 && row["length_limit"]! <= 8)).toBe(true)
     expect(rows.some((row) => row["length_limit"] === 6)).toBe(true)
+  })
+
+  it("a run counted in iterations stops after them, reads its schedules at the iterations done, and resumes on that clock", () => {
+    const dir = mkdtempSync(join(tmpdir(), "lrs-rl-iterations-"))
+    writeFileSync(join(dir, "iterations.lrs"), `lrs 1
+experiment iterations {
+  seed = 3
+  steps = 12 iterations
+  data = digit_sum(prompts = 4, group = 4, max_target = 9, max_length = 6)
+  model = gru(hidden = 16, embedding = 8)
+  optimizer = adam(lr = 3e-3)
+  rl {
+    algorithm = grpo()
+    budget = linear(6 -> 3)
+  }
+  log every 1 iterations
+  checkpoint every 5 iterations
+}
+`)
+    const r = lrs(["run", join(dir, "iterations.lrs"), "--backend", "wasm", "--out", join(dir, "run")])
+    expect(r.status, r.stderr).toBe(0)
+    const rowsOf = (run: string) => readFileSync(join(dir, run, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, number>)
+    const rows = rowsOf("run")
+    expect(rows.map((row) => row["step"])).toEqual(Array.from({ length: 12 }, (_, i) => i + 1))
+    expect(rows.every((row) => row["iteration"] === row["step"])).toBe(true)
+    // Each iteration's budget is read before its rollout, at the iterations done: 6 - 3 t / 12.
+    expect(rows.map((row) => row["budget_value"])).toEqual(rows.map((row) => 6 - (3 * (row["step"]! - 1)) / 12))
+    // Env steps still counted (the tokens generated), growing every iteration.
+    expect(rows.every((row, i) => i === 0 || row["env_steps"]! > rows[i - 1]!["env_steps"]!)).toBe(true)
+    const summary = JSON.parse(readFileSync(join(dir, "run", "summary.json"), "utf8"))
+    expect(summary.steps).toBe(12)
+    expect(summary.rl.iterations).toBe(12)
+    expect(readdirSync(join(dir, "run", "checkpoints")).sort()).toEqual(["step-00000005", "step-00000010", "step-00000012"])
+    // Resumed from iteration 10 (the last checkpoint but one), the last two iterations come back the same.
+    cpSync(join(dir, "run"), join(dir, "again"), { recursive: true })
+    rmSync(join(dir, "again", "checkpoints", "step-00000012"), { recursive: true })
+    const resumed = lrs(["resume", join(dir, "again"), "--backend", "wasm"])
+    expect(resumed.status, resumed.stderr).toBe(0)
+    expect(resumed.stdout).toContain("from the checkpoint after 10 iterations")
+    expect(rowsOf("again")).toEqual(rows)
   })
 
   it("GRPO with a scheduled group size, and with CurES's rollout allocation: rows show the groups each iteration made", () => {

@@ -243,7 +243,7 @@ const rlLines = (r: RlIR, origin: string, steps: number): Array<[string, string]
 export const printResolved = (ir: RunIR, origins: Origins): string => {
   const lines: Array<[string, string]> = [
     [`seed = ${ir.seed}`, originText(origins["seed"])],
-    [`steps = ${ir.steps}`, origins["epochs"]?.kind === "default" || origins["epochs"] === undefined ? originText(origins["steps"]) : `epochs, ${originText(origins["epochs"])}`],
+    [`steps = ${ir.steps}${ir.rl?.clock === "iterations" ? " iterations" : ""}`, origins["epochs"]?.kind === "default" || origins["epochs"] === undefined ? originText(origins["steps"]) : `epochs, ${originText(origins["epochs"])}`],
     // An rl experiment's batch is its rollout, implied by the environment and the algorithm.
     ...(ir.rl === undefined ? [[`batch = ${ir.batch}`, originText(origins["batch"])] as [string, string]] : []),
     [`data = ${dataText(ir.data)}`, originText(origins["data"])],

@@ -65,6 +65,10 @@ export interface TimeAxes {
   readonly tasksHidden?: boolean
   /** An RL experiment: its steps are environment steps, so `env_steps` converts one to one. */
   readonly envSteps?: boolean
+  /** An RL experiment on a token task counting env steps: a token is an env step. */
+  readonly tokens?: boolean
+  /** An RL experiment whose budget is in iterations (`steps = 300 iterations`): its steps are iterations. */
+  readonly iterations?: boolean
 }
 
 interface State {

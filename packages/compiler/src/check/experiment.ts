@@ -82,6 +82,12 @@ export const checkExperiment = (
     return true
   }
   for (const m of block.members) collect(ctx, scope, m, name, once, fields, statements, blocks)
+  const ownSteps = fields.get("steps")?.expr
+  const overriddenSteps = overrides.get("steps")?.expr
+  // A bare count would quietly move a run counted in iterations onto env steps: say which is meant.
+  if (ownSteps?.kind === "Number" && ownSteps.unit?.text === "iterations" && overriddenSteps?.kind === "Number" && overriddenSteps.unit === undefined) {
+    ctx.report("LRS2005", overriddenSteps.span, `this experiment counts its run in iterations (\`steps = ${ownSteps.raw} iterations\`); a bare count would count env steps`, `write \`steps=${overriddenSteps.raw} iterations\` (or \`${overriddenSteps.raw} env_steps\` to count env steps)`)
+  }
   for (const [key, value] of overrides) {
     if (key.startsWith("curriculum.") || key.startsWith("stream.") || key.startsWith("rl.")) continue
     // An overridden budget replaces the spec's, whichever way the spec counts it (`--set steps=60` on an `epochs = 5` spec).
@@ -111,8 +117,11 @@ export const checkExperiment = (
   const data = dataExpr === undefined ? undefined : checkData(ctx, dataExpr)
   // An environment's run counts env steps: `steps`, `env_steps` and `%` are its lengths.
   const env = data !== undefined && isEnv(data) ? data : undefined
+  // An rl run's clock: env steps, or iterations when its budget says so (`steps = 300 iterations`).
+  const stepsValue = fields.get("steps")?.expr
+  const iterationClock = env !== undefined && stepsValue?.kind === "Number" && stepsValue.unit?.text === "iterations"
   const axesCtx = ctx.withAxes({
-    ...(env === undefined ? {} : { envSteps: true }),
+    ...(env === undefined ? {} : iterationClock ? { iterations: true } : { envSteps: true, ...(isTokenEnv(env) ? { tokens: true } : {}) }),
     ...(batch === undefined || env !== undefined ? {} : { batch }),
     ...(batch === undefined || data === undefined || trainExamples(data) === undefined ? {} : { stepsPerEpoch: Math.ceil(trainExamples(data)! / batch) })
   })
@@ -264,7 +273,7 @@ export const checkExperiment = (
     ...(ensemble === undefined ? {} : { ensemble }),
     ...(curriculum === undefined ? {} : { curriculum }),
     ...(stream === undefined ? {} : { stream }),
-    ...(rl === undefined ? {} : { rl }),
+    ...(rl === undefined ? {} : { rl: iterationClock ? { clock: "iterations", ...rl } : rl }),
     span: block.span
   }
   return { ir, origins }

@@ -3,7 +3,7 @@ import type { Context, Definition } from "./Context.ts"
 import { suggestionHelp } from "./suggest.ts"
 
 /** Units the language knows. Which of them a place accepts is up to that place. */
-export const knownUnits = ["steps", "epochs", "samples", "tasks", "tokens", "env_steps", "%"] as const
+export const knownUnits = ["steps", "epochs", "samples", "tasks", "tokens", "env_steps", "iterations", "%"] as const
 
 /** A plain description of an expression's form, for "expected X, found Y" messages. */
 export const describe = (e: Expr): string => {

@@ -679,7 +679,7 @@ export const explanations: { readonly [C in Code]: Explanation } = {
   },
   LRS2003: {
     explanation:
-      "A quantity has a unit the language does not know. Lengths are written in `steps`, `epochs`, `samples` (or `tasks`, `tokens` and `env_steps` where the experiment has such an axis), or as a `%` of the enclosing span. Units are always plural.",
+      "A quantity has a unit the language does not know. Lengths are written in `steps`, `epochs`, `samples` (or `tasks`, `tokens`, `env_steps` and `iterations` where the experiment has such an axis), or as a `%` of the enclosing span. Units are always plural.",
     wrong: {
       spec: lines(
         "lrs 1",
@@ -733,7 +733,7 @@ export const explanations: { readonly [C in Code]: Explanation } = {
   },
   LRS2005: {
     explanation:
-      "Every length ends up as a number of steps, and this unit cannot be converted here. `env_steps` is the axis of an rl experiment (`data = cartpole()`), where `epochs` and `samples` have no meaning; `tasks` needs a `stream` block; `tokens` needs a token axis, which this release does not have; `epochs` and `samples` need a valid `data` and `batch`. Give the length in `steps`, `epochs`, `samples` or as a `%` of the span.",
+      "Every length ends up as a number of steps, and this unit cannot be converted here. `env_steps` is the axis of an rl experiment (`data = cartpole()`), where `epochs` and `samples` have no meaning, and `tokens` the same on a token task (`data = digit_sum()`); an rl experiment whose budget is `steps = N iterations` counts iterations instead, and the two never convert into each other (an iteration's env steps vary); `tasks` needs a `stream` block; `epochs` and `samples` need a valid `data` and `batch`. Give the length in `steps`, `epochs`, `samples` or as a `%` of the span.",
     wrong: {
       spec: lines(
         "lrs 1",

@@ -388,6 +388,12 @@ export interface AdaptiveEntropyIR {
  * update, returns whitened or not.
  */
 export interface RlIR {
+  /**
+   * The run's clock: absent, the run's `steps` (and every length, schedule, log and checkpoint
+   * interval) count env steps; `iterations` (`steps = 300 iterations`), they count iterations
+   * (a rollout and its updates: CleanRL's `num_iterations`, verl's training steps).
+   */
+  readonly clock?: "iterations"
   readonly algorithm:
     | {
       readonly kind: "ppo"

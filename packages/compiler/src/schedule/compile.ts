@@ -147,8 +147,9 @@ const sequence = (ctx: Context, parts: ReadonlyArray<Expr>, extent: Extent, whol
 /**
  * A length in updates: `500 steps`, `1k steps`, `P%` of the enclosing span, `N epochs`
  * (`N * ceil(train examples / batch)` steps) or `N samples` (`N / batch` steps); `%`, epochs and
- * samples are rounded to the nearest step; `N tasks` is N of a stream's tasks. `tokens` and
- * `env_steps` have no conversion here.
+ * samples are rounded to the nearest step; `N tasks` is N of a stream's tasks. An rl experiment
+ * counts env steps (`env_steps`, and `tokens` on a token task) or, when its budget is written in
+ * iterations, iterations; the two never convert into each other (an iteration's env steps vary).
  */
 export const durationSteps = (ctx: Context, e: Expr, span: number): number | undefined => {
   if (e.kind === "Missing") return undefined
@@ -172,13 +173,24 @@ export const toSteps = (ctx: Context, e: Expr & { kind: "Number" }, unit: string
       if (e.value > 100) return ctx.report("LRS2002", e.span, `a share of the span must be at most 100%, found ${e.raw}%`)
       return Math.round((e.value / 100) * span)
     case "epochs": {
-      if (ctx.axes.envSteps === true) return ctx.report("LRS2005", unitSpan, "an rl experiment has no epochs: its axis is environment steps", "give the length in `env_steps` (or `steps`, the same here) or as a `%` of the span")
+      if (ctx.axes.envSteps === true || ctx.axes.iterations === true) return ctx.report("LRS2005", unitSpan, `an rl experiment has no epochs: its axis is ${ctx.axes.iterations === true ? "iterations" : "environment steps"}`, `give the length in \`${ctx.axes.iterations === true ? "iterations" : "env_steps"}\` (or \`steps\`, the same here) or as a \`%\` of the span`)
       const per = ctx.axes.stepsPerEpoch
       if (per === undefined) return ctx.report("LRS2005", unitSpan, "`epochs` cannot be converted to steps without a valid `data` and `batch`", "fix those, or give the length in steps")
       return Math.round(e.value * per)
     }
+    case "iterations":
+      if (ctx.axes.iterations === true) return e.value
+      if (ctx.axes.envSteps === true) {
+        return ctx.report("LRS2005", unitSpan, "`iterations` is no fixed number of env steps (a GRPO iteration's tokens and a REINFORCE episode's steps vary), and this run counts env steps", "give the length in `env_steps` or as a `%` of the span, or count the whole run in iterations: `steps = 300 iterations`")
+      }
+      return ctx.report("LRS2005", unitSpan, "`iterations` is a time axis of an rl experiment only", "give the length in `steps`, `epochs`, `samples` or as a `%` of the span")
+    case "tokens":
+      if (ctx.axes.tokens === true) return e.value
+      if (ctx.axes.iterations === true) return ctx.report("LRS2005", unitSpan, "this run counts iterations (`steps = N iterations`), and an iteration's tokens vary", "give the length in `iterations` or as a `%` of the span")
+      return ctx.report("LRS2005", unitSpan, `\`tokens\` cannot be converted to steps: this experiment has no token axis`, ctx.axes.envSteps === true ? "give the length in `env_steps` or as a `%` of the span (a token task's env steps are its tokens)" : "give the length in `steps`, `epochs`, `samples` or as a `%` of the span")
     case "env_steps":
       if (ctx.axes.envSteps === true) return e.value
+      if (ctx.axes.iterations === true) return ctx.report("LRS2005", unitSpan, "this run counts iterations (`steps = N iterations`), and an iteration's env steps are no fixed number", "give the length in `iterations` or as a `%` of the span, or count the run in env steps: `steps = 100000`")
       return ctx.report("LRS2005", unitSpan, "`env_steps` cannot be converted to steps: this experiment has no environment", "give the length in `steps`, `epochs`, `samples` or as a `%` of the span; `env_steps` is the axis of an rl experiment (`data = cartpole()`)")
     case "tasks": {
       const per = ctx.axes.stepsPerTask

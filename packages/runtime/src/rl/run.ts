@@ -85,24 +85,25 @@ const encode = (value: unknown): string =>
 const decode = (text: string): unknown =>
   JSON.parse(text, (_k, v) => (v !== null && typeof v === "object" && Array.isArray((v as { $f32?: unknown }).$f32) ? Float32Array.from((v as { $f32: Array<number> }).$f32) : v))
 
-const folderOf = (envSteps: number) => `checkpoints/step-${String(envSteps).padStart(8, "0")}`
+/** A checkpoint's folder, named by the run's clock (env steps, or iterations with `steps = N iterations`). */
+const folderOf = (step: number) => `checkpoints/step-${String(step).padStart(8, "0")}`
 
 /** The newest checkpoint of an RL run, or undefined before the first. */
 const latestCheckpoint = Effect.fnUntraced(function*(dir: RunDirectory) {
   const folders = (yield* dir.list("checkpoints").pipe(Effect.orElseSucceed(() => [] as ReadonlyArray<string>))).filter((n) => /^step-\d{8}$/.test(n)).sort()
   for (const folder of [...folders].reverse()) {
     const text = yield* dir.readText(`checkpoints/${folder}/rl.json`).pipe(Effect.option)
-    if (text._tag === "Some") return { envSteps: Number(folder.slice(5)), state: decode(text.value) as RlCheckpoint }
+    if (text._tag === "Some") return { step: Number(folder.slice(5)), state: decode(text.value) as RlCheckpoint }
   }
   return undefined
 })
 
 /** Keeps the metrics rows up to a checkpoint (dropping a torn last line), as the supervised resume does. */
-const keepRowsUpTo = Effect.fnUntraced(function*(dir: RunDirectory, envSteps: number) {
+const keepRowsUpTo = Effect.fnUntraced(function*(dir: RunDirectory, step: number) {
   const text = yield* dir.readText("metrics.jsonl").pipe(Effect.orElseSucceed(() => ""))
   const kept = text.split("\n").filter((line) => {
     try {
-      return line.trim() !== "" && (JSON.parse(line) as { step: number }).step <= envSteps
+      return line.trim() !== "" && (JSON.parse(line) as { step: number }).step <= step
     } catch {
       return false
     }
@@ -113,9 +114,10 @@ const keepRowsUpTo = Effect.fnUntraced(function*(dir: RunDirectory, envSteps: nu
 
 /**
  * Runs an RL experiment: iterations of the IR's algorithm (rollouts from `copies` seeded
- * environment copies, then updates) until the env-step budget is spent. Every scheduled value (lr,
- * clip, entropy and value coefficients) is read once per iteration, before its rollout, at the env
- * steps collected so far (CleanRL's annealing). A row `{"kind":"train","step":envSteps,...}` per
+ * environment copies, then updates) until the budget is spent. The run's clock is env steps, or
+ * iterations when the spec counts it so (`rl.clock`); every scheduled value (lr, clip, entropy and
+ * value coefficients) is read once per iteration, before its rollout, at the clock's count so far
+ * (CleanRL's annealing). A row `{"kind":"train","step":clock,...}` per
  * iteration that crosses a multiple of `log every`; checkpoints (`rl.json`: env, policy, Adam,
  * random streams, clock, episode window) at multiples of `checkpoint every` and at the end.
  */
@@ -130,12 +132,14 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
   const schedules = yield* Schedules
   const id = runId(ir)
   let dir: RunDirectory
-  let resumed: { envSteps: number; state: RlCheckpoint } | undefined
+  let resumed: { step: number; state: RlCheckpoint } | undefined
+  const iterationClock = rl.clock === "iterations"
+  const unit = iterationClock ? "iterations" : "env steps"
   if (request.runDir !== undefined) {
     dir = yield* store.reopen(request.runDir)
     resumed = yield* latestCheckpoint(dir)
-    yield* keepRowsUpTo(dir, resumed?.envSteps ?? 0)
-    yield* reporter.line(`resuming ${dir.path} ${resumed === undefined ? "from the start (no checkpoint yet)" : `from the checkpoint after ${resumed.envSteps} env steps`}`)
+    yield* keepRowsUpTo(dir, resumed?.step ?? 0)
+    yield* reporter.line(`resuming ${dir.path} ${resumed === undefined ? "from the start (no checkpoint yet)" : `from the checkpoint after ${resumed.step} ${unit}`}`)
   } else {
     const destination = request.destination!
     dir = yield* store.create("out" in destination ? destination : { root: destination.root, name: `${ir.experiment}-${id}` })
@@ -230,7 +234,9 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
   const read = (s: Parameters<typeof schedules.evaluate>[0], t: number) => schedules.evaluate(s, t, signals.adaptive)
   const mean = (xs: ReadonlyArray<number>) => (xs.length === 0 ? Number.NaN : xs.reduce((p, x) => p + x, 0) / xs.length)
   const started = yield* Clock.currentTimeMillis
-  const startSteps = learner.clock.envSteps
+  /** The run's clock: what `steps`, every schedule, `log every` and `checkpoint every` count. */
+  const now = () => (iterationClock ? learner.clock.iterations : learner.clock.envSteps)
+  const startSteps = now()
   let nextReport = startSteps + ir.steps / 10
   const crossed = (before: number, after: number, every: number) => Math.floor(before / every) !== Math.floor(after / every)
   /** One iteration of the algorithm at env step `t`, its scheduled values recorded into `values` (a Reading: awaited on a GPU). */
@@ -368,20 +374,20 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
       }
     }
   }
-  while (learner.clock.envSteps < ir.steps && stopReason === undefined) {
-    const t = learner.clock.envSteps
+  while (now() < ir.steps && stopReason === undefined) {
+    const t = now()
     const lr = read(ir.optimizer.lr, t)
     const values: Record<string, number> = { lr }
     // A failure inside the loop (a non-finite loss, a policy the env rejects) is blamed on the rl block.
     const failed = (e: unknown) =>
-      new TrainingError({ message: `the ${a.kind} iteration at env step ${t} failed: ${e instanceof Error ? e.message : String(e)}`, help: "check the algorithm's settings and the lr (a non-finite loss usually means the lr is too high)", span: rl.span })
+      new TrainingError({ message: `the ${a.kind} iteration at ${iterationClock ? "iteration" : "env step"} ${t} failed: ${e instanceof Error ? e.message : String(e)}`, help: "check the algorithm's settings and the lr (a non-finite loss usually means the lr is too high)", span: rl.span })
     const stats = backend.gpu
       ? yield* Effect.tryPromise({ try: () => runAsync(iterate(t, lr, values)), catch: failed })
       : yield* Effect.try({ try: () => runSync(iterate(t, lr, values)), catch: failed })
     episodes += stats.episodes
     window = [...window, ...stats.returns].slice(-returnWindow)
     lengths = [...lengths, ...stats.lengths].slice(-returnWindow)
-    const after = learner.clock.envSteps
+    const after = now()
     const windowMean = mean(window)
     if (window.length > 0 && (best === null || windowMean > best.return)) best = { step: after, return: windowMean }
     const finite = (x: number) => (Number.isFinite(x) ? x : null)
@@ -390,6 +396,7 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
       step: after,
       iteration: learner.clock.iterations,
       updates: learner.clock.updates,
+      ...(iterationClock ? { env_steps: learner.clock.envSteps } : {}),
       return: finite(windowMean),
       episode_return: finite(stats.meanReturn),
       episode_length: finite(mean(lengths)),
@@ -404,11 +411,11 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
     }
     signals.observe(row, after)
     const until = signals.stopped()
-    if (until !== undefined) stopReason = `${until} after ${after} env steps`
+    if (until !== undefined) stopReason = `${until} after ${after} ${unit}`
     if (crossed(t, after, ir.log.every) || after >= ir.steps || stopReason !== undefined) yield* metrics.append({ ...row, ...signals.columns() })
     if (after >= nextReport || after >= ir.steps) {
       nextReport += ir.steps / 10
-      yield* reporter.line(`env steps ${after}/${ir.steps}  return ${windowMean.toFixed(1)} (last ${window.length} episodes)  lr ${lr.toExponential(2)}`)
+      yield* reporter.line(`${unit} ${after}/${ir.steps}  return ${windowMean.toFixed(1)} (last ${window.length} episodes)  lr ${lr.toExponential(2)}`)
     }
     if (ir.checkpoint !== undefined && (crossed(t, after, ir.checkpoint.every) || after >= ir.steps || stopReason !== undefined)) {
       const state: RlCheckpoint = {
@@ -441,10 +448,10 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
     backend: backend.name,
     backendReason: backend.reason,
     seed: ir.seed,
-    steps: learner.clock.envSteps,
+    steps: now(),
     nonfinite: 0,
     wallSeconds: wallMs / 1000,
-    msPerStep: wallMs / Math.max(learner.clock.envSteps - startSteps, 1),
+    msPerStep: wallMs / Math.max(now() - startSteps, 1),
     final: { train: { return: mean(window), episode_length: mean(lengths), episodes } },
     rl: { iterations: learner.clock.iterations, updates: learner.clock.updates, episodes, best },
     ...(signals.reductions() === undefined ? {} : { plateaus: signals.reductions()! }),
