@@ -42,7 +42,9 @@ export const describe = (e: Expr): string => {
 /** Checks a unit name is one the language knows (reporting a typo with the nearest unit). */
 export const checkUnit = (ctx: Context, unit: Name): boolean => {
   if ((knownUnits as ReadonlyArray<string>).includes(unit.text)) return true
-  ctx.report("LRS2003", unit.span, `unknown unit \`${unit.text}\``, suggestionHelp(unit.text, knownUnits, "unit"))
+  // CleanRL called an iteration an "update" until 2024; an optimizer step is an update too, so lrs says `iterations`.
+  const help = unit.text === "updates" || unit.text === "update" ? "write `iterations`: an rl iteration is a rollout and the updates on it (CleanRL's `num_iterations`, once `num_updates`)" : suggestionHelp(unit.text, knownUnits, "unit")
+  ctx.report("LRS2003", unit.span, `unknown unit \`${unit.text}\``, help)
   return false
 }
 
