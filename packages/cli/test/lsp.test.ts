@@ -239,6 +239,10 @@ describe("lrs lsp", () => {
     for (const label of ["optimizer", "cosine", "warmup", "schedule", "evaluate", "peak", "common.floor", "test.accuracy"]) expect(labels).toContain(label)
     const cosine = r.result.find((i: any) => i.label === "cosine")
     expect(cosine.detail).toMatch(/^cosine\(from, to, exponent/)
+    // The rl and stream blocks' fields and the rl block's constructors, with their parameters.
+    for (const label of ["rl", "stream", "length_limit", "group_size", "replay", "grpo", "cures", "train.return"]) expect(labels).toContain(label)
+    expect(r.result.find((i: any) => i.label === "grpo").detail).toMatch(/^grpo\(epochs, minibatches, clip, .*entropy_low, entropy_high/)
+    expect(r.result.find((i: any) => i.label === "cures").detail).toBe("cures(temperature, allocation, rollouts)")
   })
 
   it("formats a document exactly as lrs fmt does, and leaves one with syntax errors alone", async () => {

@@ -132,6 +132,14 @@ sweep {
     peak in log(1e-3, 1e-1, 5)
   }
   seed in 1..3
+}
+experiment blocks {
+  stream {
+    tasks = split(classes_per_task = 2)
+  }
+  rl {
+    algorithm = grpo(clip = 0.2)
+  }
 }`.split("\n")
 
 const lineWith = (word: string): string => {

@@ -1,4 +1,4 @@
-import { builtinConstructors, type Constructor, curriculumFields, experimentFields, loadModules, metrics, type Module, scheduleConstructors, signalNames, type SourceHost, statementKinds } from "@lrs/compiler"
+import { builtinConstructors, type Constructor, curriculumFields, experimentFields, loadModules, metrics, type Module, rlConstructors, rlFields, scheduleConstructors, signalNames, type SourceHost, statementKinds, streamFields } from "@lrs/compiler"
 import type { Member } from "@lrs/dsl"
 import type { OpenDocument } from "./documents.ts"
 import { experimentAt } from "./locate.ts"
@@ -8,11 +8,11 @@ import { keywordDocs, keywords } from "./keywords.ts"
 
 /** Words that start a member, by where the line is: what is worth offering first there. */
 const topLevelWords = ["lrs", "import", "param", "schedule", "experiment", "sweep"]
-const experimentWords = [...experimentFields, "schedule", "curriculum", ...statementKinds, "until"]
+const experimentWords = [...experimentFields, "schedule", "curriculum", "stream", "rl", ...statementKinds, "until"]
 
 /**
  * What may be typed here. Everything the language names is offered (keywords, constructors with
- * their parameters, experiment and curriculum fields, signals, the file's params and schedules);
+ * their parameters, experiment, curriculum, stream and rl fields, signals, the file's params and schedules);
  * the words that can start a line in the block under the cursor sort first. After `alias.` or
  * `torch.`, only the names of that namespace.
  */
@@ -60,6 +60,9 @@ const languageItems = (snippets: boolean): Array<CompletionItem> => {
     ...keywords.map((k) => ({ label: k, kind: CompletionItemKind.keyword, documentation: keywordDocs[k]! })),
     ...experimentFields.map((f) => ({ label: f, kind: CompletionItemKind.field, detail: "experiment field" })),
     ...curriculumFields.map((f) => ({ label: f, kind: CompletionItemKind.field, detail: "curriculum field" })),
+    ...streamFields.map((f) => ({ label: f, kind: CompletionItemKind.field, detail: "stream field" })),
+    ...rlFields.map((f) => ({ label: f, kind: CompletionItemKind.field, detail: "rl field" })),
+    ...Object.entries(rlConstructors).map(([name, params]) => constructorItem(name, { params }, "rl", snippets)),
     ...[...scheduleConstructors].map(([name, c]) => constructorItem(name, c, "schedule", snippets)),
     ...Object.entries(builtinConstructors).flatMap(([field, table]) =>
       Object.entries(table as Readonly<Record<string, ReadonlyArray<string>>>).map(([name, params]) => constructorItem(name, { params }, field, snippets))

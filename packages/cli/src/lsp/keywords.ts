@@ -13,6 +13,8 @@ export const keywordDocs: Readonly<Record<string, string>> = {
   sweep: "`sweep { NAME in VALUES ... }`: variations of root params and experiment fields; `zip { ... }` varies axes together.",
   zip: "`zip { a in [...] b in [...] }` inside a sweep: axes that vary together and must have as many values each.",
   curriculum: "`curriculum { score, order, pacing, sampler }`: which training examples a batch may draw from as training goes on.",
+  stream: "`stream { tasks, scenario, budgets, replay, regularizer, ... }`: a continual-learning stream of tasks trained one after another, evaluated on all of them.",
+  rl: "`rl { algorithm, budget, length_limit, group_size, curriculum }`: how an experiment whose `data` is an environment learns from it (ppo, reinforce, grpo).",
   evaluate: "`evaluate every N [on test|validation] [[metrics]]`: evaluate on a held-out split at update 0, every N updates and at the end.",
   log: "`log every N [[signals]]`: a metrics row every N updates and at the last, with `loss`, `lr`, every named schedule and the listed signals.",
   checkpoint: "`checkpoint every N`: write a checkpoint every N updates, at the end and at an early stop (`lrs resume` restarts from it).",

@@ -17,6 +17,18 @@ import { checkedBool, checkedChoice, checkedNumber, describe } from "./values.ts
 export const rlFields = ["algorithm", "shared", "budget", "length_limit", "group_size", "curriculum"] as const
 
 const ppoArgs = ["rollout", "epochs", "minibatches", "gamma", "lambda", "clip", "value_clip", "entropy", "value", "max_grad_norm", "target_kl", "truncation", "normalize_advantage", "lr_scale"]
+
+/** The rl block's constructors and their parameters (the checks below bind these; the LSP offers them). */
+export const rlConstructors = {
+  ppo: ppoArgs,
+  reinforce: ["gamma", "baseline"],
+  grpo: ["epochs", "minibatches", "clip", "clip_high", "beta", "scale", "normalization", "temperature", "entropy", "max_grad_norm", "entropy_low", "entropy_high", "lr_scale", ...grpoControlArgs],
+  adaptive_kl: ["initial", "target", "horizon"],
+  adaptive_entropy: ["initial", "target", "delta", "min", "max"],
+  adaptive_replay: ["low", "high", "every", "gap"],
+  sec: ["lr", "temperature"],
+  cures: ["temperature", "allocation", "rollouts"]
+} as const satisfies Readonly<Record<string, ReadonlyArray<string>>>
 const positive: Domain = { contains: (v) => v > 0, text: "must be > 0" }
 
 /**
@@ -30,13 +42,13 @@ const controlled = (ctx: Context, args: ReadonlyMap<string, Expr>, key: "beta" |
   if (e === undefined || e.kind !== "Call" || (fn !== "adaptive_kl" && fn !== "adaptive_entropy")) return coefficient(ctx, args, key, fallback, extent, nonNegative, span)
   if (fn !== want) return ctx.report("LRS2001", e.span, `\`${fn}\` steers ${fn === "adaptive_kl" ? "`beta`" : "`entropy`"}, not \`${key}\``, `write \`${key} = ${want}(...)\``)
   if (fn === "adaptive_kl") {
-    const a = bindArgs(ctx, e, ["initial", "target", "horizon"], ["target"])
+    const a = bindArgs(ctx, e, rlConstructors.adaptive_kl, ["target"])
     const initial = a.get("initial") === undefined ? 0.001 : checkedNumber(ctx, a.get("initial")!, "initial", { min: 0, exclusive: "min" })
     const target = a.get("target") === undefined ? undefined : checkedNumber(ctx, a.get("target")!, "target", { min: 0, exclusive: "min" })
     const horizon = a.get("horizon") === undefined ? 10000 : checkedNumber(ctx, a.get("horizon")!, "horizon", { min: 1 })
     return initial === undefined || target === undefined || horizon === undefined ? undefined : { kind: "adaptive_kl", initial, target, horizon, span: e.span }
   }
-  const a = bindArgs(ctx, e, ["initial", "target", "delta", "min", "max"], ["target"])
+  const a = bindArgs(ctx, e, rlConstructors.adaptive_entropy, ["target"])
   const num = (k: string, fallback: number) => (a.get(k) === undefined ? fallback : checkedNumber(ctx, a.get(k)!, k, { min: 0 }))
   const initial = num("initial", 0)
   const target = a.get("target") === undefined ? undefined : checkedNumber(ctx, a.get("target")!, "target", { min: 0 })
@@ -62,7 +74,7 @@ const checkAlgorithm = (ctx: Context, e: Expr, env: EnvIR, extent: Extent, budge
     return ctx.report("LRS2001", e.span, tokens ? `a token task (\`${env.kind}\`) is learnt with \`grpo(...)\` in this release` : `\`grpo\` learns token tasks (\`data = digit_sum()\`, \`copy_reverse()\`); \`${env.kind}\` takes \`ppo\` or \`reinforce\``, tokens ? "write `algorithm = grpo()`" : "write `algorithm = ppo()`")
   }
   if (fn === "grpo") {
-    const args = bindArgs(ctx, e, ["epochs", "minibatches", "clip", "clip_high", "beta", "scale", "normalization", "temperature", "entropy", "max_grad_norm", "entropy_low", "entropy_high", "lr_scale", ...grpoControlArgs])
+    const args = bindArgs(ctx, e, rlConstructors.grpo)
     const int = (key: string, fallback: number) => (args.get(key) === undefined ? fallback : checkedNumber(ctx, args.get(key)!, key, { integer: true, min: 1 }))
     const epochs = int("epochs", 1)
     const minibatches = int("minibatches", 1)
@@ -97,7 +109,7 @@ const checkAlgorithm = (ctx: Context, e: Expr, env: EnvIR, extent: Extent, budge
     return { kind: "grpo", epochs, minibatches, clip, clipHigh, beta, scale, normalization, temperature, entropy, maxGradNorm, ...(low === undefined || high === undefined ? {} : { entropyBand: { low, high } }), ...controls, ...(lrScale === null ? {} : { lrScale }) }
   }
   if (fn === "reinforce") {
-    const args = bindArgs(ctx, e, ["gamma", "baseline"])
+    const args = bindArgs(ctx, e, rlConstructors.reinforce)
     const gamma = args.get("gamma") === undefined ? 0.99 : checkedNumber(ctx, args.get("gamma")!, "gamma", { min: 0, max: 1 })
     const baseline = args.get("baseline") === undefined ? "whiten" : checkedChoice(ctx, args.get("baseline")!, "baseline", ["none", "whiten"] as const)
     return gamma === undefined || baseline === undefined ? undefined : { kind: "reinforce", gamma, baseline }
@@ -158,13 +170,13 @@ const checkCategoryCurriculum = (ctx: Context, e: Expr, env: EnvIR, extent: Exte
   }
   if (!isTokenEnv(env)) return ctx.report("LRS2001", e.span, `\`${fn}\` chooses among a task's categories; \`${env.kind}\` has none`, "use it with `data = digit_sum()` or `copy_reverse()`")
   if (fn === "cures") {
-    const args = bindArgs(ctx, e, ["temperature", "allocation", "rollouts"])
+    const args = bindArgs(ctx, e, rlConstructors.cures)
     const allocation = checkAllocation(ctx, args, env, e.span)
     const t = args.get("temperature")
     const temperature = t?.kind === "Ref" && t.path.length === 1 && t.path[0]!.text === "released" ? "released" : coefficient(ctx, args, "temperature", 0.1, extent, positive, e.span)
     return temperature === undefined || allocation === undefined ? undefined : { kind: "cures", temperature, ...(allocation === null ? {} : { allocation }) }
   }
-  const args = bindArgs(ctx, e, ["lr", "temperature"])
+  const args = bindArgs(ctx, e, rlConstructors.sec)
   const lr = args.get("lr") === undefined ? 0.5 : checkedNumber(ctx, args.get("lr")!, "lr", { min: 0, max: 1, exclusive: "min" })
   const temperature = coefficient(ctx, args, "temperature", 0.2, extent, positive, e.span)
   return lr === undefined || temperature === undefined ? undefined : { kind: "sec", lr, temperature }
