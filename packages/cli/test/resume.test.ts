@@ -404,7 +404,7 @@ experiment scole {
     expect(summary.continual.curve).toHaveLength(20)
   })
 
-  // PPO on CartPole, and GRPO on digit-sum with both closed-loop controllers, SEC and a plateau lr on a `train.*` signal (their state is in the checkpoint too),
+  // PPO on CartPole, and GRPO on digit-sum with both closed-loop controllers, Entrocraft's entropic weights, SEC and a plateau lr on a `train.*` signal (their state is in the checkpoint too),
   // and DAPO's dynamic sampling and overlong punishment, D3S's down-sampling and OBLR-PO's baseline (stateless, but extra batches and draws).
   for (const [name, body, steps, every] of ([
     ["PPO", `  data = cartpole(copies = 4)
@@ -423,7 +423,7 @@ experiment scole {
   model = gru(hidden = 16, embedding = 8)
   optimizer = adam(lr = plateau(3e-3, on = ema(train.accuracy, 0.5), mode = max, factor = 0.7, patience = 1))
   rl {
-    algorithm = grpo(minibatches = 2, beta = adaptive_kl(initial = 0.02, target = 0.005, horizon = 200), entropy = adaptive_entropy(target = 1, delta = 0.01), filter = zero_variance, max_generations = 2, overlong_cache = 2, keep_tokens = linear(0.5 -> 1), baseline = gradient_weighted, lr_scale = snr)
+    algorithm = grpo(minibatches = 2, beta = adaptive_kl(initial = 0.02, target = 0.005, horizon = 200), entropy = adaptive_entropy(target = 1, delta = 0.01), entropy_target = linear(2.4 -> 2.39), filter = zero_variance, max_generations = 2, overlong_cache = 2, keep_tokens = linear(0.5 -> 1), baseline = gradient_weighted, lr_scale = snr)
     length_limit = 6 - cyclic(0 -> 2, up = 25%)
     curriculum = sec(lr = 0.5, temperature = 0.2)
   }`, 6000, 0]
@@ -468,7 +468,10 @@ ${body}
       } else {
         // The KL coefficient moved under its controller, and it is in the checkpoint.
         expect(new Set(rows.map((r) => r.beta)).size).toBeGreaterThan(1)
-        expect(state.controllers).toEqual({ beta: expect.any(Number), entropy: { coef: expect.any(Number), apply: expect.any(Boolean) } })
+        expect(state.controllers).toEqual({ beta: expect.any(Number), entropy: { coef: expect.any(Number), apply: expect.any(Boolean) }, entropyAlpha: expect.any(Number) })
+        // Entrocraft's entropic alpha moved (the entropy stays near 2.4-2.5 nats here), within its clip, and is in the checkpoint; the target is read before each rollout.
+        expect(new Set(rows.map((r) => r.entropy_alpha)).size).toBeGreaterThan(1)
+        expect(rows.every((r) => r.entropy_alpha >= -1 && r.entropy_alpha <= 1 && r.entropy_target <= 2.4 && r.entropy_target >= 2.39)).toBe(true)
         // SEC's values, or CurES's answer counts (every answer of the run so far counted once).
         if (name === "GRPO") {
           expect(state.sec.values).toHaveLength(2)

@@ -22,7 +22,7 @@ const ppoArgs = ["rollout", "epochs", "minibatches", "gamma", "lambda", "clip", 
 export const rlConstructors = {
   ppo: ppoArgs,
   reinforce: ["gamma", "baseline"],
-  grpo: ["epochs", "minibatches", "clip", "clip_high", "beta", "scale", "normalization", "temperature", "entropy", "max_grad_norm", "entropy_low", "entropy_high", "lr_scale", ...grpoControlArgs],
+  grpo: ["epochs", "minibatches", "clip", "clip_high", "beta", "scale", "normalization", "temperature", "entropy", "max_grad_norm", "entropy_low", "entropy_high", "entropy_target", "lr_scale", ...grpoControlArgs],
   adaptive_kl: ["initial", "target", "horizon"],
   adaptive_entropy: ["initial", "target", "delta", "min", "max"],
   adaptive_replay: ["low", "high", "every", "gap"],
@@ -98,6 +98,12 @@ const checkAlgorithm = (ctx: Context, e: Expr, env: EnvIR, extent: Extent, budge
     if (low !== undefined && high !== undefined && [0, Math.floor(extent.steps / 2), extent.steps - 1].some((t) => evaluateSchedule(low, t) > evaluateSchedule(high, t))) {
       ctx.report("LRS2002", lowExpr!.span, "the entropy band's low edge is above its high edge", "keep `entropy_low` below `entropy_high` over the whole run")
     }
+    // Entrocraft's `entropic` controller: a target the weights steer the entropy to; the band does that by switching instead.
+    const targetExpr = args.get("entropy_target")
+    const entropyTarget = targetExpr === undefined ? undefined : coefficient(ctx, args, "entropy_target", 0, extent, nonNegative, e.span)
+    if (targetExpr !== undefined && (lowExpr !== undefined || highExpr !== undefined)) {
+      ctx.report("LRS1016", targetExpr.span, "`entropy_target` (Entrocraft's entropic weights) and the entropy band (`entropy_low`, `entropy_high`) both steer the advantages by the entropy; use one", "remove `entropy_target`, or remove `entropy_low` and `entropy_high` (a band of `[low, high]` has the target `(low + high) / 2`)")
+    }
     const controls = isTokenEnv(env) ? checkGrpoControls(ctx, args, env.group, answerCap(env), extent, e.span) : {}
     const lrScale = checkLrScale(ctx, args, minibatches === undefined ? undefined : Math.min(minibatches, env.copies))
     if (minibatches !== undefined && minibatches > env.copies) return ctx.report("LRS2002", args.get("minibatches")!.span, `${minibatches} minibatches do not fit ${env.copies} answers a batch`, `use at most ${env.copies}`)
@@ -106,7 +112,24 @@ const checkAlgorithm = (ctx: Context, e: Expr, env: EnvIR, extent: Extent, budge
       entropy === undefined || scale === undefined || normalization === undefined || maxGradNorm === undefined || controls === undefined || lrScale === undefined
     ) return undefined
     if ((lowExpr !== undefined && low === undefined) || (highExpr !== undefined && high === undefined)) return undefined
-    return { kind: "grpo", epochs, minibatches, clip, clipHigh, beta, scale, normalization, temperature, entropy, maxGradNorm, ...(low === undefined || high === undefined ? {} : { entropyBand: { low, high } }), ...controls, ...(lrScale === null ? {} : { lrScale }) }
+    if (targetExpr !== undefined && (entropyTarget === undefined || lowExpr !== undefined || highExpr !== undefined)) return undefined
+    return {
+      kind: "grpo",
+      epochs,
+      minibatches,
+      clip,
+      clipHigh,
+      beta,
+      scale,
+      normalization,
+      temperature,
+      entropy,
+      maxGradNorm,
+      ...(low === undefined || high === undefined ? {} : { entropyBand: { low, high } }),
+      ...(entropyTarget === undefined ? {} : { entropyTarget }),
+      ...controls,
+      ...(lrScale === null ? {} : { lrScale })
+    }
   }
   if (fn === "reinforce") {
     const args = bindArgs(ctx, e, rlConstructors.reinforce)

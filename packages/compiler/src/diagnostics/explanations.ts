@@ -598,7 +598,7 @@ export const explanations: { readonly [C in Code]: Explanation } = {
   },
   LRS1016: {
     explanation:
-      "Two fields of an experiment ask for things that do not work together in this release, so the run would not do what the spec says. An `ensemble` (HDET) averages its replicas itself, splits each batch among them and drives their learning rates from an ordinary schedule, so it cannot be combined with `average`, an `autolrs` learning rate, a `curriculum`, or `on_nonfinite = rollback`; a `curriculum` cannot be combined with an `autolrs` learning rate either (its trials would each see other batches). Remove one of the two; the message says which and why.",
+      "Two fields of an experiment ask for things that do not work together in this release, so the run would not do what the spec says. An `ensemble` (HDET) averages its replicas itself, splits each batch among them and drives their learning rates from an ordinary schedule, so it cannot be combined with `average`, an `autolrs` learning rate, a `curriculum`, or `on_nonfinite = rollback`; a `curriculum` cannot be combined with an `autolrs` learning rate either (its trials would each see other batches). In `grpo(...)`, `entropy_target` (Entrocraft's entropic weights) cannot be combined with an entropy band (`entropy_low`, `entropy_high`): both steer the advantages by the batch's entropy. Remove one of the two; the message says which and why.",
     wrong: {
       spec: lines(
         "lrs 1",

@@ -448,6 +448,13 @@ export interface RlIR {
        */
       readonly entropyBand?: { readonly low: ScheduleIR; readonly high: ScheduleIR }
       /**
+       * Entrocraft's `entropic` controller (`entropy_target`; not with `entropyBand`): after each
+       * generation `α ← clip(α + (H − target), -1, 1)` from α = 0, with H the batch's mean token
+       * entropy at generation, then advantages times `1 + α` where positive and `1 − α` where
+       * negative. α is kept in checkpoints.
+       */
+      readonly entropyTarget?: ScheduleIR
+      /**
        * DAPO's dynamic sampling (`filter = zero_variance`): groups whose rewards are all equal are
        * dropped, and up to `maxGenerations` batches are generated to fill the batch (verl's
        * `max_num_gen_batches`).

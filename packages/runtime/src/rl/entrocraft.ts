@@ -23,3 +23,22 @@ export const bandAdvantages = (advantages: ArrayLike<number>, correct: ReadonlyA
   if (side === 0) return Float64Array.from(advantages)
   return Float64Array.from(correct, (c) => (side === 1 ? (c ? 1 : 0) : c ? 0 : -1))
 }
+
+/**
+ * Entrocraft's second released controller, `entropic` (research notes §3.1 [code]): a P-controller
+ * on the weights of positive and negative advantages, `α ← α + (H_t − H_target)`. The notes give
+ * no bound on α; lrs clips it to [-1, 1] so that the weights `1 ± α` stay in [0, 2] and never flip
+ * an advantage's sign (at ±1 one side weighs 0, the band's one-sided push with GRPO's magnitudes).
+ * The clip is lrs's choice.
+ */
+export const entropicAlpha = (alpha: number, entropy: number, target: number): number =>
+  Number.isFinite(entropy) ? Math.min(1, Math.max(-1, alpha + (entropy - target))) : alpha
+
+/**
+ * The advantages weighted by `entropic`'s α: `(1 + α) A` where A > 0, `(1 − α) A` where A < 0 (0
+ * stays 0). α > 0 (entropy above target) weighs right answers more, and entropy falls (Entrocraft's
+ * Thm 3.2); α < 0 weighs wrong answers more, and it rises. Unlike the band, groups whose answers
+ * are all equal (advantage 0) stay without gradient.
+ */
+export const entropicAdvantages = (advantages: ArrayLike<number>, alpha: number): Float64Array =>
+  Float64Array.from(advantages, (a) => (a > 0 ? (1 + alpha) * a : a < 0 ? (1 - alpha) * a : a))

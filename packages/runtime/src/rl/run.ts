@@ -50,6 +50,7 @@ export type RlSummary =
 /** The rollout-selection controls a GRPO run uses, for its first lines. */
 const grpoControlsLine = (a: Extract<RlIR["algorithm"], { kind: "grpo" }>): string =>
   [
+    a.entropyTarget === undefined ? "" : ", Entrocraft's entropic weights (1 +- alpha, alpha moved by entropy - entropy_target)",
     a.dynamicSampling === undefined ? "" : `, DAPO's dynamic sampling (up to ${a.dynamicSampling.maxGenerations} batches an iteration)`,
     a.overlong === undefined ? "" : `, DAPO's overlong punishment (the last ${a.overlong.cache} tokens before the cap)`,
     a.downSample === undefined ? "" : ", D3S down-sampling",
@@ -201,7 +202,7 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
     ),
     (l) => Effect.sync(() => disposeLearner(l))
   )
-  const controllers = a.kind === "grpo" ? new RlControllers(a.beta, a.entropy) : undefined
+  const controllers = a.kind === "grpo" ? new RlControllers(a.beta, a.entropy, a.entropyTarget) : undefined
   const sec = rl.curriculum?.kind === "sec" ? new SecBandit(spec.categories.length, rl.curriculum.lr) : undefined
   const cures = rl.curriculum?.kind === "cures" ? new CuresSampler(spec.categories.length) : undefined
   // GRPO's KL is to the initial policy (TRL's reference model): the same seed draws the same weights.
@@ -281,6 +282,9 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
       Object.assign(values, g)
       const band = a.entropyBand === undefined ? undefined : { low: read(a.entropyBand.low, t), high: read(a.entropyBand.high, t) }
       if (band !== undefined) Object.assign(values, { entropy_low: band.low, entropy_high: band.high })
+      // Entrocraft's `entropic`: the target read before the rollout, α as the last iteration left it.
+      const entropic = controllers!.entropic(read, t)
+      if (entropic !== undefined) values["entropy_target"] = entropic.target
       const keep = a.downSample === undefined ? undefined : { answers: read(a.downSample.answers, t), tokens: read(a.downSample.tokens, t) }
       if (keep !== undefined) Object.assign(values, { keep_answers: keep.answers, keep_tokens: keep.tokens })
       // DAPO's punishment counts back from the cap the answers have now (verl's max_response_length).
@@ -298,6 +302,7 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
         entropyCoef: g.entropy_coef,
         maxGradNorm: a.maxGradNorm > 0 ? a.maxGradNorm : undefined,
         ...(band === undefined ? {} : { entropyBand: band }),
+        ...(entropic === undefined ? {} : { entropic }),
         ...(a.dynamicSampling === undefined ? {} : { dynamicSampling: a.dynamicSampling }),
         ...(a.overlong === undefined ? {} : { overlong: { maxLength: cap, cache: a.overlong.cache, factor: a.overlong.penalty } }),
         ...(keep === undefined ? {} : { downSample: keep }),
@@ -307,7 +312,7 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
         groupSize,
         ...(allocation === undefined ? {} : { allocation })
       }, reference)
-      controllers!.observe({ kl: s.kl, entropy: s.entropy, answers: s.answers })
+      controllers!.observe({ kl: s.kl, entropy: s.entropy, answers: s.answers, entropyAlpha: s.entropyAlpha })
       snrLr?.observe(s.snr)
       sec?.update(s.categoryAdvantage)
       cures?.observe(s.categoryCounts)
@@ -325,6 +330,7 @@ export const trainRl = Effect.fn("lrs.trainRl")(function*(request: { readonly ir
           kl: s.kl,
           clip_fraction: s.clipFraction,
           ...(band === undefined ? {} : { band: s.band }),
+          ...(entropic === undefined ? {} : { entropy_alpha: s.entropyAlpha }),
           ...(a.dynamicSampling === undefined ? {} : { generations: s.generations, dropped_groups: s.droppedGroups }),
           ...(a.overlong === undefined ? {} : { overlong_penalty: s.overlongPenalty }),
           ...(keep === undefined ? {} : { trained_answers: s.trainedAnswers, trained_tokens: s.trainedTokens }),

@@ -43,6 +43,25 @@ describe("RL controllers", () => {
     expect(again.state()).toEqual(c.state())
   })
 
+  it("entropic: the target is read at t, alpha starts at 0 and keeps what the iteration left, in the state", () => {
+    const target: ScheduleIR = { kind: "constant", value: 0.6, span }
+    const c = new RlControllers(constant(0), constant(0), target)
+    expect(c.entropic(read, 0)).toEqual({ target: 0.6, alpha: 0 })
+    c.observe({ kl: Number.NaN, entropy: 0.9, answers: 8, entropyAlpha: 0.3 })
+    expect(c.entropic(read, 10)).toEqual({ target: 0.6, alpha: 0.3 })
+    // An iteration that measured nothing leaves it.
+    c.observe({ kl: Number.NaN, entropy: Number.NaN, answers: 8, entropyAlpha: Number.NaN })
+    expect(c.state()).toEqual({ entropyAlpha: 0.3 })
+    const again = new RlControllers(constant(0), constant(0), target)
+    again.restore(c.state())
+    expect(again.entropic(read, 0)).toEqual({ target: 0.6, alpha: 0.3 })
+    // Without a target: nothing to read or keep, whatever is observed.
+    const none = new RlControllers(constant(0), constant(0))
+    none.observe({ kl: Number.NaN, entropy: 0.9, answers: 8, entropyAlpha: 0.3 })
+    expect(none.entropic(read, 0)).toBeUndefined()
+    expect(none.state()).toEqual({})
+  })
+
   it("plain schedules pass through, with nothing to keep", () => {
     const c = new RlControllers(constant(0.04), constant(0.001))
     c.observe({ kl: 1, entropy: 0, answers: 8 })

@@ -5,7 +5,7 @@ import { overlongPenalty } from "../dapo.ts"
 import { baselineAdvantages, weightedBaselines } from "../oblr.ts"
 import { mean } from "../statistics.ts"
 import { downSample } from "../d3s.ts"
-import { bandAdvantages, bandSide } from "../entrocraft.ts"
+import { bandAdvantages, bandSide, entropicAdvantages, entropicAlpha } from "../entrocraft.ts"
 import { groupAdvantages, grpoLoss, type LossNormalization, type RewardScaling } from "../grpo.ts"
 import { klEstimates } from "../kl.ts"
 import type { SequencePolicy } from "../policy/sequence.ts"
@@ -53,6 +53,13 @@ export interface GrpoSettings {
    */
   readonly entropyBand?: { readonly low: number; readonly high: number }
   /**
+   * Entrocraft's `entropic` controller (`entropicAlpha`, `entropicAdvantages`): `alpha` is the
+   * weight state before this iteration; it moves by the batch's mean token entropy at generation
+   * minus `target`, then weighs this iteration's advantages (`1 + α` where A > 0, `1 − α` where
+   * A < 0). Not with `entropyBand`.
+   */
+  readonly entropic?: { readonly target: number; readonly alpha: number }
+  /**
    * DAPO's dynamic sampling: groups whose rewards are all equal are dropped, and up to
    * `maxGenerations` batches are generated to fill the batch with groups that differ.
    */
@@ -99,6 +106,8 @@ export interface GrpoStatistics extends EpisodeStatistics {
   readonly entropy: number
   /** The entropy band's side: 1 above (right answers +1), -1 below (wrong answers -1), 0 inside or no band (GRPO's advantages). */
   readonly band: number
+  /** `entropic`'s α after this iteration's entropy, the one its advantages were weighted with (NaN without it). */
+  readonly entropyAlpha: number
   /** Per task category, the mean |advantage| of its answers in the batch (SEC's reward); null where none was drawn. */
   readonly categoryAdvantage: ReadonlyArray<number | null>
   /** Per task category, how many of the iteration's answers were correct of how many (CurES's counts). */
@@ -177,7 +186,8 @@ const tokenLogProbs = (policy: SequencePolicy, prompts: tf.Tensor2D, tokens: tf.
  * `groupSize` G and `autoReset = false`): decode `settings.groupSize` answers per prompt, or as
  * many as CurES's allocation gives each (more batches with DAPO's dynamic sampling,
  * `sampleGroups`), turn the episode returns (plus DAPO's overlong punishment)
- * into group-relative advantages (`groupAdvantages`), then Entrocraft's band, ADORA's weights and
+ * into group-relative advantages (`groupAdvantages`), then Entrocraft's band (or its `entropic`
+ * weights), ADORA's weights and
  * D³S's down-sampling in that order, then `epochs` passes of `minibatches` shuffled minibatches of
  * `grpoLoss` (clipped ratio to the sampling policy, optional k3 KL to `reference`) with Adam.
  * The reference policy is read-only here (TRL keeps the initial model; sync it yourself if wanted).
@@ -197,6 +207,7 @@ export function* grpoIterationOf<S, P extends Readonly<Record<string, number>>>(
   const { env, policy } = learner
   const beta = settings.beta ?? 0
   if (beta !== 0 && reference === undefined) throw new Error("grpo with beta > 0 needs a reference policy")
+  if (settings.entropic !== undefined && settings.entropyBand !== undefined) throw new Error("grpo takes Entrocraft's band or its entropic controller, not both")
   const epochs = settings.epochs ?? 1
   const minibatches = settings.minibatches ?? 1
   const temperature = settings.temperature ?? 1
@@ -225,6 +236,9 @@ export function* grpoIterationOf<S, P extends Readonly<Record<string, number>>>(
   const band = settings.entropyBand === undefined ? 0 : bandSide(entropy, settings.entropyBand)
   // Outside the band, only right answers (+1) or only wrong ones (-1) push: entropy moves back (Entrocraft, Thm 3.2).
   if (band !== 0) advantages = bandAdvantages(advantages, batch.episodes.map((e) => e.info["correct"] === 1), band)
+  // Entrocraft's `entropic`: α reacts to this batch's entropy first (as the band does), then weighs its advantages.
+  const entropyAlpha = settings.entropic === undefined ? Number.NaN : entropicAlpha(settings.entropic.alpha, entropy, settings.entropic.target)
+  if (settings.entropic !== undefined) advantages = entropicAdvantages(advantages, entropyAlpha)
   let adoraDown = Number.NaN
   if (settings.adora !== undefined) {
     const answers = batch.episodes.map((e) => ({ correct: e.info["correct"] === 1, truncated: e.info["capped"] === 1, length: e.length }))
@@ -385,6 +399,7 @@ export function* grpoIterationOf<S, P extends Readonly<Record<string, number>>>(
     checks: meanInfo(episodes, "checks"),
     entropy,
     band,
+    entropyAlpha,
     zeroVarianceGroups: zero / groups,
     groupSizeMean: mean(sizes),
     groupSizeMin: Math.min(...sizes),

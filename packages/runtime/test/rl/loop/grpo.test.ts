@@ -74,6 +74,57 @@ describe("grpoIteration", () => {
     assert.approximately(above.loss, -above.accuracy, 1e-4)
   })
 
+  it("Entrocraft's entropic: alpha moves by this batch's entropy minus the target, then weighs its advantages (first loss -alpha * mean |A|)", () => {
+    // One pass, one minibatch: every ratio is 1, so the loss is -mean((1 + a) A+ + (1 - a) A-) = -a mean|A| (GRPO's A sum to 0 per group).
+    const first = (entropic: { target: number; alpha: number }) => {
+      const learner = learnerOf(4, 8)
+      const s = grpoIteration(learner, { ...settings, epochs: 1, minibatches: 1, entropic })
+      disposeLearner(learner)
+      return s
+    }
+    const plain = (() => {
+      const learner = learnerOf(4, 8)
+      const s = grpoIteration(learner, { ...settings, epochs: 1, minibatches: 1 })
+      disposeLearner(learner)
+      return s
+    })()
+    assert.isNaN(plain.entropyAlpha)
+    const mid = first({ target: plain.entropy - 0.1, alpha: 0.2 })
+    assert.strictEqual(mid.entropy, plain.entropy)
+    assert.approximately(mid.entropyAlpha, 0.3, 1e-12)
+    // Targets 1..9 are one category: its mean |advantage| is the batch's.
+    const meanAbs = plain.categoryAdvantage[0]!
+    assert.isAbove(meanAbs, 0.1)
+    assert.approximately(mid.loss, -0.3 * meanAbs, 1e-4)
+    // Clipped: far below the target, alpha -1 and only wrong answers push (loss +mean|A|).
+    const low = first({ target: 100, alpha: 0 })
+    assert.strictEqual(low.entropyAlpha, -1)
+    assert.approximately(low.loss, meanAbs, 1e-4)
+    const both = learnerOf(4, 8)
+    assert.throws(() => grpoIteration(both, { ...settings, entropic: { target: 1, alpha: 0 }, entropyBand: { low: 0, high: 1 } }), /not both/)
+    disposeLearner(both)
+  })
+
+  it("Entrocraft's entropic: a target above the entropy (alpha -1) keeps it higher than one below (alpha +1)", () => {
+    const run = (target: number) => {
+      const learner = learnerOf(3, 8)
+      let alpha = 0
+      const stats = Array.from({ length: 12 }, () => {
+        const s = grpoIteration(learner, { ...settings, entropic: { target, alpha } })
+        alpha = s.entropyAlpha
+        return s
+      })
+      disposeLearner(learner)
+      return stats
+    }
+    const high = run(100)
+    const low = run(0)
+    assert.deepStrictEqual(high.map((s) => s.entropyAlpha), high.map(() => -1))
+    assert.deepStrictEqual(low.map((s) => s.entropyAlpha), low.map(() => 1))
+    assert.strictEqual(high[0]!.entropy, low[0]!.entropy)
+    assert.isAbove(high.at(-1)!.entropy, low.at(-1)!.entropy)
+  })
+
   it("reports a batch's bookkeeping and KL to a reference (0 against itself at the start)", () => {
     const learner = learnerOf(2, 4)
     const reference = createSequencePolicy({ promptSize: 9, vocab: 11, seed: 0 })
