@@ -126,17 +126,19 @@ export const compile = (text: string, options: CompileOptions): CompileResult =>
   const run = checkRun(loaded.modules, root, experiment, [...assignments, ...fromSet], options.host, swept)
   diagnostics.add(run.diagnostics)
 
-  // Each swept value is checked on its own, so a bad value is reported where it is written. Long
-  // generated axes (ranges, log, linspace) are checked at both ends, where their bounds are; the
-  // trial that runs is always compiled whole (`--trial`).
+  // Each swept value is checked with the base values of the other groups, so a bad value is
+  // reported where it is written; a zip's values are checked row by row, together, since they only
+  // ever run together. Long generated axes (ranges, log, linspace) are checked at both ends, where
+  // their bounds are; the trial that runs is always compiled whole (`--trial`). Unused names are
+  // the base check's to report: a swept param one trial leaves unused, others use.
   if (sweep !== undefined && options.trial === undefined && !diagnostics.hasErrors()) {
     const ends = 32
     for (const group of sweep.groups) {
-      for (const axis of group) {
-        const values = axis.values.length <= 2 * ends ? axis.values : [...axis.values.slice(0, ends), ...axis.values.slice(-ends)]
-        for (const value of values) {
-          diagnostics.add(checkRun(loaded.modules, root, experiment, [{ name: axis.name, expr: value, origin: { kind: "sweep", span: value.span } }, ...fromSet], options.host).diagnostics)
-        }
+      const length = group[0]?.values.length ?? 0
+      const rows = Array.from({ length }, (_, i) => i)
+      for (const i of length <= 2 * ends ? rows : [...rows.slice(0, ends), ...rows.slice(-ends)]) {
+        const row: Array<Assignment> = group.map((axis) => ({ name: axis.name, expr: axis.values[i]!, origin: { kind: "sweep", span: axis.values[i]!.span } }))
+        diagnostics.add(checkRun(loaded.modules, root, experiment, [...row, ...fromSet], options.host, swept, false).diagnostics)
       }
     }
   }
@@ -253,7 +255,7 @@ const buildScopes = (modules: ReadonlyMap<string, Module>, root: Module, assignm
   return rootScope
 }
 
-const checkRun = (modules: ReadonlyMap<string, Module>, root: Module, experiment: Block, assignments: ReadonlyArray<Assignment>, host: SourceHost | undefined, touched: ReadonlyArray<string> = []) => {
+const checkRun = (modules: ReadonlyMap<string, Module>, root: Module, experiment: Block, assignments: ReadonlyArray<Assignment>, host: SourceHost | undefined, touched: ReadonlyArray<string> = [], warnUnused = true) => {
   const scope = buildScopes(modules, root, assignments)
   const ctx = Context.make(scope, host)
   const fieldOverrides = new Map<string, FieldValue>()
@@ -262,7 +264,7 @@ const checkRun = (modules: ReadonlyMap<string, Module>, root: Module, experiment
   }
   const result = checkExperiment(ctx, experiment, root.file, fieldOverrides)
   // Only when the experiment checked out: otherwise a use may simply not have been reached.
-  if (result !== undefined) {
+  if (result !== undefined && warnUnused) {
     for (const def of scope.definitions.values()) {
       if (ctx.isUsed(def)) continue
       const assigned = touched.includes(def.name) || assignments.some((a) => a.name === def.name)
