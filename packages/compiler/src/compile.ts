@@ -123,7 +123,8 @@ export const compile = (text: string, options: CompileOptions): CompileResult =>
   }
   const fromSet: Array<Assignment> = validOverrides.map((o) => ({ name: o.name, expr: o.expr, origin: { kind: "override", span: o.expr.span } }))
   const swept = sweep === undefined ? [] : sweep.groups.flatMap((g) => g.map((a) => a.name))
-  const run = checkRun(loaded.modules, root, experiment, [...assignments, ...fromSet], options.host, swept)
+  // One trial may leave a swept param unused that others use; the sweep as a whole is checked without --trial.
+  const run = checkRun(loaded.modules, root, experiment, [...assignments, ...fromSet], options.host, swept, true, options.trial === undefined ? [] : swept)
   diagnostics.add(run.diagnostics)
 
   // Each swept value is checked with the base values of the other groups, so a bad value is
@@ -255,7 +256,16 @@ const buildScopes = (modules: ReadonlyMap<string, Module>, root: Module, assignm
   return rootScope
 }
 
-const checkRun = (modules: ReadonlyMap<string, Module>, root: Module, experiment: Block, assignments: ReadonlyArray<Assignment>, host: SourceHost | undefined, touched: ReadonlyArray<string> = [], warnUnused = true) => {
+const checkRun = (
+  modules: ReadonlyMap<string, Module>,
+  root: Module,
+  experiment: Block,
+  assignments: ReadonlyArray<Assignment>,
+  host: SourceHost | undefined,
+  touched: ReadonlyArray<string> = [],
+  warnUnused = true,
+  exempt: ReadonlyArray<string> = []
+) => {
   const scope = buildScopes(modules, root, assignments)
   const ctx = Context.make(scope, host)
   const fieldOverrides = new Map<string, FieldValue>()
@@ -266,7 +276,7 @@ const checkRun = (modules: ReadonlyMap<string, Module>, root: Module, experiment
   // Only when the experiment checked out: otherwise a use may simply not have been reached.
   if (result !== undefined && warnUnused) {
     for (const def of scope.definitions.values()) {
-      if (ctx.isUsed(def)) continue
+      if (ctx.isUsed(def) || exempt.includes(def.name)) continue
       const assigned = touched.includes(def.name) || assignments.some((a) => a.name === def.name)
       ctx.warn("LRS1015", { ...def.span, end: def.span.start.line === def.span.end.line ? def.span.end : def.span.start }, `${def.kind} \`${def.name}\` is never used`, assigned ? "use it in the experiment, or stop setting it" : "use it, or remove it", {
         ...(assigned ? { notes: [`setting or sweeping \`${def.name}\` changes nothing about the run`] } : {})

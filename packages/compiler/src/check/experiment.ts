@@ -37,6 +37,13 @@ const defaults = { seed: 0, batch: 32 }
 const blockOverrides = (overrides: ReadonlyMap<string, { readonly expr: Expr }>, block: string): Map<string, Expr> =>
   new Map([...overrides].flatMap(([key, v]) => (key.startsWith(`${block}.`) ? [[key.slice(block.length + 1), v.expr] as const] : [])))
 
+/** Where a block's values came from: the first `--set` or sweep value of one of its fields, else the spec. */
+const blockOrigin = (overrides: ReadonlyMap<string, FieldValue>, name: string, block: Block | undefined): Origin => {
+  if (block === undefined) return { kind: "default" }
+  const replaced = [...overrides].find(([key]) => key.startsWith(`${name}.`))
+  return replaced === undefined ? { kind: "spec", span: block.span } : replaced[1].origin
+}
+
 /** What an RL experiment cannot have in this release: said rather than ignored. */
 const checkRlExperiment = (ctx: Context, fields: ReadonlyMap<string, FieldValue>, statements: ReadonlyMap<string, Statement>, blocks: ReadonlyMap<string, Block>): void => {
   const batch = fields.get("batch")
@@ -132,14 +139,14 @@ export const checkExperiment = (
   const streamBlock = blocks.get("stream")
   const streamOverrides = blockOverrides(overrides, "stream")
   const stream = streamBlock === undefined || budget === undefined ? undefined : checkStream(axesCtx, streamBlock, budget.steps, budget.span, data, streamOverrides)
-  origins["stream"] = streamBlock === undefined ? { kind: "default" } : { kind: streamOverrides.size > 0 ? "override" : "spec", span: streamBlock.span }
+  origins["stream"] = blockOrigin(overrides, "stream", streamBlock)
   const timedAxes = stream === undefined ? axesCtx : axesCtx.withAxes(streamAxes(axesCtx.axes, stream.taskSteps, stream.online))
   const rlBlock = blocks.get("rl")
   const rlOverrides = blockOverrides(overrides, "rl")
   // An rl loop's signals are its iterations' values, which depend on the algorithm.
   const rlObserved = env === undefined ? undefined : rlSignals(rlBlock === undefined ? undefined : rlAlgorithmOf(rlBlock, rlOverrides), rlFeaturesOf(rlBlock, env, rlOverrides))
   const rl = rlBlock === undefined || env === undefined || budget === undefined ? undefined : checkRl(axesCtx.withObserved(rlObserved!), rlBlock, env, extent, budget.span, rlOverrides)
-  origins["rl"] = rlBlock === undefined ? { kind: "default" } : { kind: rlOverrides.size > 0 ? "override" : "spec", span: rlBlock.span }
+  origins["rl"] = blockOrigin(overrides, "rl", rlBlock)
   if (rlBlock !== undefined && data !== undefined && env === undefined) {
     ctx.report("LRS2001", rlBlock.keyword.span, "an `rl` block trains on an environment, but this experiment's `data` is a dataset", "write `data = cartpole()` (or `frozen_lake()`), or remove the rl block")
   }
@@ -182,7 +189,7 @@ export const checkExperiment = (
   const curriculumBlock = blocks.get("curriculum")
   const curriculumOverrides = blockOverrides(overrides, "curriculum")
   const curriculum = curriculumBlock === undefined ? undefined : checkCurriculum(timed, curriculumBlock, extent, data, curriculumOverrides)
-  origins["curriculum"] = curriculumBlock === undefined ? { kind: "default" } : { kind: curriculumOverrides.size > 0 ? "override" : "spec", span: curriculumBlock.span }
+  origins["curriculum"] = blockOrigin(overrides, "curriculum", curriculumBlock)
   if (curriculumBlock !== undefined && optimizer?.ir.lr.kind === "autolrs") {
     ctx.report("LRS1016", curriculumBlock.keyword.span, "a `curriculum` cannot be combined with an `autolrs` learning rate in this release (its trials would each see other batches)", "give the run an ordinary lr schedule, or remove the curriculum")
   }
