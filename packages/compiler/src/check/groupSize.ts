@@ -42,8 +42,9 @@ export const checkAllocation = (ctx: Context, args: ReadonlyMap<string, Expr>, e
   if (rolloutsExpr.kind !== "List" || rolloutsExpr.items.length !== 2) {
     return ctx.report("LRS2001", rolloutsExpr.span, `\`rollouts\` is \`[min, max]\`, the fewest and most answers a prompt gets, found ${describe(rolloutsExpr)}`, "write `rollouts = [4, 16]`")
   }
-  const min = checkedNumber(ctx, rolloutsExpr.items[0]!, "rollouts' min", { integer: true, min: 2 })
-  const max = checkedNumber(ctx, rolloutsExpr.items[1]!, "rollouts' max", { integer: true, min: 2 })
+  // Every prompt has room for `max` answers (the env makes prompts x max copies): bounded as `group` is.
+  const min = checkedNumber(ctx, rolloutsExpr.items[0]!, "rollouts' min", { integer: true, min: 2, max: 256 })
+  const max = checkedNumber(ctx, rolloutsExpr.items[1]!, "rollouts' max", { integer: true, min: 2, max: 256 })
   return min === undefined || max === undefined ? undefined : checkBounds(ctx, min, max, env, rolloutsExpr.span)
 }
 

@@ -1,7 +1,6 @@
 import { allocateRollouts, gradientSpread, type ProbeAnswer } from "../curesAllocation.ts"
 import { groupRanges } from "../groupSizes.ts"
-import type { Completions } from "./generate.ts"
-import { generationOf } from "./generate.ts"
+import { type Completions, generationOf, pickRows } from "./generate.ts"
 import type { DrawBatch, SizedCompletions } from "./groups.ts"
 
 /** CurES's allocation as lrs runs it: `min` probe answers per prompt, then up to `max` in all, `total` answers near. */
@@ -21,24 +20,6 @@ export const probeOf = (c: Completions, row: number): ProbeAnswer => ({
   scoreNorm: Math.sqrt(c.scoreNorms[row]!.reduce((s, x) => s + x, 0))
 })
 
-/** The rows of two generations over one env's copies, in copy order (a group's probes, then its extra answers). */
-const merge = (a: Completions, b: Completions, S: number): Completions => {
-  const order = [...a.copies.map((c, i) => ({ c, from: a, i })), ...b.copies.map((c, i) => ({ c, from: b, i }))].sort((x, y) => x.c - y.c)
-  const prompts = new Float32Array(order.length * S)
-  order.forEach(({ from, i }, r) => prompts.set(from.prompts.subarray(i * S, (i + 1) * S), r * S))
-  return {
-    copies: order.map(({ c }) => c),
-    prompts,
-    tokens: order.map(({ from, i }) => from.tokens[i]!),
-    logProbs: order.map(({ from, i }) => from.logProbs[i]!),
-    entropies: order.map(({ from, i }) => from.entropies[i]!),
-    scoreNorms: order.map(({ from, i }) => from.scoreNorms[i]!),
-    features: order.map(({ from, i }) => from.features[i]!),
-    rewards: Float64Array.from(order, ({ from, i }) => from.rewards[i]!),
-    episodes: order.map(({ from, i }) => from.episodes[i]!)
-  }
-}
-
 /**
  * One batch with CurES's allocation: every prompt gets `min` probe answers, each prompt's σ_x is
  * computed from them (`gradientSpread`), and `allocateRollouts` says how many it has in all; the
@@ -56,7 +37,9 @@ export const curesAllocation = (allocation: Allocation): DrawBatch =>
     const sizes = allocateRollouts(spreads, allocation.total, allocation.min, allocation.max)
     if (sizes.every((n) => n === allocation.min)) return { ...probes, sizes }
     const extra = yield* generationOf(env, policy, rng, temperature, maxTokens, { sizes: sizes.map((n) => n - allocation.min), samePrompts: true })
-    return { ...merge(probes, extra, policy.promptSize), sizes } satisfies SizedCompletions
+    // Rows in copy order: each group's probes, then its extra answers.
+    const picks = [...probes.copies.map((c, i) => ({ c, pick: [0, i] as const })), ...extra.copies.map((c, i) => ({ c, pick: [1, i] as const }))].sort((x, y) => x.c - y.c)
+    return { ...pickRows([probes, extra], picks.map((x) => x.pick), policy.promptSize), sizes } satisfies SizedCompletions
   }
 
 /** What a row shows of unequal groups: their mean, smallest and largest sizes. */

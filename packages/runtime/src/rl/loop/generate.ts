@@ -30,6 +30,29 @@ export interface Completions {
 }
 
 /**
+ * The rows `picks` of one or more generations, in that order: `[part, row]` pairs over `parts`
+ * (how dynamic sampling keeps groups and CurES's allocation merges probes with extra answers).
+ * `promptSize` is the width of a row's prompt features.
+ */
+export const pickRows = (parts: ReadonlyArray<Completions>, picks: ReadonlyArray<readonly [number, number]>, promptSize: number): Completions => {
+  const prompts = new Float32Array(picks.length * promptSize)
+  picks.forEach(([p, i], r) => prompts.set(parts[p]!.prompts.subarray(i * promptSize, (i + 1) * promptSize), r * promptSize))
+  const field = <K extends "copies" | "tokens" | "logProbs" | "entropies" | "scoreNorms" | "features" | "episodes">(key: K): Array<Completions[K][number]> =>
+    picks.map(([p, i]) => parts[p]![key][i]!)
+  return {
+    copies: field("copies"),
+    prompts,
+    tokens: field("tokens"),
+    logProbs: field("logProbs"),
+    entropies: field("entropies"),
+    scoreNorms: field("scoreNorms"),
+    features: field("features"),
+    rewards: Float64Array.from(picks, ([p, i]) => parts[p]!.rewards[i]!),
+    episodes: field("episodes")
+  }
+}
+
+/**
  * Which copies a generation starts: `sizes` answers to each group's new prompt (default the whole
  * group), or with `samePrompts` that many more answers to the prompts of the last reset (`VectorEnv.extend`).
  */

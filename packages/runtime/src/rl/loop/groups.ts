@@ -5,7 +5,7 @@ import type { EpisodeEnd } from "../env/env.ts"
 import type { VectorEnv } from "../env/vector.ts"
 import type { SequencePolicy } from "../policy/sequence.ts"
 import { type Reading, runSync } from "../../run/reading.ts"
-import { type Completions, generationOf } from "./generate.ts"
+import { type Completions, generationOf, pickRows } from "./generate.ts"
 
 /** A generated batch whose rows lie group after group, each group its own size. */
 export interface SizedCompletions extends Completions {
@@ -95,25 +95,19 @@ export function* groupsOf<S, P extends Readonly<Record<string, number>>>(
   const room = env.numEnvs / env.groupSize
   const draw = sampling.draw ?? fixedGroups(env.groupSize)
   const sizes: Array<number> = []
-  const prompts: Array<Float32Array> = []
-  const tokens: Array<ReadonlyArray<number>> = []
-  const logProbs: Array<ReadonlyArray<number>> = []
-  const entropies: Array<ReadonlyArray<number>> = []
-  const scoreNorms: Array<ReadonlyArray<number>> = []
-  const features: Array<Float32Array> = []
-  const rewards: Array<number> = []
-  const episodes: Array<EpisodeEnd> = []
+  const parts: Array<Completions> = []
+  const picks: Array<readonly [number, number]> = []
   const generations: Array<Generation> = []
   let kept = 0
   let dropped = 0
   let generated = 0
   let entropySum = 0
-  const S = policy.promptSize
   while (kept < room && generations.length < sampling.maxGenerations) {
     const c = yield* draw(env, policy, rng, temperature, maxTokens)
     const shaping = c.tokens.map((t) => (sampling.shape === undefined ? 0 : sampling.shape(t.length)))
     const shaped = Float64Array.from(c.rewards, (r, i) => r + shaping[i]!)
     generations.push({ rewards: shaped, sizes: c.sizes, episodes: c.episodes, shaping: shaping.reduce((a, b) => a + b, 0) / shaping.length })
+    parts.push({ ...c, rewards: shaped })
     for (const [i, t] of c.tokens.entries()) {
       generated += t.length
       for (const h of c.entropies[i]!) entropySum += h
@@ -128,19 +122,9 @@ export function* groupsOf<S, P extends Readonly<Record<string, number>>>(
       if (kept === room) continue
       kept++
       sizes.push(c.sizes[g]!)
-      for (let i = ranges[g]![0]; i < ranges[g]![1]; i++) {
-        prompts.push(c.prompts.subarray(i * S, (i + 1) * S))
-        tokens.push(c.tokens[i]!)
-        logProbs.push(c.logProbs[i]!)
-        entropies.push(c.entropies[i]!)
-        scoreNorms.push(c.scoreNorms[i]!)
-        features.push(c.features[i]!)
-        rewards.push(shaped[i]!)
-        episodes.push(c.episodes[i]!)
-      }
+      for (let i = ranges[g]![0]; i < ranges[g]![1]; i++) picks.push([parts.length - 1, i])
     }
   }
-  const flat = new Float32Array(prompts.length * S)
-  prompts.forEach((p, i) => flat.set(p, i * S))
-  return { prompts: flat, tokens, logProbs, entropies, scoreNorms, features, rewards: Float64Array.from(rewards), episodes, sizes, generations, dropped, generatedTokens: generated, entropySum }
+  const { copies: _, ...rows } = pickRows(parts, picks, policy.promptSize)
+  return { ...rows, sizes, generations, dropped, generatedTokens: generated, entropySum }
 }
