@@ -162,7 +162,8 @@ const checkAlgorithm = (ctx: Context, e: Expr, env: EnvIR, extent: Extent, budge
   ) return undefined
   const batch = env.copies * rollout
   if (minibatches > batch) return ctx.report("LRS2002", args.get("minibatches")!.span, `${minibatches} minibatches do not fit a rollout of ${batch} transitions (${env.copies} copies x ${rollout} steps)`, `use at most ${batch}`)
-  if (extent.steps % batch !== 0) {
+  // Counted in iterations, any budget is whole rollouts.
+  if (ctx.axes.iterations !== true && extent.steps % batch !== 0) {
     return ctx.report("LRS2002", budgetSpan, `the budget (${extent.steps} env steps) must be a whole number of rollouts of ${batch} transitions (${env.copies} copies x ${rollout} steps)`, `make it a multiple of ${batch}, such as ${Math.max(1, Math.round(extent.steps / batch)) * batch}`)
   }
   return {
