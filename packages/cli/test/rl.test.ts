@@ -109,6 +109,12 @@ experiment iterations {
     expect(summary.steps).toBe(12)
     expect(summary.rl.iterations).toBe(12)
     expect(readdirSync(join(dir, "run", "checkpoints")).sort()).toEqual(["step-00000005", "step-00000010", "step-00000012"])
+    // Its chart's x axis is the run's clock.
+    const plotted = lrs(["plot", join(dir, "run"), "--name", "accuracy", "-o", join(dir, "accuracy.svg")])
+    expect(plotted.status, plotted.stderr).toBe(0)
+    const svg = readFileSync(join(dir, "accuracy.svg"), "utf8")
+    expect(svg).toContain("iterations")
+    expect(svg).not.toContain("environment steps")
     // Resumed from iteration 10 (the last checkpoint but one), the last two iterations come back the same.
     cpSync(join(dir, "run"), join(dir, "again"), { recursive: true })
     rmSync(join(dir, "again", "checkpoints", "step-00000012"), { recursive: true })

@@ -6,7 +6,7 @@ import * as Option from "effect/Option"
 import { Command, Flag } from "effect/cli"
 import { basename } from "node:path"
 import { UsageError } from "../errors.ts"
-import { readRun } from "../runs/read.ts"
+import { readRun, stepAxis } from "../runs/read.ts"
 import { set, specFile } from "../flags.ts"
 import { phaseBoundaries } from "../plot/boundaries.ts"
 import { chartSpec, type Line } from "../plot/chart.ts"
@@ -52,8 +52,9 @@ export const plot = Command.make(
         if (bad !== undefined) return yield* new UsageError({ message: `--log draws positive values only, and \`${bad.name}\` has values that are not; plot it without --log` })
       }
       const last = Math.max(...lines.flatMap((l) => l.steps)) + 1
-      const rl = (yield* readRun(spec))?.ir.rl !== undefined
-      yield* writeChart(chartSpec(lines, { title: `${basename(spec)}: logged values`, steps: last, log, series: "logged", ...(rl ? { axis: "environment steps" } : {}) }), output)
+      const run = yield* readRun(spec)
+      const axis = run === undefined ? undefined : stepAxis(run.ir)
+      yield* writeChart(chartSpec(lines, { title: `${basename(spec)}: logged values`, steps: last, log, series: "logged", ...(axis === undefined ? {} : { axis }) }), output)
       yield* Console.log(`wrote ${output}`)
       return
     }

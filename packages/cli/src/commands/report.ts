@@ -8,7 +8,7 @@ import { RunFailed, UsageError } from "../errors.ts"
 import { chartSpec, type Line, renderPng, renderSvg } from "../plot/chart.ts"
 import { runCurves, taskBoundaries } from "../plot/run.ts"
 import { escapeHtml, type ReportChart, reportHtml } from "../report/html.ts"
-import { readRun } from "../runs/read.ts"
+import { readRun, stepAxis } from "../runs/read.ts"
 
 const dirs = Argument.String("run").pipe(Argument.withDescription("Run directories; several are overlaid in one chart per curve"), Argument.atLeast(1))
 
@@ -39,8 +39,9 @@ export const report = Command.make(
         return c === undefined ? [] : [{ name: run.name, steps: c.steps, values: c.values, boundaries }]
       })
       const steps = Math.max(...runs.map(({ run }) => run.ir.steps))
-      const rl = runs.filter(({ run }) => run.ir.rl !== undefined).length
-      const axis = rl === 0 ? undefined : rl === runs.length ? "environment steps" : "step (updates; environment steps for RL runs)"
+      // One clock for every run: its name; runs on different clocks: say which counts what.
+      const axes = [...new Set(runs.map(({ run }) => stepAxis(run.ir) ?? "updates"))]
+      const axis = axes.length === 1 ? (axes[0] === "updates" ? undefined : axes[0]) : `step (${axes.join(" or ")}, by run)`
       const spec = chartSpec(lines, { title: name, steps: steps + 1, log: false, series: "run", measure: name, ...(axis === undefined ? {} : { axis }) })
       const svg = yield* Effect.tryPromise({ try: () => renderSvg(spec), catch: (e) => new RunFailed({ message: `cannot draw ${name}: ${String(e)}` }) })
       charts.push({ name, svg, spec })

@@ -12,6 +12,10 @@ export const higherIsBetter = (metric: string): boolean => /(accuracy|top5|retur
 /** Whether `a` beats `b` on `metric`. */
 export const better = (metric: string, a: number, b: number): boolean => (higherIsBetter(metric) ? a > b : a < b)
 
+/** What a run's `step` column counts, for a chart's x axis: undefined for updates (a supervised run). */
+export const stepAxis = (ir: RunIR): string | undefined =>
+  ir.rl === undefined ? undefined : ir.rl.clock === "iterations" ? "iterations" : "environment steps"
+
 export interface RunInfo {
   readonly dir: string
   readonly name: string
